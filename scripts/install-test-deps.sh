@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the full test suite uses as real peers:
+#   tshark     - decodes our captures (the oracle for every wire format)
+#   tcpdump    - reads pcap files written by us
+#   iproute2   - network namespaces, veth and TAP devices for the kernel bridge
+#   socat, iperf3, python3-scapy - peers for the TAP and TCP tests
+#   frr, bird2 - routing daemons for the dynamic-routing interop tests
+# Idempotent: packages already present are left alone. Needs root (or sudo).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(tshark tcpdump iproute2 socat iperf3 python3-scapy)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-test-deps: all Debian packages present (${packages[*]})"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-test-deps: installed ${missing[*]}"

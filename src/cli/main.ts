@@ -1,0 +1,30 @@
+/**
+ * The `tinkernet` command. Each subcommand lives in its own module under `commands/` and registers
+ * itself on the program. Exit codes: 0 success, 1 a command failed, 2 usage or input errors.
+ */
+import { Command, CommanderError } from "commander";
+import { registerBench } from "./commands/bench.js";
+import { registerDecode } from "./commands/decode.js";
+
+const program = new Command();
+program
+  .name("tinkernet")
+  .description("An Internet in a box: a real TCP/IP stack and a deterministic network emulator")
+  .version("0.1.0")
+  .exitOverride()
+  .showHelpAfterError("(run tinkernet --help for usage)");
+
+registerDecode(program);
+registerBench(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version exit 0; usage errors exit 2.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    console.error(`tinkernet: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
