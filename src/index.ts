@@ -1,0 +1,2 @@
+// tinkernet's public library API.
+export * from "./wire/index.js";

@@ -1,0 +1,7 @@
+// The wire formats, one module per protocol. Each helper adds its own line(s) here.
+export * from "./address/ipv4.js";
+export * from "./address/ipv6.js";
+export * from "./address/mac.js";
+export * from "./checksum.js";
+export * from "./describe.js";
+export * from "./parse-error.js";
