@@ -4,4 +4,5 @@ export * from "./address/ipv6.js";
 export * from "./address/mac.js";
 export * from "./checksum.js";
 export * from "./describe.js";
+export * from "./ethernet.js";
 export * from "./parse-error.js";
