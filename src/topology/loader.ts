@@ -1,0 +1,517 @@
+/**
+ * Loads a topology file: YAML → schema validation (Ajv) → semantic checks → a merged model.
+ * Every problem is reported with file, line and column, what was expected and what was found;
+ * loading never throws on bad input.
+ */
+import { Ajv, type ErrorObject } from "ajv";
+import { LineCounter, parseDocument } from "yaml";
+import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
+import { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
+import { MacAddress } from "../wire/address/mac.js";
+import { type PathSegment, SourceMap, splitPointer } from "./locate.js";
+import type {
+  EndpointSpec,
+  ImpairmentSpec,
+  InterfaceSpec,
+  LinkSpec,
+  NodeKind,
+  NodeSpec,
+  RouteSpec,
+  TopologySpec,
+} from "./model.js";
+import { TopologyError } from "./model.js";
+import { topologySchema } from "./schema.js";
+import { didYouMean } from "./suggest.js";
+
+export interface LoadResult {
+  /** The model, present only when there are no errors. */
+  topology?: TopologySpec;
+  errors: TopologyError[];
+}
+
+// The raw shapes after schema validation.
+interface RawInterface {
+  ipv4?: string | string[];
+  ipv6?: string | string[];
+  mac?: string;
+  mtu?: number;
+  vlan?: number;
+  trunk?: number[];
+  native?: number;
+}
+interface RawRoute {
+  to: string;
+  via?: string;
+  dev?: string;
+  metric?: number;
+  distance?: number;
+}
+interface RawNode {
+  kind?: NodeKind;
+  group?: string;
+  interfaces?: Record<string, RawInterface>;
+  gateway?: string;
+  gateway6?: string;
+  routes?: RawRoute[];
+  exec?: string[];
+  labels?: Record<string, string>;
+}
+interface RawLink extends ImpairmentSpec {
+  endpoints: [string, string];
+}
+interface RawTopology {
+  name: string;
+  topology: {
+    defaults?: RawNode;
+    kinds?: Partial<Record<NodeKind, RawNode>>;
+    groups?: Record<string, RawNode>;
+    nodes: Record<string, RawNode>;
+    links?: RawLink[];
+  };
+}
+
+let validator: ReturnType<Ajv["compile"]> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(topologySchema);
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+/** Parses and validates topology text. `file` names it in error messages. */
+export function loadTopology(text: string, file = "topology.yml"): LoadResult {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const sourceMap = new SourceMap(document, lines, file);
+  const errors: TopologyError[] = [];
+  for (const error of document.errors) {
+    const message = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    errors.push(new TopologyError(`YAML syntax error: ${message}`, sourceMap.at(error.pos[0])));
+  }
+  if (errors.length > 0) return { errors };
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    return { errors: [new TopologyError(`YAML error: ${(error as Error).message}`, sourceMap.at(0))] };
+  }
+  if (data === null || data === undefined) {
+    return {
+      errors: [
+        new TopologyError(
+          "the file is empty: expected a mapping with `name` and `topology`",
+          sourceMap.at(0),
+        ),
+      ],
+    };
+  }
+  errors.push(...schemaErrors(validate(data), sourceMap));
+  if (errors.length > 0) return { errors: sortErrors(errors) };
+  const checker = new SemanticChecker(data as RawTopology, sourceMap);
+  const topology = checker.build();
+  return checker.errors.length > 0 ? { errors: sortErrors(checker.errors) } : { topology, errors: [] };
+}
+
+function sortErrors(errors: TopologyError[]): TopologyError[] {
+  return errors.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column);
+}
+
+/** "interface "eth0" of node "h1"" — where a path points, in words. */
+export function describePath(path: PathSegment[]): string {
+  const [top, section, name, sub, subName, leaf, leafName] = path;
+  if (top !== "topology") return path.length === 0 ? "the top level" : `"${path.join(".")}"`;
+  if (section === undefined) return "topology";
+  if (section === "links") {
+    const link = typeof name === "number" ? `link #${name + 1}` : "links";
+    return sub === undefined ? link : `"${sub}" of ${link}`;
+  }
+  const owner =
+    section === "nodes"
+      ? `node "${name}"`
+      : section === "kinds"
+        ? `kind "${name}"`
+        : section === "groups"
+          ? `group "${name}"`
+          : section === "defaults"
+            ? "defaults"
+            : `topology.${section}`;
+  const base = section === "defaults" ? 1 : 2;
+  const rest = path.slice(base + 1);
+  if (section === "defaults") return rest.length === 0 ? owner : describeInNode(owner, path.slice(2));
+  if (name === undefined) return `topology.${section}`;
+  return describeInNode(
+    owner,
+    [sub, subName, leaf, leafName].filter((s) => s !== undefined) as PathSegment[],
+  );
+}
+
+function describeInNode(owner: string, rest: PathSegment[]): string {
+  const [field, key, inner] = rest;
+  if (field === undefined) return owner;
+  if (field === "interfaces" && key !== undefined) {
+    return inner === undefined
+      ? `interface "${key}" of ${owner}`
+      : `"${inner}" of interface "${key}" of ${owner}`;
+  }
+  if (field === "routes" && typeof key === "number") {
+    return inner === undefined
+      ? `route #${key + 1} of ${owner}`
+      : `"${inner}" of route #${key + 1} of ${owner}`;
+  }
+  return `"${field}" of ${owner}`;
+}
+
+const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+
+function found(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Turns Ajv's errors into located, learner-readable messages. */
+function schemaErrors(errors: ErrorObject[], sourceMap: SourceMap): TopologyError[] {
+  // A `oneOf` failure explains itself; drop the per-branch errors at the same place.
+  const oneOfPaths = new Set(errors.filter((e) => e.keyword === "oneOf").map((e) => e.instancePath));
+  const result: TopologyError[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    if (error.keyword !== "oneOf" && oneOfPaths.has(error.instancePath)) continue;
+    if (error.keyword === "if") continue;
+    const path = splitPointer(error.instancePath);
+    const where = describePath(path);
+    const schema = error.parentSchema as
+      | { description?: string; properties?: Record<string, unknown> }
+      | undefined;
+    let message: string;
+    let location = sourceMap.value(path);
+    switch (error.keyword) {
+      case "additionalProperties": {
+        const key = (error.params as { additionalProperty: string }).additionalProperty;
+        const known = Object.keys(schema?.properties ?? {});
+        message = `unknown key "${key}" in ${where}${didYouMean(key, known)}; expected one of: ${known.join(", ")}`;
+        location = sourceMap.key(path, key);
+        break;
+      }
+      case "required": {
+        const key = (error.params as { missingProperty: string }).missingProperty;
+        message = `missing key "${key}" in ${where}`;
+        break;
+      }
+      case "propertyNames": {
+        const key = (error.params as { propertyName: string }).propertyName;
+        const sub = (schema as { propertyNames?: { enum?: string[]; pattern?: string } } | undefined)
+          ?.propertyNames;
+        message = sub?.enum
+          ? `unknown name "${key}" in ${where}${didYouMean(key, sub.enum)}; expected one of: ${sub.enum.join(", ")}`
+          : `invalid name "${key}" in ${where}: expected letters, digits, "-" or "_", starting with a letter`;
+        location = sourceMap.key(path, key);
+        break;
+      }
+      case "type":
+        message = `${where}: expected ${(error.params as { type: string }).type}, found ${found(error.data)}`;
+        break;
+      case "enum": {
+        const allowed = (error.params as { allowedValues: string[] }).allowedValues;
+        message = `${where}: expected one of ${allowed.join(", ")}, found ${found(error.data)}${didYouMean(String(error.data), allowed)}`;
+        break;
+      }
+      case "oneOf":
+        message = `${where}: expected ${schema?.description ? `${schema.description}: ` : ""}a string or a list of strings, found ${found(error.data)}`;
+        break;
+      case "pattern":
+        message = `${where}: expected ${lowerFirst(schema?.description ?? `text matching ${error.schema}`)}, found ${found(error.data)}`;
+        break;
+      case "minItems":
+      case "maxItems":
+        message =
+          path.at(-1) === "endpoints"
+            ? `${where}: expected exactly 2 endpoints, found ${(error.data as unknown[]).length}`
+            : `${where}: ${error.message}, found ${found(error.data)}`;
+        break;
+      case "minimum":
+      case "maximum":
+        message = `${where}: ${error.message}, found ${found(error.data)}`;
+        break;
+      default:
+        message = `${where}: ${error.message ?? "invalid"}, found ${found(error.data)}`;
+    }
+    const text = `${location.line}:${location.column}:${message}`;
+    if (seen.has(text)) continue;
+    seen.add(text);
+    result.push(new TopologyError(message, location));
+  }
+  return result;
+}
+
+const asList = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** Merges defaults → kind → group → node, then checks what a schema cannot. */
+class SemanticChecker {
+  readonly errors: TopologyError[] = [];
+
+  constructor(
+    private readonly raw: RawTopology,
+    private readonly sourceMap: SourceMap,
+  ) {}
+
+  private error(message: string, path: PathSegment[]): void {
+    this.errors.push(new TopologyError(message, this.sourceMap.value(path)));
+  }
+
+  build(): TopologySpec {
+    const nodes = new Map<string, NodeSpec>();
+    for (const name of Object.keys(this.raw.topology.nodes)) {
+      const node = this.buildNode(name);
+      if (node) nodes.set(name, node);
+    }
+    this.checkDuplicateAddresses(nodes);
+    const links = this.buildLinks(nodes);
+    return { name: this.raw.name, file: this.sourceMap.file, nodes, links };
+  }
+
+  private buildNode(name: string): NodeSpec | undefined {
+    const { defaults = {}, kinds = {}, groups = {}, nodes } = this.raw.topology;
+    const own = nodes[name] ?? {};
+    const path: PathSegment[] = ["topology", "nodes", name];
+    let group: RawNode = {};
+    const groupName = own.group ?? defaults.group;
+    if (groupName !== undefined) {
+      if (groups[groupName] === undefined) {
+        this.error(
+          `node "${name}": unknown group "${groupName}"${didYouMean(groupName, Object.keys(groups))}`,
+          [...path, "group"],
+        );
+      } else group = groups[groupName];
+    }
+    const kind = own.kind ?? group.kind ?? defaults.kind;
+    if (kind === undefined) {
+      this.error(
+        `node "${name}" has no kind: set "kind" (host, server, router or switch) on it or in topology.defaults`,
+        path,
+      );
+      return undefined;
+    }
+    const layers = [defaults, kinds[kind] ?? {}, group, own];
+    const merged: RawNode = {};
+    const interfaces: Record<string, RawInterface> = {};
+    for (const layer of layers) {
+      Object.assign(merged, layer);
+      for (const [ifName, settings] of Object.entries(layer.interfaces ?? {})) {
+        interfaces[ifName] = { ...interfaces[ifName], ...settings };
+      }
+    }
+    const spec: NodeSpec = {
+      name,
+      kind,
+      interfaces: new Map(),
+      routes: [],
+      exec: merged.exec ?? [],
+      labels: Object.assign({}, ...layers.map((l) => l.labels ?? {})),
+      location: this.sourceMap.key(["topology", "nodes"], name),
+    };
+    for (const [ifName, settings] of Object.entries(interfaces)) {
+      spec.interfaces.set(
+        ifName,
+        this.buildInterface(spec, ifName, settings, [...path, "interfaces", ifName]),
+      );
+    }
+    if (merged.gateway !== undefined) {
+      spec.gateway = Ipv4Address.tryParse(merged.gateway);
+      if (!spec.gateway)
+        this.error(`"gateway" of node "${name}": expected an IPv4 address, found "${merged.gateway}"`, [
+          ...path,
+          "gateway",
+        ]);
+    }
+    if (merged.gateway6 !== undefined) {
+      spec.gateway6 = Ipv6Address.tryParse(merged.gateway6);
+      if (!spec.gateway6)
+        this.error(`"gateway6" of node "${name}": expected an IPv6 address, found "${merged.gateway6}"`, [
+          ...path,
+          "gateway6",
+        ]);
+    }
+    (merged.routes ?? []).forEach((route, index) => {
+      const parsed = this.buildRoute(name, route, [...path, "routes", index]);
+      if (parsed) spec.routes.push(parsed);
+    });
+    return spec;
+  }
+
+  private buildInterface(
+    node: NodeSpec,
+    name: string,
+    raw: RawInterface,
+    path: PathSegment[],
+  ): InterfaceSpec {
+    const where = `interface "${name}" of node "${node.name}"`;
+    const spec: InterfaceSpec = {
+      name,
+      ipv4: [],
+      ipv6: [],
+      mac: raw.mac,
+      mtu: raw.mtu,
+      vlan: raw.vlan,
+      trunk: raw.trunk,
+      native: raw.native,
+    };
+    asList(raw.ipv4).forEach((text, index) => {
+      const prefix = Ipv4Prefix.tryParse(text);
+      const at = Array.isArray(raw.ipv4) ? [...path, "ipv4", index] : [...path, "ipv4"];
+      if (!prefix || !text.includes("/")) {
+        this.error(
+          `"ipv4" of ${where}: expected an IPv4 address with prefix length such as 10.0.1.10/24, found "${text}"`,
+          at,
+        );
+      } else if (
+        prefix.length < 31 &&
+        (prefix.address.equals(prefix.network) || prefix.address.equals(prefix.broadcast))
+      ) {
+        const which = prefix.address.equals(prefix.network) ? "network" : "broadcast";
+        this.error(
+          `"ipv4" of ${where}: ${text} is the ${which} address of ${prefix.networkPrefix}, not a host address (hosts: ${prefix.firstHost}-${prefix.lastHost})`,
+          at,
+        );
+      } else spec.ipv4.push(prefix);
+    });
+    asList(raw.ipv6).forEach((text, index) => {
+      const prefix = Ipv6Prefix.tryParse(text);
+      const at = Array.isArray(raw.ipv6) ? [...path, "ipv6", index] : [...path, "ipv6"];
+      if (!prefix || !text.includes("/")) {
+        this.error(
+          `"ipv6" of ${where}: expected an IPv6 address with prefix length such as 2001:db8:1::10/64, found "${text}"`,
+          at,
+        );
+      } else spec.ipv6.push(prefix);
+    });
+    if (raw.mac !== undefined && !MacAddress.tryParse(raw.mac)) {
+      this.error(`"mac" of ${where}: expected a MAC address such as 02:00:00:00:01:01, found "${raw.mac}"`, [
+        ...path,
+        "mac",
+      ]);
+    }
+    const switchOnly = (["vlan", "trunk", "native"] as const).filter((k) => raw[k] !== undefined);
+    if (node.kind !== "switch" && switchOnly.length > 0) {
+      this.error(
+        `"${switchOnly[0]}" of ${where}: VLAN port settings belong on switch ports, but "${node.name}" is a ${node.kind}`,
+        [...path, switchOnly[0]],
+      );
+    }
+    if (raw.vlan !== undefined && raw.trunk !== undefined) {
+      this.error(`${where}: a port is either an access port ("vlan") or a trunk ("trunk"), not both`, [
+        ...path,
+        "trunk",
+      ]);
+    }
+    if (raw.native !== undefined && raw.trunk === undefined) {
+      this.error(`"native" of ${where}: a native VLAN needs a trunk port ("trunk: [...]")`, [
+        ...path,
+        "native",
+      ]);
+    }
+    return spec;
+  }
+
+  private buildRoute(node: string, raw: RawRoute, path: PathSegment[]): RouteSpec | undefined {
+    const where = `route #${Number(path.at(-1)) + 1} of node "${node}"`;
+    const toText = raw.to === "default" ? "0.0.0.0/0" : raw.to === "default6" ? "::/0" : raw.to;
+    const to = Ipv4Prefix.tryParse(toText) ?? Ipv6Prefix.tryParse(toText);
+    if (!to || !toText.includes("/")) {
+      this.error(`"to" of ${where}: expected a prefix such as 10.0.2.0/24 or "default", found "${raw.to}"`, [
+        ...path,
+        "to",
+      ]);
+      return undefined;
+    }
+    if (to.toString() !== to.networkPrefix.toString()) {
+      this.error(`"to" of ${where}: ${raw.to} has host bits set; did you mean ${to.networkPrefix}?`, [
+        ...path,
+        "to",
+      ]);
+      return undefined;
+    }
+    let via: Ipv4Address | Ipv6Address | undefined;
+    if (raw.via !== undefined) {
+      via = to instanceof Ipv4Prefix ? Ipv4Address.tryParse(raw.via) : Ipv6Address.tryParse(raw.via);
+      if (!via) {
+        const family = to instanceof Ipv4Prefix ? "IPv4" : "IPv6";
+        this.error(`"via" of ${where}: expected an ${family} next-hop address, found "${raw.via}"`, [
+          ...path,
+          "via",
+        ]);
+        return undefined;
+      }
+    } else if (raw.dev === undefined) {
+      this.error(`${where}: a route needs "via" (a next hop) or "dev" (an interface)`, path);
+      return undefined;
+    }
+    return { to: to.networkPrefix, via, dev: raw.dev, metric: raw.metric, distance: raw.distance };
+  }
+
+  private checkDuplicateAddresses(nodes: Map<string, NodeSpec>): void {
+    const owners = new Map<string, string>();
+    for (const node of nodes.values()) {
+      for (const iface of node.interfaces.values()) {
+        for (const prefix of [...iface.ipv4, ...iface.ipv6]) {
+          const key = prefix.address.toString();
+          const owner = `${node.name}:${iface.name}`;
+          const previous = owners.get(key);
+          if (previous !== undefined) {
+            const family = prefix instanceof Ipv4Prefix ? "ipv4" : "ipv6";
+            this.error(`duplicate address ${key}: already used by ${previous}`, [
+              "topology",
+              "nodes",
+              node.name,
+              "interfaces",
+              iface.name,
+              family,
+            ]);
+          } else owners.set(key, owner);
+        }
+      }
+    }
+  }
+
+  private buildLinks(nodes: Map<string, NodeSpec>): LinkSpec[] {
+    const links: LinkSpec[] = [];
+    const used = new Map<string, number>();
+    (this.raw.topology.links ?? []).forEach((raw, index) => {
+      const path: PathSegment[] = ["topology", "links", index];
+      const endpoints: EndpointSpec[] = [];
+      raw.endpoints.forEach((text, side) => {
+        const at = [...path, "endpoints", side];
+        const [node, iface] = text.split(":");
+        if (!nodes.has(node) && this.raw.topology.nodes[node] === undefined) {
+          this.error(
+            `link #${index + 1}: endpoint "${text}" names node "${node}", which is not in topology.nodes${didYouMean(node, nodes.keys())}`,
+            at,
+          );
+          return;
+        }
+        const previous = used.get(text);
+        if (previous !== undefined) {
+          this.error(
+            `link #${index + 1}: interface "${text}" is already used by link #${previous + 1}; an interface joins one link`,
+            at,
+          );
+          return;
+        }
+        used.set(text, index);
+        endpoints.push({ node, iface });
+      });
+      if (
+        endpoints.length === 2 &&
+        endpoints[0].node === endpoints[1].node &&
+        endpoints[0].iface === endpoints[1].iface
+      ) {
+        this.error(`link #${index + 1}: both endpoints are the same interface`, [...path, "endpoints"]);
+        return;
+      }
+      if (endpoints.length !== 2) return;
+      const { endpoints: _, ...impairments } = raw;
+      links.push({ a: endpoints[0], b: endpoints[1], impairments, location: this.sourceMap.value(path) });
+    });
+    return links;
+  }
+}

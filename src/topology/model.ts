@@ -1,0 +1,93 @@
+/**
+ * The topology after loading and validation: plain data with defaults, kinds and groups merged,
+ * ready for the builder. Every item keeps where it came from, for error messages.
+ */
+import type { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
+import type { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
+import type { nodeKinds } from "./schema.js";
+
+export type NodeKind = (typeof nodeKinds)[number];
+
+/** A place in a topology file: 1-based line and column. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface InterfaceSpec {
+  name: string;
+  ipv4: Ipv4Prefix[];
+  ipv6: Ipv6Prefix[];
+  mac?: string;
+  mtu?: number;
+  /** Switch access port VLAN. */
+  vlan?: number;
+  /** Switch trunk VLANs. */
+  trunk?: number[];
+  native?: number;
+}
+
+export interface RouteSpec {
+  to: Ipv4Prefix | Ipv6Prefix;
+  via?: Ipv4Address | Ipv6Address;
+  dev?: string;
+  metric?: number;
+  distance?: number;
+}
+
+export interface NodeSpec {
+  name: string;
+  kind: NodeKind;
+  interfaces: Map<string, InterfaceSpec>;
+  gateway?: Ipv4Address;
+  gateway6?: Ipv6Address;
+  routes: RouteSpec[];
+  exec: string[];
+  labels: Record<string, string>;
+  location: SourceLocation;
+}
+
+/** Link impairments as written (with units), converted by the builder's link layer. */
+export interface ImpairmentSpec {
+  rate?: string;
+  delay?: string;
+  jitter?: string;
+  loss?: string;
+  duplicate?: string;
+  reorder?: string;
+  corrupt?: string;
+  mtu?: number;
+  queue?: number;
+}
+
+export interface EndpointSpec {
+  node: string;
+  iface: string;
+}
+
+export interface LinkSpec {
+  a: EndpointSpec;
+  b: EndpointSpec;
+  impairments: ImpairmentSpec;
+  location: SourceLocation;
+}
+
+export interface TopologySpec {
+  name: string;
+  file: string;
+  nodes: Map<string, NodeSpec>;
+  links: LinkSpec[];
+}
+
+/** A problem in a topology file, pointing at file, line and column. */
+export class TopologyError {
+  constructor(
+    readonly message: string,
+    readonly location: SourceLocation,
+  ) {}
+
+  toString(): string {
+    return `${this.location.file}:${this.location.line}:${this.location.column}: ${this.message}`;
+  }
+}

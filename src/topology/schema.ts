@@ -1,0 +1,156 @@
+/**
+ * The JSON Schema of a topology file, in containerlab's shape (`name`, `topology.defaults`,
+ * `topology.kinds`, `topology.groups`, `topology.nodes`, `topology.links[].endpoints`) plus our own
+ * keys where containerlab has none: interface addresses, gateways, static routes, VLANs, and link
+ * impairments with units. Published by `tinkernet schema` for editor completion.
+ */
+
+const duration = {
+  type: "string",
+  pattern: "^[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s)$",
+  description: "A duration with its unit, e.g. 20ms, 1.5s, 250us",
+} as const;
+const percent = {
+  type: ["string", "number"],
+  pattern: "^[0-9]+(\\.[0-9]+)?\\s*%$",
+  description: "A probability, e.g. 1% (a bare number is a percentage)",
+} as const;
+const stringOrList = (description: string) =>
+  ({
+    description,
+    oneOf: [{ type: "string" }, { type: "array", items: { type: "string" }, minItems: 1 }],
+  }) as const;
+
+export const interfaceSchema = {
+  type: "object",
+  description: "One network interface of a node",
+  additionalProperties: false,
+  properties: {
+    ipv4: stringOrList("IPv4 address(es) with prefix length, e.g. 10.0.1.10/24"),
+    ipv6: stringOrList("IPv6 address(es) with prefix length, e.g. 2001:db8:1::10/64"),
+    mac: { type: "string", description: "MAC address, e.g. 02:00:00:00:01:01" },
+    mtu: { type: "integer", minimum: 68, maximum: 65535, description: "Interface MTU in bytes" },
+    vlan: { type: "integer", minimum: 1, maximum: 4094, description: "Switch port: access VLAN" },
+    trunk: {
+      type: "array",
+      items: { type: "integer", minimum: 1, maximum: 4094 },
+      description: "Switch port: 802.1Q trunk carrying these VLANs",
+    },
+    native: { type: "integer", minimum: 1, maximum: 4094, description: "Switch trunk port: untagged VLAN" },
+    description: { type: "string" },
+  },
+} as const;
+
+export const routeSchema = {
+  type: "object",
+  description: "A static route",
+  additionalProperties: false,
+  required: ["to"],
+  properties: {
+    to: { type: "string", description: "Destination prefix, e.g. 10.0.2.0/24 or default" },
+    via: { type: "string", description: "Next-hop address" },
+    dev: { type: "string", description: "Outgoing interface (for routes without a next hop)" },
+    metric: { type: "integer", minimum: 0 },
+    distance: {
+      type: "integer",
+      minimum: 1,
+      maximum: 255,
+      description: "Administrative distance (default 1)",
+    },
+  },
+} as const;
+
+export const nodeKinds = ["host", "server", "router", "switch"] as const;
+
+/** Properties a node, a kind, a group or the defaults may set. */
+const nodeProperties = {
+  kind: { type: "string", enum: nodeKinds, description: "What the node is" },
+  group: { type: "string", description: "A group in topology.groups whose settings apply" },
+  interfaces: {
+    type: "object",
+    description: "Interfaces by name, e.g. eth0",
+    propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_./-]*$" },
+    additionalProperties: interfaceSchema,
+  },
+  gateway: { type: "string", description: "IPv4 default gateway" },
+  gateway6: { type: "string", description: "IPv6 default gateway" },
+  routes: { type: "array", items: routeSchema, description: "Static routes" },
+  exec: { type: "array", items: { type: "string" }, description: "Shell commands run on the node at start" },
+  labels: { type: "object", additionalProperties: { type: "string" }, description: "Free-form labels" },
+  description: { type: "string" },
+} as const;
+
+const nodeSettings = {
+  type: "object",
+  additionalProperties: false,
+  properties: nodeProperties,
+} as const;
+
+export const linkSchema = {
+  type: "object",
+  description: "A point-to-point link between two interfaces, with optional impairments",
+  additionalProperties: false,
+  required: ["endpoints"],
+  properties: {
+    endpoints: {
+      type: "array",
+      items: { type: "string", pattern: "^[^:\\s]+:[^:\\s]+$" },
+      minItems: 2,
+      maxItems: 2,
+      description: 'Two "node:interface" endpoints, e.g. ["r1:eth1", "r2:eth1"]',
+    },
+    rate: {
+      type: "string",
+      pattern: "^[0-9]+(\\.[0-9]+)?\\s*([kKmMgGtT]?(bit|bps))$",
+      description: "Bandwidth, e.g. 100Mbit, 1Gbit (tc spelling; bps = bytes/s)",
+    },
+    delay: duration,
+    jitter: duration,
+    loss: percent,
+    duplicate: percent,
+    reorder: percent,
+    corrupt: percent,
+    mtu: { type: "integer", minimum: 68, maximum: 65535, description: "Link MTU in bytes" },
+    queue: { type: "integer", minimum: 1, description: "Queue limit in packets (drop-tail)" },
+    description: { type: "string" },
+  },
+} as const;
+
+export const topologySchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://tinkernet.dev/schema/topology.json",
+  title: "tinkernet topology",
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "topology"],
+  properties: {
+    name: { type: "string", minLength: 1, description: "The lab's name" },
+    description: { type: "string" },
+    topology: {
+      type: "object",
+      additionalProperties: false,
+      required: ["nodes"],
+      properties: {
+        defaults: nodeSettings,
+        kinds: {
+          type: "object",
+          propertyNames: { enum: nodeKinds },
+          additionalProperties: nodeSettings,
+          description: "Settings per node kind",
+        },
+        groups: {
+          type: "object",
+          additionalProperties: nodeSettings,
+          description: "Named groups of settings",
+        },
+        nodes: {
+          type: "object",
+          propertyNames: { pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
+          additionalProperties: nodeSettings,
+          description: "The nodes, by name",
+        },
+        links: { type: "array", items: linkSchema },
+      },
+    },
+  },
+} as const;
