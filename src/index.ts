@@ -1,3 +1,3 @@
 // tinkernet's public library API.
-export * from "./wire/index.js";
 export * from "./trace/index.js";
+export * from "./wire/index.js";
