@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerDecode } from "./commands/decode.js";
+import { registerTopologyCommands } from "./commands/topology.js";
 
 const program = new Command();
 program
@@ -16,6 +17,7 @@ program
 
 registerDecode(program);
 registerBench(program);
+registerTopologyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -118,7 +118,6 @@ export const linkSchema = {
 
 export const topologySchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://tinkernet.dev/schema/topology.json",
   title: "tinkernet topology",
   type: "object",
   additionalProperties: false,

@@ -146,3 +146,12 @@ test("paths read as words", () => {
     '"via" of route #1 of kind "router"',
   );
 });
+
+test("did-you-mean counts a transposition as one edit", async () => {
+  const { editDistance, closest } = await import("../../src/topology/suggest.js");
+  assert.equal(editDistance("hots", "host"), 1);
+  assert.equal(editDistance("gatway", "gateway"), 1);
+  assert.equal(editDistance("", "abc"), 3);
+  assert.equal(closest("rotuer", ["host", "router", "switch"]), "router");
+  assert.equal(closest("banana", ["host", "router", "switch"]), undefined);
+});
