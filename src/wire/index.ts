@@ -6,3 +6,5 @@ export * from "./checksum.js";
 export * from "./describe.js";
 export * from "./ethernet.js";
 export * from "./parse-error.js";
+export * from "./tcp.js";
+export * from "./udp.js";
