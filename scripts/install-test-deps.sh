@@ -2,13 +2,14 @@
 # Installs the Debian packages that the full test suite uses as real peers:
 #   tshark     - decodes our captures (the oracle for every wire format)
 #   tcpdump    - reads pcap files written by us
+#   curl       - the real HTTP client against our HTTP server
 #   iproute2   - network namespaces, veth and TAP devices for the kernel bridge
 #   socat, iperf3, python3-scapy - peers for the TAP and TCP tests
 #   frr, bird2 - routing daemons for the dynamic-routing interop tests
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(tshark tcpdump iproute2 socat iperf3 python3-scapy)
+packages=(tshark tcpdump curl iproute2 socat iperf3 python3-scapy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
