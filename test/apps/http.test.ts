@@ -130,10 +130,7 @@ test("Node's http client downloads from our server and uploads to it, keep-alive
 test("the real curl downloads /bytes and uploads to /upload", async (t) => {
   if (!needSystem(t, "curl", hasCommand("curl"))) return;
   await withServer(async (port) => {
-    const run = (args: string[]) =>
-      spawnSync("curl", ["-sS", ...args], { encoding: "buffer", timeout: 30_000 });
-    // spawnSync would block the event loop that serves; run curl in a child that we await instead.
-    const { execFile } = await import("node:child_process");
+    // curl runs asynchronously: a synchronous spawn would block the event loop that serves it.
     const curl = (args: string[]) =>
       new Promise<Buffer>((resolve, reject) =>
         execFile("curl", ["-sS", ...args], { encoding: "buffer", maxBuffer: 64 << 20 }, (error, stdout) =>
