@@ -207,11 +207,17 @@ export class HttpMessageParser {
     const head: HttpHead = { version: "HTTP/1.1", headers: new Map() };
     if (this.kind === "request") {
       const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) (HTTP\/\d\.\d)$/.exec(start);
-      if (!match) return this.fail(new HttpParseError(`malformed request line "${start.slice(0, 80)}"`, 400));
+      if (!match) {
+        this.fail(new HttpParseError(`malformed request line "${start.slice(0, 80)}"`, 400));
+        return;
+      }
       [, head.method, head.target, head.version] = match;
     } else {
       const match = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(start);
-      if (!match) return this.fail(new HttpParseError(`malformed status line "${start.slice(0, 80)}"`, 502));
+      if (!match) {
+        this.fail(new HttpParseError(`malformed status line "${start.slice(0, 80)}"`, 502));
+        return;
+      }
       head.version = match[1];
       head.status = Number(match[2]);
       head.reason = match[3] ?? "";
@@ -219,8 +225,10 @@ export class HttpMessageParser {
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(":");
       // §5.1: no whitespace between the field name and the colon.
-      if (colon <= 0 || /\s/.test(line[colon - 1]))
-        return this.fail(new HttpParseError(`malformed header line "${line.slice(0, 80)}"`, 400));
+      if (colon <= 0 || /\s/.test(line[colon - 1])) {
+        this.fail(new HttpParseError(`malformed header line "${line.slice(0, 80)}"`, 400));
+        return;
+      }
       const name = line.slice(0, colon).toLowerCase();
       const value = line.slice(colon + 1).trim();
       const previous = head.headers.get(name);
@@ -237,12 +245,17 @@ export class HttpMessageParser {
     this.noBodyNext = false;
     const transferEncoding = head.headers.get("transfer-encoding");
     const contentLength = head.headers.get("content-length");
-    if (noBody) return this.finishMessage();
+    if (noBody) {
+      this.finishMessage();
+      return;
+    }
     if (transferEncoding !== undefined) {
       // §6.3 rule 3: chunked must be the final coding; Transfer-Encoding overrides Content-Length.
       if (!/(^|,)\s*chunked\s*$/i.test(transferEncoding)) {
-        if (this.kind === "request")
-          return this.fail(new HttpParseError(`unsupported transfer coding "${transferEncoding}"`, 501));
+        if (this.kind === "request") {
+          this.fail(new HttpParseError(`unsupported transfer coding "${transferEncoding}"`, 501));
+          return;
+        }
         this.state = "body-close";
         return;
       }
@@ -254,14 +267,21 @@ export class HttpMessageParser {
       const values = new Set(contentLength.split(",").map((v) => v.trim()));
       const [value] = values;
       if (values.size !== 1 || !/^\d{1,15}$/.test(value)) {
-        return this.fail(new HttpParseError(`invalid Content-Length "${contentLength}"`, 400));
+        this.fail(new HttpParseError(`invalid Content-Length "${contentLength}"`, 400));
+        return;
       }
       this.remaining = Number(value);
-      if (this.remaining === 0) return this.finishMessage();
+      if (this.remaining === 0) {
+        this.finishMessage();
+        return;
+      }
       this.state = "body-length";
       return;
     }
-    if (this.kind === "request") return this.finishMessage();
+    if (this.kind === "request") {
+      this.finishMessage();
+      return;
+    }
     this.state = "body-close";
   }
 
