@@ -7,8 +7,19 @@ import fc from "fast-check";
 import { Ipv4Address } from "../../src/wire/address/ipv4.js";
 import { Ipv6Address } from "../../src/wire/address/ipv6.js";
 import { MacAddress } from "../../src/wire/address/mac.js";
+import { ArpOperation, type ArpRepr } from "../../src/wire/arp.js";
 import type { PseudoHeader } from "../../src/wire/checksum.js";
 import { type EthernetRepr, EtherType } from "../../src/wire/ethernet.js";
+import { type Icmpv4Repr, Icmpv4Type } from "../../src/wire/icmpv4.js";
+import { IpProtocol, type Ipv4Repr } from "../../src/wire/ipv4.js";
+import {
+  type DecodedIpv4Option,
+  encodeIpv4Option,
+  type Ipv4Option,
+  Ipv4OptionType,
+  ipv4OptionsLength,
+  TimestampFlag,
+} from "../../src/wire/ipv4-options.js";
 import type { TcpRepr } from "../../src/wire/tcp.js";
 import {
   TCP_MAX_OPTIONS_LENGTH,
@@ -17,6 +28,7 @@ import {
   tcpOptionLength,
 } from "../../src/wire/tcp-options.js";
 import type { UdpRepr } from "../../src/wire/udp.js";
+import type { VlanRepr } from "../../src/wire/vlan.js";
 
 /** `fc.record` producing ordinary objects (so `deepStrictEqual` against a parsed `Repr` works). */
 export function plainRecord<T extends object>(
@@ -134,3 +146,178 @@ export const arbitraryTcpRepr: fc.Arbitrary<TcpRepr> = plainRecord<TcpRepr>({
   options: arbitraryTcpOptions,
   payload: arbitraryPayload(1460),
 });
+/** One 802.1Q/802.1ad tag with its payload. */
+export const arbitraryVlanRepr: fc.Arbitrary<VlanRepr> = plainRecord<VlanRepr>({
+  priority: fc.integer({ min: 0, max: 7 }),
+  dropEligible: fc.boolean(),
+  id: fc.integer({ min: 0, max: 4095 }),
+  ethertype: arbitraryEtherType,
+  payload: arbitraryPayload(),
+});
+
+/** An Ethernet/IPv4 ARP packet (any operation code, not only request and reply). */
+export const arbitraryArpRepr: fc.Arbitrary<ArpRepr> = plainRecord<ArpRepr>({
+  operation: fc.oneof(
+    fc.constantFrom(ArpOperation.Request, ArpOperation.Reply),
+    fc.integer({ min: 0, max: 0xffff }),
+  ),
+  senderMac: arbitraryMacAddress,
+  senderIp: arbitraryIpv4Address,
+  targetMac: arbitraryMacAddress,
+  targetIp: arbitraryIpv4Address,
+});
+
+const knownOptionTypes = new Set<number>([
+  Ipv4OptionType.EndOfList,
+  Ipv4OptionType.NoOperation,
+  Ipv4OptionType.RecordRoute,
+  Ipv4OptionType.LooseSourceRoute,
+  Ipv4OptionType.StrictSourceRoute,
+  Ipv4OptionType.Timestamp,
+  Ipv4OptionType.RouterAlert,
+]);
+
+/** A decoded IPv4 option that parse accepts (pointers at or above their minimums). */
+export const arbitraryDecodedIpv4Option: fc.Arbitrary<DecodedIpv4Option> = fc.oneof(
+  fc.constant<DecodedIpv4Option>({ kind: "no-operation" }),
+  fc
+    .record({
+      kind: fc.constantFrom("record-route", "loose-source-route", "strict-source-route" as const),
+      pointer: fc.integer({ min: 4, max: 255 }),
+      addresses: fc.array(arbitraryIpv4Address, { maxLength: 9 }),
+    })
+    .map((o): DecodedIpv4Option => ({ ...o })),
+  fc
+    .record({
+      pointer: fc.integer({ min: 5, max: 255 }),
+      overflow: fc.integer({ min: 0, max: 15 }),
+      flag: fc.constantFrom(
+        TimestampFlag.TimestampsOnly,
+        TimestampFlag.AddressAndTimestamp,
+        TimestampFlag.Prespecified,
+      ),
+      count: fc.integer({ min: 0, max: 4 }),
+      addresses: fc.array(arbitraryIpv4Address, { minLength: 4, maxLength: 4 }),
+      timestamps: fc.array(fc.integer({ min: 0, max: 0xffff_ffff }), { minLength: 4, maxLength: 4 }),
+    })
+    .map(
+      ({ pointer, overflow, flag, count, addresses, timestamps }): DecodedIpv4Option => ({
+        kind: "timestamp",
+        pointer,
+        overflow,
+        flag,
+        entries: timestamps
+          .slice(0, count)
+          .map((timestamp, k) =>
+            flag === TimestampFlag.TimestampsOnly ? { timestamp } : { address: addresses[k], timestamp },
+          ),
+      }),
+    ),
+  fc.integer({ min: 0, max: 0xffff }).map((value): DecodedIpv4Option => ({ kind: "router-alert", value })),
+  fc
+    .record({
+      type: fc.integer({ min: 2, max: 255 }).filter((t) => !knownOptionTypes.has(t)),
+      data: fc.uint8Array({ maxLength: 12 }),
+    })
+    .map(({ type, data }): DecodedIpv4Option => ({ kind: "unknown", type, data })),
+);
+
+/** One raw IPv4 option (never End of Option List, which only ends a list). */
+export const arbitraryIpv4Option: fc.Arbitrary<Ipv4Option> = arbitraryDecodedIpv4Option.map(encodeIpv4Option);
+
+/**
+ * An options list that fits the 40 octets and that parse returns unchanged: sometimes ended by an
+ * End of Option List whose padding reaches the header's end (see ipv4-options.ts).
+ */
+export const arbitraryIpv4Options: fc.Arbitrary<readonly Ipv4Option[]> = fc
+  .array(arbitraryIpv4Option, { maxLength: 6 })
+  .filter((options) => ipv4OptionsLength(options) <= 40)
+  .chain((options) => {
+    const length = ipv4OptionsLength(options);
+    // Padding lengths d after an End of Option List that make the area end on a 32-bit boundary.
+    const paddings: number[] = [];
+    for (let d = (4 - ((length + 1) % 4)) % 4; length + 1 + d <= 40; d += 4) if (d > 0) paddings.push(d);
+    if (paddings.length === 0) return fc.constant(options);
+    return fc.oneof(
+      fc.constant(options),
+      fc
+        .constantFrom(...paddings)
+        .chain((d) => fc.uint8Array({ minLength: d, maxLength: d }))
+        .map((padding) => {
+          // A short all-zero tail is what emit's own padding looks like, which parse leaves out.
+          if (padding.length < 3) padding[0] |= 1;
+          return [...options, { type: Ipv4OptionType.EndOfList, data: padding }];
+        }),
+    );
+  });
+
+/** An IPv4 packet: mostly without options, fragment offsets in octets (multiples of 8). */
+export const arbitraryIpv4Repr: fc.Arbitrary<Ipv4Repr> = plainRecord<Ipv4Repr>({
+  dscp: fc.integer({ min: 0, max: 63 }),
+  ecn: fc.integer({ min: 0, max: 3 }),
+  identification: fc.integer({ min: 0, max: 0xffff }),
+  reservedFlag: fc.boolean(),
+  dontFragment: fc.boolean(),
+  moreFragments: fc.boolean(),
+  fragmentOffset: fc.integer({ min: 0, max: 0x1fff }).map((units) => units * 8),
+  ttl: fc.integer({ min: 0, max: 255 }),
+  protocol: fc.oneof(
+    fc.constantFrom(IpProtocol.ICMP, IpProtocol.TCP, IpProtocol.UDP),
+    fc.integer({ min: 0, max: 255 }),
+  ),
+  src: arbitraryIpv4Address,
+  dst: arbitraryIpv4Address,
+  options: fc.oneof(
+    { weight: 3, arbitrary: fc.constant<readonly Ipv4Option[]>([]) },
+    { weight: 2, arbitrary: arbitraryIpv4Options },
+  ),
+  payload: arbitraryPayload(),
+});
+
+const echoFields = {
+  identifier: fc.integer({ min: 0, max: 0xffff }),
+  sequence: fc.integer({ min: 0, max: 0xffff }),
+  data: arbitraryPayload(),
+};
+const modelledTypes = new Set<number>([
+  Icmpv4Type.DestinationUnreachable,
+  Icmpv4Type.Redirect,
+  Icmpv4Type.TimeExceeded,
+  Icmpv4Type.ParameterProblem,
+]);
+
+/** Any ICMPv4 message, every kind. */
+export const arbitraryIcmpv4Repr: fc.Arbitrary<Icmpv4Repr> = fc.oneof(
+  plainRecord({ kind: fc.constant("echo-request" as const), ...echoFields }),
+  plainRecord({ kind: fc.constant("echo-reply" as const), ...echoFields }),
+  plainRecord({
+    kind: fc.constant("destination-unreachable" as const),
+    code: fc.integer({ min: 0, max: 255 }),
+    nextHopMtu: fc.integer({ min: 0, max: 0xffff }),
+    invoking: arbitraryPayload(),
+  }),
+  plainRecord({
+    kind: fc.constant("time-exceeded" as const),
+    code: fc.integer({ min: 0, max: 255 }),
+    invoking: arbitraryPayload(),
+  }),
+  plainRecord({
+    kind: fc.constant("redirect" as const),
+    code: fc.integer({ min: 0, max: 255 }),
+    gateway: arbitraryIpv4Address,
+    invoking: arbitraryPayload(),
+  }),
+  plainRecord({
+    kind: fc.constant("parameter-problem" as const),
+    code: fc.integer({ min: 0, max: 255 }),
+    pointer: fc.integer({ min: 0, max: 255 }),
+    invoking: arbitraryPayload(),
+  }),
+  plainRecord({
+    kind: fc.constant("other" as const),
+    type: fc.integer({ min: 0, max: 255 }).filter((t) => !modelledTypes.has(t)),
+    code: fc.integer({ min: 0, max: 255 }),
+    rest: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+    data: arbitraryPayload(),
+  }).filter((o) => !((o.type === Icmpv4Type.EchoRequest || o.type === Icmpv4Type.EchoReply) && o.code === 0)),
+);
