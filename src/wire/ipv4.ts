@@ -382,8 +382,10 @@ export interface Ipv4Repr {
   /** More Fragments (MF). */
   moreFragments: boolean;
   /**
-   * Fragment offset in OCTETS (the header field × 8, as tshark's ip.frag_offset shows it); a
-   * multiple of 8 below 65536.
+   * Fragment offset in OCTETS (the header field × 8), a multiple of 8 below 65536: what tcpdump
+   * prints as "offset 1480" and `tshark -V` as "Fragment Offset: 1480". Beware that tshark 4.0's
+   * `-T fields -e ip.frag_offset` prints the raw field in 8-octet units (185 for that packet):
+   * compare it with {@link Ipv4View.fragmentOffsetUnits}, or divide by 8.
    */
   fragmentOffset: number;
   /** Time to Live: hops left. */
