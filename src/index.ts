@@ -1,4 +1,5 @@
 // tinkernet's public library API.
+
+export * from "./link/index.js";
 export * from "./trace/index.js";
 export * from "./wire/index.js";
-export * from "./link/index.js";

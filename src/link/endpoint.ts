@@ -2,7 +2,8 @@
  * The contract between a link and what is plugged into it (a host's NIC, a router port, a switch
  * port, a TAP bridge). A frame is a complete Ethernet frame without preamble or FCS. Ownership: once
  * a frame is handed to `transmit`, the sender must not modify it; a receiver may keep it (trace
- * and capture consumers do).
+ * and capture consumers do) but must not modify it either: the same buffer may reach several
+ * receivers (a switch floods one buffer to every port), so copy before changing anything.
  */
 export type FrameHandler = (frame: Uint8Array) => void;
 

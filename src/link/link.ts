@@ -50,7 +50,8 @@ import type { SeededRandom } from "../sim/random.js";
 import type { Scheduler, Timer } from "../sim/scheduler.js";
 import type { Nanoseconds } from "../sim/time.js";
 import type { TraceBase, Tracer } from "../trace/events.js";
-import { EtherType } from "../wire/ethernet.js";
+import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
+import { isVlanTpid, VLAN_TAG_LENGTH } from "../wire/vlan.js";
 import type { FrameHandler, LinkEndpoint } from "./endpoint.js";
 import { GilbertElliott } from "./gilbert-elliott.js";
 import {
@@ -641,11 +642,10 @@ function normalize(changes: LinkImpairments): Partial<LinkDirectionSettings> {
  * (maxEnvelopeFrameSize) rather than against the 1500-byte payload.
  */
 export function ethernetPayloadLength(frame: Uint8Array): number {
-  let header = 14;
-  for (let tags = 0; tags < 2 && frame.length >= header + 4; tags++) {
-    const type = (frame[header - 2] << 8) | frame[header - 1];
-    if (type !== EtherType.VLAN && type !== EtherType.QinQ && type !== EtherType.QinQLegacy) break;
-    header += 4;
+  let header = ETHERNET_HEADER_LENGTH;
+  for (let tags = 0; tags < 2 && frame.length >= header + VLAN_TAG_LENGTH; tags++) {
+    if (!isVlanTpid((frame[header - 2] << 8) | frame[header - 1])) break;
+    header += VLAN_TAG_LENGTH;
   }
   return frame.length > header ? frame.length - header : 0;
 }

@@ -24,7 +24,8 @@
 import type { Scheduler } from "../sim/scheduler.js";
 import type { Nanoseconds } from "../sim/time.js";
 import type { Tracer } from "../trace/events.js";
-import { EtherType, readMac48 } from "../wire/ethernet.js";
+import { ETHERNET_HEADER_LENGTH, EtherType, readMac48 } from "../wire/ethernet.js";
+import { VLAN_ID_MAX, VLAN_TAG_LENGTH } from "../wire/vlan.js";
 import type { LinkEndpoint } from "./endpoint.js";
 import { DEFAULT_AGING_TIME, DEFAULT_MAC_TABLE_SIZE, MacTable } from "./mac-table.js";
 import { type MacTableFilter, showInterfacesCounters, showMacAddressTable } from "./show-mac.js";
@@ -72,11 +73,10 @@ export interface SwitchOptions {
   macTableSize?: number;
 }
 
-/** 802.1Q: VIDs 1-4094 name VLANs; 0 means "priority tag only"; 4095 is reserved. */
-const VID_MAX = 4094;
+/** 802.1Q Table 9-2: VIDs 1-4094 name VLANs; 0 means "priority tag only"; 4095 is reserved. */
 const VID_RESERVED = 0xfff;
-const TAG_LENGTH = 4;
-const HEADER_LENGTH = 14;
+const TAG_LENGTH = VLAN_TAG_LENGTH;
+const HEADER_LENGTH = ETHERNET_HEADER_LENGTH;
 /** Where the 802.1Q tag sits: in place of the EtherType, after the two addresses. */
 const TAG_OFFSET = 12;
 
@@ -445,8 +445,8 @@ function isReservedGroup(frame: Uint8Array): boolean {
 }
 
 function checkVid(vlan: number, what: string): number {
-  if (!Number.isInteger(vlan) || vlan < 1 || vlan > VID_MAX) {
-    throw new RangeError(`${what} must be a VLAN number from 1 to ${VID_MAX}, got ${vlan}`);
+  if (!Number.isInteger(vlan) || vlan < 1 || vlan > VLAN_ID_MAX) {
+    throw new RangeError(`${what} must be a VLAN number from 1 to ${VLAN_ID_MAX}, got ${vlan}`);
   }
   return vlan;
 }
