@@ -46,6 +46,7 @@ export class Scheduler {
   private sequence = 0;
   private current: Nanoseconds;
   private executed = 0;
+  private yieldRequested = false;
 
   constructor(options: SchedulerOptions = {}) {
     this.random = new SeededRandom(options.seed ?? 1);
@@ -91,6 +92,22 @@ export class Scheduler {
     timer.cancelled = true;
     this.tombstones++;
     if (this.tombstones > 1024 && this.tombstones * 2 > this.heap.length) this.compact();
+  }
+
+  /**
+   * Asks an asynchronous driver (./async-driver.ts) to let the JavaScript event loop run before
+   * virtual time moves on: code outside the simulation (Node streams, promises) was handed work
+   * that it will finish in a later tick, and that work belongs to the present instant.
+   */
+  requestYield(): void {
+    this.yieldRequested = true;
+  }
+
+  /** @internal Whether a yield was requested since the last call (and clears the request). */
+  takeYieldRequest(): boolean {
+    const requested = this.yieldRequested;
+    this.yieldRequested = false;
+    return requested;
   }
 
   /** Executes the next event, advancing the clock to its time. Returns false when idle. */
