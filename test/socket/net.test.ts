@@ -141,7 +141,7 @@ test("Node's own http.Server and http.request run over our sockets (4 MiB with d
   const body = Buffer.alloc(4 << 20);
   for (let i = 0; i < body.length; i++) body[i] = (i * 7919) & 0xff;
   const digest = createHash("sha256").update(body).digest("base64");
-  const httpServer = createHttpServer((req, res) => {
+  const httpServer = createHttpServer((_req, res) => {
     res.writeHead(200, { "Content-Length": body.length, Digest: `sha-256=${digest}` });
     res.end(body);
   });
