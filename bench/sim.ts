@@ -1,0 +1,128 @@
+/**
+ * Simulator benchmarks: `tinkernet bench sim`. Each group of cases is one function below; the
+ * routing table's come first (longest prefix match on a full Internet table).
+ */
+
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { seededRandom, syntheticInternetTable } from "../src/net/lpm/synthetic-table.js";
+import { makeRoute, type NextHop, type Route, RoutingTable } from "../src/net/routing-table.js";
+import { Ipv4Address, Ipv4Prefix } from "../src/wire/address/ipv4.js";
+import { opsPerSecond, type Report, round } from "./harness.js";
+
+const SUITE = "sim";
+
+/** A full garbage collection, when the runtime lets us ask for one (for heap measurements). */
+function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as (() => void) | undefined;
+  gc?.();
+  gc?.();
+}
+
+/** Bytes on the JS heap plus typed-array backing stores (which live outside the heap). */
+function usedBytes(): number {
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+export function run(report: Report): void {
+  routingTable(report);
+}
+
+/** Longest prefix match: build and lookup rates on a 1,000,000-prefix table, and memory at both ends. */
+function routingTable(report: Report): void {
+  const count = 1_000_000;
+  const { networks, lengths } = syntheticInternetTable(count, 1);
+  // A core router learns its table from a handful of peers: the routes share next-hop lists.
+  const peers: NextHop[][] = [1, 2, 3, 4].map((i) => [
+    { via: Ipv4Address.parse(`192.0.2.${i}`), interface: `eth${i}` },
+  ]);
+  const routes: Route[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    routes[i] = {
+      prefix: new Ipv4Prefix(new Ipv4Address(networks[i]), lengths[i]),
+      nextHops: peers[i & 3],
+      protocol: "bgp",
+      distance: 20,
+      metric: 0,
+    };
+  }
+
+  const before = usedBytes();
+  const start = performance.now();
+  const table = new RoutingTable();
+  for (let i = 0; i < count; i++) table.add(routes[i]);
+  const buildSeconds = (performance.now() - start) / 1000;
+  const tableBytes = usedBytes() - before;
+  report({
+    suite: SUITE,
+    name: "lpm-1m-build",
+    value: round(buildSeconds),
+    unit: "s",
+    target: 3,
+    prefixes: table.prefixCount,
+    trieNodes: table.fib.nodeCount,
+    heapBytes: tableBytes,
+    bytesPerPrefix: round(tableBytes / table.prefixCount),
+    structureBytes: table.memoryBytes(),
+  });
+
+  // Uniformly random destinations, as the brief asks; most fall outside any /24 of the table.
+  const random = seededRandom(7);
+  const mask = (1 << 20) - 1;
+  const uniform = new Uint32Array(mask + 1);
+  for (let i = 0; i <= mask; i++) uniform[i] = Math.floor(random() * 0x1_0000_0000);
+  // Destinations inside announced prefixes (traffic goes where routes are): deeper walks.
+  const inside = new Uint32Array(mask + 1);
+  for (let i = 0; i <= mask; i++) {
+    const r = Math.floor(random() * count);
+    inside[i] = (networks[r] + Math.floor(random() * 2 ** (32 - lengths[r]))) >>> 0;
+  }
+
+  for (const [name, addresses] of [
+    ["lpm-1m-lookups", uniform],
+    ["lpm-1m-lookups-routed", inside],
+  ] as const) {
+    let next = 0;
+    let hits = 0;
+    const perSecond = opsPerSecond(() => {
+      if (table.lookup(addresses[next++ & mask]) !== undefined) hits++;
+    }, 2);
+    report({
+      suite: SUITE,
+      name,
+      value: Math.round(perSecond),
+      unit: "lookups/s",
+      target: 10_000_000,
+      hitRate: round(hits / next),
+    });
+  }
+  if (table.size !== count) throw new Error("the table lost routes");
+
+  // A host's table, many times over (as in a 10,000-node topology): connected, local, default,
+  // and two statics. Measured per table with its route objects, over 10,000 tables.
+  const tables = 10_000;
+  const small: RoutingTable[] = [];
+  const smallBefore = usedBytes();
+  for (let i = 0; i < tables; i++) {
+    const t = new RoutingTable();
+    const lan = `10.${(i >> 8) & 255}.${i & 255}`;
+    t.add(makeRoute({ prefix: `${lan}.0/24`, protocol: "connected", interface: "eth0" }));
+    t.add(makeRoute({ prefix: `${lan}.10/32`, protocol: "local", interface: "eth0" }));
+    t.add(makeRoute({ prefix: "0.0.0.0/0", protocol: "static", via: `${lan}.1`, interface: "eth0" }));
+    t.add(makeRoute({ prefix: "192.168.0.0/16", protocol: "static", via: `${lan}.2`, interface: "eth0" }));
+    t.add(makeRoute({ prefix: "172.16.0.0/12", protocol: "static", via: `${lan}.3`, interface: "eth0" }));
+    small.push(t);
+  }
+  const perTable = (usedBytes() - smallBefore) / tables;
+  report({
+    suite: SUITE,
+    name: "lpm-5-routes-heap",
+    value: Math.round(perTable),
+    unit: "bytes",
+    structureBytes: small[0].memoryBytes(),
+    note: "per table, route objects included",
+  });
+}
