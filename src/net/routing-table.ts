@@ -16,6 +16,7 @@
  * protocol for the prefix), and static routes additionally by distance, so that a floating static
  * (`ip route 0.0.0.0/0 10.0.13.3 250`) can sit behind the main one as in FRR.
  */
+import type { Nanoseconds } from "../sim/time.js";
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import { Ipv4Lpm, type Ipv4LpmOptions } from "./lpm/ipv4-lpm.js";
@@ -62,8 +63,8 @@ export interface RouteOf<P, A> {
   readonly distance: number;
   /** The protocol's own cost (OSPF cost, RIP hop count, BGP MED...), compared at equal distance. */
   readonly metric: number;
-  /** Virtual time (ms) the route was installed; `show ip route` prints its age when given. */
-  readonly installedAt?: number;
+  /** Virtual time the route was installed; `show ip route` prints its age when given. */
+  readonly installedAt?: Nanoseconds;
 }
 
 export type NextHop = NextHopOf<Ipv4Address>;
@@ -355,7 +356,7 @@ export interface RouteInit<A> {
   metric?: number;
   /** For BGP: learned from an internal peer (distance 200 instead of 20). */
   ibgp?: boolean;
-  installedAt?: number;
+  installedAt?: Nanoseconds;
 }
 
 /** Builds an IPv4 route with FRR's defaults, e.g. `makeRoute({prefix: "0.0.0.0/0", protocol: "static", via: "10.0.12.2", interface: "eth1"})`. */

@@ -3,9 +3,11 @@
  * (or Cisco IOS, which FRR imitates) reads our routers the same way:
  *
  * ```
- * C>* 10.0.1.0/24 is directly connected, eth0
- * O   10.0.2.0/24 [110/20] via 10.0.12.2, eth1
  * S>* 0.0.0.0/0 [1/0] via 10.0.12.2, eth1
+ * S   0.0.0.0/0 [250/0] via 10.0.13.3, eth2
+ * C>* 10.0.1.0/24 is directly connected, eth0
+ * O   10.0.1.0/24 [110/10] is directly connected, eth0
+ * L>* 10.0.1.1/32 is directly connected, eth0
  * O>* 10.0.3.0/24 [110/20] via 10.0.12.2, eth1
  *   *                      via 10.0.13.3, eth2
  * ```
@@ -19,6 +21,7 @@
  * the interface, which we leave out because our next hops carry no weights. The age of the route
  * (`, 00:05:12`) is appended when the route has `installedAt` and the caller gives `now`.
  */
+import { type Nanoseconds, SECOND } from "../sim/time.js";
 import type { Ipv4Prefix } from "../wire/address/ipv4.js";
 import type { Ipv6Prefix } from "../wire/address/ipv6.js";
 import type {
@@ -65,8 +68,8 @@ export const IPV6_ROUTE_LEGEND = [
 export interface ShowRouteOptions {
   /** Only routes of this protocol (`show ip route ospf`). */
   protocol?: RouteProtocol;
-  /** The current virtual time (ms), to print each route's age from its `installedAt`. */
-  now?: number;
+  /** The current virtual time, to print each route's age from its `installedAt`. */
+  now?: Nanoseconds;
   /** Print the legend (default true). */
   legend?: boolean;
 }
@@ -125,8 +128,8 @@ function formatNextHop(hop: NextHopOf<unknown>): string {
 }
 
 /** A route's age as FRR prints it: hh:mm:ss under a day, then 1d02h03m, then 02w3d04h. */
-export function formatUptime(milliseconds: number): string {
-  const total = Math.max(0, Math.floor(milliseconds / 1000));
+export function formatUptime(age: Nanoseconds): string {
+  const total = Math.max(0, Math.floor(age / SECOND));
   const seconds = total % 60;
   const minutes = Math.floor(total / 60) % 60;
   const hours = Math.floor(total / 3600) % 24;

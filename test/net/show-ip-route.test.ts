@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Ipv6RoutingTable, makeIpv6Route, makeRoute, RoutingTable } from "../../src/net/routing-table.js";
 import { formatUptime, IPV4_ROUTE_LEGEND, showIpRoute, showIpv6Route } from "../../src/net/show-ip-route.js";
+import { seconds } from "../../src/sim/time.js";
 import { Ipv4Address } from "../../src/wire/address/ipv4.js";
 import { Ipv6Address } from "../../src/wire/address/ipv6.js";
 
@@ -114,14 +115,14 @@ O>* 10.0.3.0/24 [110/20] via 10.0.12.2, eth1
 test("route ages print as FRR does when the route has installedAt and the caller gives now", () => {
   const table = new RoutingTable();
   table.add(
-    makeRoute({ prefix: "10.0.1.0/24", protocol: "connected", interface: "eth0", installedAt: 1_000 }),
+    makeRoute({ prefix: "10.0.1.0/24", protocol: "connected", interface: "eth0", installedAt: seconds(1) }),
   );
   table.add(
     makeRoute({
       prefix: "10.0.3.0/24",
       protocol: "ospf",
       metric: 20,
-      installedAt: 60_000,
+      installedAt: seconds(60),
       nextHops: [
         { via: ip("10.0.12.2"), interface: "eth1" },
         { via: ip("10.0.13.3"), interface: "eth2" },
@@ -129,17 +130,17 @@ test("route ages print as FRR does when the route has installedAt and the caller
     }),
   );
   assert.equal(
-    showIpRoute(table, { legend: false, now: 313_000 }),
+    showIpRoute(table, { legend: false, now: seconds(313) }),
     `C>* 10.0.1.0/24 is directly connected, eth0, 00:05:12
 O>* 10.0.3.0/24 [110/20] via 10.0.12.2, eth1, 00:04:13
   *                      via 10.0.13.3, eth2, 00:04:13
 `,
   );
   assert.equal(formatUptime(0), "00:00:00");
-  assert.equal(formatUptime(3_723_999), "01:02:03");
-  assert.equal(formatUptime(86_399_000), "23:59:59");
-  assert.equal(formatUptime((86_400 + 2 * 3600 + 3 * 60) * 1000), "1d02h03m");
-  assert.equal(formatUptime((15 * 86_400 + 4 * 3600) * 1000), "02w1d04h");
+  assert.equal(formatUptime(seconds(3723.999)), "01:02:03");
+  assert.equal(formatUptime(seconds(86_399)), "23:59:59");
+  assert.equal(formatUptime(seconds(86_400 + 2 * 3600 + 3 * 60)), "1d02h03m");
+  assert.equal(formatUptime(seconds(15 * 86_400 + 4 * 3600)), "02w1d04h");
 });
 
 test("show ipv6 route: the IPv6 legend and RFC 5952 addresses", () => {

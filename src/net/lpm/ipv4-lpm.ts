@@ -44,7 +44,7 @@
  */
 
 /** The prefix count up to which the set stays a linearly scanned list. */
-export const DEFAULT_LIST_LIMIT = 32;
+export const LPM_LIST_LIMIT = 32;
 
 const SLOTS = 256;
 const MAX_LENGTH = 32;
@@ -73,10 +73,10 @@ function hashOf(network: number, length: number): number {
   return h ^ (h >>> 16);
 }
 
-/** A power of two at least four times `count` (so the table starts at most a quarter full). */
+/** The smallest power of two (16 at least) that holds `count` ids at most half full. */
 function hashCapacity(count: number): number {
   let capacity = 16;
-  while (capacity < 4 * count) capacity *= 2;
+  while (capacity < 2 * count) capacity *= 2;
   return capacity;
 }
 
@@ -117,7 +117,7 @@ export class Ipv4Lpm {
   private index: TrieIndex | undefined;
 
   constructor(options: Ipv4LpmOptions = {}) {
-    this.listLimit = Math.max(0, Math.floor(options.listLimit ?? DEFAULT_LIST_LIMIT));
+    this.listLimit = Math.max(0, Math.floor(options.listLimit ?? LPM_LIST_LIMIT));
     if (this.listLimit === 0) this.buildTrie();
   }
 
@@ -421,7 +421,7 @@ export class Ipv4Lpm {
   private hashInsert(index: TrieIndex, id: number): void {
     if (2 * this.count > index.hash.length) {
       const old = index.hash;
-      index.hash = new Int32Array(hashCapacity(this.count)).fill(-1);
+      index.hash = new Int32Array(2 * old.length).fill(-1);
       for (let cell = 0; cell < old.length; cell++) if (old[cell] >= 0) this.hashInsert(index, old[cell]);
     }
     const hash = index.hash;

@@ -9,6 +9,7 @@
  * an allocation, traffic engineering), the rest are independent allocations anywhere in the
  * public unicast space. Same seed, same table.
  */
+import { SeededRandom } from "../../sim/random.js";
 
 /** Prefix lengths /8../24 and their approximate counts in the 2024 IPv4 table. */
 const LENGTH_WEIGHTS: readonly (readonly [number, number])[] = [
@@ -40,18 +41,6 @@ export interface SyntheticTable {
   lengths: Uint8Array;
 }
 
-/** mulberry32: a small, fast, seedable 32-bit generator (good enough for test data, not crypto). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
-
 /** True for the first octets that carry no public unicast routes: 0, 10, 127, 224-255 (RFC 6890). */
 function reservedFirstOctet(octet: number): boolean {
   return octet === 0 || octet === 10 || octet === 127 || octet >= 224;
@@ -59,7 +48,8 @@ function reservedFirstOctet(octet: number): boolean {
 
 /** `count` distinct prefixes with a realistic length mix, reproducible from `seed`. */
 export function syntheticInternetTable(count: number, seed = 1): SyntheticTable {
-  const random = seededRandom(seed);
+  const rng = new SeededRandom(seed);
+  const random = () => rng.next();
   const totalWeight = LENGTH_WEIGHTS.reduce((sum, [, weight]) => sum + weight, 0);
   // Draw the lengths first and generate shortest first, so more-specifics have parents to come from.
   const wanted = new Uint8Array(count);

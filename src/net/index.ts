@@ -1,0 +1,7 @@
+// The network layer. Each helper adds its own line(s) here.
+export * from "./lpm/ipv4-lpm.js";
+export * from "./lpm/ipv6-lpm.js";
+export * from "./lpm/synthetic-table.js";
+export * from "./network-layer.js";
+export * from "./routing-table.js";
+export * from "./show-ip-route.js";
