@@ -424,3 +424,35 @@ test("IPv6 routing table: longest match, selection, removal", () => {
   bytes.set(Ipv6Address.parse("2001:db8:1::1").bytes, 24);
   assert.equal(table.lookup(bytes, 24), local);
 });
+
+test("lookups allocate nothing: the heap stays flat over tens of thousands of them", () => {
+  // Any per-lookup allocation (a boxed number, a temporary object) adds at least 16 bytes each:
+  // over 500 KB per window below. A young-generation collection could hide that in one window,
+  // but a collection is rare at this allocation rate, so all three windows must stay flat.
+  const small = new RoutingTable();
+  small.add(staticRoute("0.0.0.0/0", "10.0.0.1", "eth0"));
+  small.add(makeRoute({ prefix: "10.0.0.0/24", protocol: "connected", interface: "eth0" }));
+  const large = new RoutingTable({ listLimit: 0 });
+  for (let i = 0; i < 2000; i++) large.add(staticRoute(`10.${i >> 8}.${i & 255}.0/24`, "192.0.2.1"));
+  const v6 = new Ipv6RoutingTable();
+  v6.add(makeIpv6Route({ prefix: "2001:db8::/32", protocol: "static", via: "fe80::1", interface: "eth0" }));
+  const address = ip("10.3.7.9");
+  const address6 = Ipv6Address.parse("2001:db8::1");
+  let hits = 0;
+  const run = () => {
+    for (let i = 0; i < 10_000; i++) {
+      if (small.lookup(address) !== undefined) hits++;
+      if (large.lookup((0x0a000000 + i * 251) >>> 0) !== undefined) hits++;
+      if (large.lookup(address) !== undefined) hits++;
+      if (v6.lookup(address6) !== undefined) hits++;
+    }
+  };
+  for (let i = 0; i < 10; i++) run(); // warm up, so compilation is not counted
+  for (let window = 0; window < 3; window++) {
+    const before = process.memoryUsage().heapUsed;
+    run();
+    const grown = process.memoryUsage().heapUsed - before;
+    assert.ok(grown < 64_000, `the heap grew by ${grown} bytes over 40,000 lookups`);
+  }
+  assert.ok(hits > 0);
+});
