@@ -34,8 +34,12 @@ export class Ipv6Address {
   static tryParse(text: string): Ipv6Address | undefined {
     text = text.trim();
     if (text.startsWith("[") && text.endsWith("]")) text = text.slice(1, -1);
+    // RFC 4007 §11.2: `address%zone_id`; the zone only scopes the address, and must not be empty.
     const zone = text.indexOf("%");
-    if (zone >= 0) text = text.slice(0, zone);
+    if (zone >= 0) {
+      if (zone === text.length - 1) return undefined;
+      text = text.slice(0, zone);
+    }
     if (text.length === 0 || text.length > 45) return undefined;
     const halves = text.split("::");
     if (halves.length > 2) return undefined;
