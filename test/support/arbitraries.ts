@@ -11,6 +11,7 @@ import { ArpOperation, type ArpRepr } from "../../src/wire/arp.js";
 import type { PseudoHeader } from "../../src/wire/checksum.js";
 import { type EthernetRepr, EtherType } from "../../src/wire/ethernet.js";
 import { type Icmpv4Repr, Icmpv4Type } from "../../src/wire/icmpv4.js";
+import type { Icmpv6Repr } from "../../src/wire/icmpv6.js";
 import { IpProtocol, type Ipv4Repr } from "../../src/wire/ipv4.js";
 import {
   type DecodedIpv4Option,
@@ -20,6 +21,17 @@ import {
   ipv4OptionsLength,
   TimestampFlag,
 } from "../../src/wire/ipv4-options.js";
+import type { Ipv6Repr } from "../../src/wire/ipv6.js";
+import {
+  type Ipv6ExtensionHeader,
+  type Ipv6FragmentHeader,
+  type Ipv6Option,
+  type Ipv6OptionsHeader,
+  type Ipv6RoutingHeader,
+  isIpv6ExtensionHeader,
+  padIpv6Options,
+} from "../../src/wire/ipv6-extensions.js";
+import type { NdpOption, NdpRepr } from "../../src/wire/ndp.js";
 import type { TcpRepr } from "../../src/wire/tcp.js";
 import {
   TCP_MAX_OPTIONS_LENGTH,
@@ -68,10 +80,22 @@ export const arbitraryEthernetRepr: fc.Arbitrary<EthernetRepr> = plainRecord<Eth
 
 // ---- Transport layer (UDP, TCP) ----
 
-/** Any IPv6 address. */
-export const arbitraryIpv6Address: fc.Arbitrary<Ipv6Address> = fc
-  .uint8Array({ minLength: 16, maxLength: 16 })
-  .map((bytes) => new Ipv6Address(bytes));
+/**
+ * Any IPv6 address, biased toward the shapes that exercise RFC 5952 text (runs of zero groups,
+ * IPv4-mapped) as well as uniformly random ones.
+ */
+export const arbitraryIpv6Address: fc.Arbitrary<Ipv6Address> = fc.oneof(
+  fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => new Ipv6Address(b)),
+  fc
+    .array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), {
+      minLength: 8,
+      maxLength: 8,
+    })
+    .map((groups) => Ipv6Address.fromGroups(groups)),
+  fc
+    .integer({ min: 0, max: 0xffff_ffff })
+    .map((v) => Ipv6Address.fromGroups([0, 0, 0, 0, 0, 0xffff, v >>> 16, v & 0xffff])),
+);
 
 /** The addresses of an IPv4 or an IPv6 header, for TCP/UDP/ICMPv6 checksums. */
 export const arbitraryPseudoHeader: fc.Arbitrary<PseudoHeader> = fc.oneof(
@@ -320,4 +344,255 @@ export const arbitraryIcmpv4Repr: fc.Arbitrary<Icmpv4Repr> = fc.oneof(
     rest: fc.uint8Array({ minLength: 4, maxLength: 4 }),
     data: arbitraryPayload(),
   }).filter((o) => !((o.type === Icmpv4Type.EchoRequest || o.type === Icmpv4Type.EchoReply) && o.code === 0)),
+);
+
+/** Any 32-bit unsigned integer. */
+export const arbitraryUint32 = fc.integer({ min: 0, max: 0xffff_ffff });
+
+// ---------------------------------------------------------------------------------------------
+// IPv6
+
+export const arbitraryIpv6Repr: fc.Arbitrary<Ipv6Repr> = plainRecord<Ipv6Repr>({
+  dscp: fc.nat(63),
+  ecn: fc.nat(3),
+  flowLabel: fc.nat(0xfffff),
+  nextHeader: fc.nat(255),
+  hopLimit: fc.nat(255),
+  src: arbitraryIpv6Address,
+  dst: arbitraryIpv6Address,
+  payload: fc.uint8Array({ maxLength: 300 }),
+});
+
+/** Options other than padding, with lengths that parse back to the same kind. */
+export const arbitraryIpv6Option: fc.Arbitrary<Ipv6Option> = fc.oneof(
+  fc.constant<Ipv6Option>({ kind: "pad1" }),
+  fc.uint8Array({ maxLength: 6 }).map((data): Ipv6Option => ({ kind: "padn", data })),
+  fc.nat(0xffff).map((value): Ipv6Option => ({ kind: "router-alert", value })),
+  arbitraryUint32.map((length): Ipv6Option => ({ kind: "jumbo-payload", length })),
+  fc
+    .record({
+      type: fc.nat(255).filter((t) => t !== 0x00 && t !== 0x01 && t !== 0x05 && t !== 0xc2),
+      data: fc.uint8Array({ maxLength: 24 }),
+    })
+    .map((o): Ipv6Option => ({ kind: "unknown", ...o })),
+);
+
+const arbitraryOptionsHeader = (kind: Ipv6OptionsHeader["kind"]): fc.Arbitrary<Ipv6OptionsHeader> =>
+  fc
+    .array(arbitraryIpv6Option, { maxLength: 5 })
+    .map((options) => ({ kind, nextHeader: 59, options: padIpv6Options(options) }));
+
+const arbitraryRoutingHeader: fc.Arbitrary<Ipv6RoutingHeader> = fc
+  .record({ routingType: fc.nat(255), segmentsLeft: fc.nat(255), units: fc.nat(6) })
+  .chain(({ routingType, segmentsLeft, units }) =>
+    fc
+      .uint8Array({ minLength: 4 + units * 8, maxLength: 4 + units * 8 })
+      .map(
+        (data): Ipv6RoutingHeader => ({ kind: "routing", nextHeader: 59, routingType, segmentsLeft, data }),
+      ),
+  );
+
+export const arbitraryIpv6FragmentHeader: fc.Arbitrary<Ipv6FragmentHeader> = fc
+  .record({
+    nextHeader: fc.nat(255),
+    fragmentOffset: fc.nat(0x1fff),
+    moreFragments: fc.boolean(),
+    identification: arbitraryUint32,
+  })
+  .map((f) => ({ kind: "fragment", ...f, offsetBytes: f.fragmentOffset * 8 }));
+
+const arbitraryOpaqueHeader: fc.Arbitrary<Ipv6ExtensionHeader> = fc
+  .record({ protocol: fc.constantFrom(51, 135, 139, 140, 253, 254), units: fc.nat(4) })
+  .chain(({ protocol, units }) =>
+    fc
+      .uint8Array({ minLength: 6 + units * 8, maxLength: 6 + units * 8 })
+      .map((data): Ipv6ExtensionHeader => ({ kind: "opaque", protocol, nextHeader: 59, data })),
+  );
+
+/** Any one extension header (its Next Header is arbitrary until placed in a chain). */
+export const arbitraryIpv6ExtensionHeader: fc.Arbitrary<Ipv6ExtensionHeader> = fc.oneof(
+  arbitraryOptionsHeader("hop-by-hop"),
+  arbitraryOptionsHeader("destination-options"),
+  arbitraryRoutingHeader,
+  arbitraryIpv6FragmentHeader,
+  arbitraryOpaqueHeader,
+);
+
+function protocolOf(header: Ipv6ExtensionHeader): number {
+  switch (header.kind) {
+    case "hop-by-hop":
+      return 0;
+    case "destination-options":
+      return 60;
+    case "routing":
+      return 43;
+    case "fragment":
+      return 44;
+    case "opaque":
+      return header.protocol;
+  }
+}
+
+/** A chain that `walkIpv6Extensions` accepts, with the protocol that follows it. */
+export interface ArbitraryChain {
+  /** The IPv6 header's Next Header: the first header's protocol, or the upper layer. */
+  firstProtocol: number;
+  headers: Ipv6ExtensionHeader[];
+  upperLayerProtocol: number;
+}
+
+export const arbitraryIpv6ExtensionChain: fc.Arbitrary<ArbitraryChain> = fc
+  .record({
+    hopByHop: fc.option(arbitraryOptionsHeader("hop-by-hop"), { nil: undefined }),
+    rest: fc.array(
+      arbitraryIpv6ExtensionHeader.filter((h) => h.kind !== "hop-by-hop"),
+      { maxLength: 6 },
+    ),
+    upper: fc.nat(255).filter((p) => !isIpv6ExtensionHeader(p)),
+  })
+  .map(({ hopByHop, rest, upper }) => {
+    const headers: Ipv6ExtensionHeader[] = hopByHop ? [hopByHop, ...rest] : [...rest];
+    // A non-first fragment ends the walk: what follows it is data, not headers.
+    const stop = headers.findIndex((h) => h.kind === "fragment" && h.fragmentOffset !== 0);
+    if (stop >= 0) headers.length = stop + 1;
+    for (let i = 0; i < headers.length; i++) {
+      const next = i + 1 < headers.length ? protocolOf(headers[i + 1]) : upper;
+      headers[i] = { ...headers[i], nextHeader: next };
+    }
+    const last = headers[headers.length - 1];
+    return {
+      firstProtocol: headers.length > 0 ? protocolOf(headers[0]) : upper,
+      headers,
+      upperLayerProtocol: last ? last.nextHeader : upper,
+    };
+  });
+
+// ---------------------------------------------------------------------------------------------
+// NDP and ICMPv6
+
+const arbitraryCode = fc.oneof(fc.constant(0), fc.nat(255));
+
+export const arbitraryNdpOption: fc.Arbitrary<NdpOption> = fc.oneof(
+  arbitraryMacAddress.map((address): NdpOption => ({ kind: "source-link-layer-address", address })),
+  arbitraryMacAddress.map((address): NdpOption => ({ kind: "target-link-layer-address", address })),
+  fc
+    .record({
+      prefixLength: fc.nat(128),
+      onLink: fc.boolean(),
+      autonomous: fc.boolean(),
+      reservedFlags: fc.nat(0x3f),
+      validLifetime: arbitraryUint32,
+      preferredLifetime: arbitraryUint32,
+      prefix: arbitraryIpv6Address,
+    })
+    .map((o): NdpOption => ({ kind: "prefix-information", ...o })),
+  fc
+    .nat(8)
+    .chain((units) => fc.uint8Array({ minLength: units * 8, maxLength: units * 8 }))
+    .map((packet): NdpOption => ({ kind: "redirected-header", packet })),
+  arbitraryUint32.map((mtu): NdpOption => ({ kind: "mtu", mtu })),
+  fc
+    .record({
+      lifetime: arbitraryUint32,
+      servers: fc.array(arbitraryIpv6Address, { minLength: 1, maxLength: 3 }),
+    })
+    .map((o): NdpOption => ({ kind: "recursive-dns-server", ...o })),
+  fc
+    .record({
+      type: fc.nat(255).filter((t) => ![1, 2, 3, 4, 5, 25].includes(t)),
+      units: fc.integer({ min: 1, max: 4 }),
+    })
+    .chain(({ type, units }) =>
+      fc
+        .uint8Array({ minLength: units * 8 - 2, maxLength: units * 8 - 2 })
+        .map((data): NdpOption => ({ kind: "unknown", type, data })),
+    ),
+);
+
+const arbitraryNdpOptions = fc.array(arbitraryNdpOption, { maxLength: 4 });
+
+export const arbitraryNdpRepr: fc.Arbitrary<NdpRepr> = fc.oneof(
+  fc
+    .record({ code: arbitraryCode, options: arbitraryNdpOptions })
+    .map((m): NdpRepr => ({ kind: "router-solicitation", ...m })),
+  fc
+    .record({
+      code: arbitraryCode,
+      curHopLimit: fc.nat(255),
+      managed: fc.boolean(),
+      other: fc.boolean(),
+      reservedFlags: fc.nat(0x3f),
+      routerLifetime: fc.nat(0xffff),
+      reachableTime: arbitraryUint32,
+      retransTimer: arbitraryUint32,
+      options: arbitraryNdpOptions,
+    })
+    .map((m): NdpRepr => ({ kind: "router-advertisement", ...m })),
+  fc
+    .record({ code: arbitraryCode, target: arbitraryIpv6Address, options: arbitraryNdpOptions })
+    .map((m): NdpRepr => ({ kind: "neighbor-solicitation", ...m })),
+  fc
+    .record({
+      code: arbitraryCode,
+      router: fc.boolean(),
+      solicited: fc.boolean(),
+      override: fc.boolean(),
+      target: arbitraryIpv6Address,
+      options: arbitraryNdpOptions,
+    })
+    .map((m): NdpRepr => ({ kind: "neighbor-advertisement", ...m })),
+  fc
+    .record({
+      code: arbitraryCode,
+      target: arbitraryIpv6Address,
+      destination: arbitraryIpv6Address,
+      options: arbitraryNdpOptions,
+    })
+    .map((m): NdpRepr => ({ kind: "redirect", ...m })),
+);
+
+const arbitraryInvoking = fc.uint8Array({ maxLength: 200 });
+
+export const arbitraryIcmpv6Repr: fc.Arbitrary<Icmpv6Repr> = fc.oneof(
+  fc
+    .record({ code: fc.nat(255), invoking: arbitraryInvoking })
+    .map((m): Icmpv6Repr => ({ kind: "destination-unreachable", ...m })),
+  fc
+    .record({ code: arbitraryCode, mtu: arbitraryUint32, invoking: arbitraryInvoking })
+    .map((m): Icmpv6Repr => ({ kind: "packet-too-big", ...m })),
+  fc
+    .record({ code: fc.nat(255), invoking: arbitraryInvoking })
+    .map((m): Icmpv6Repr => ({ kind: "time-exceeded", ...m })),
+  fc
+    .record({ code: fc.nat(255), pointer: arbitraryUint32, invoking: arbitraryInvoking })
+    .map((m): Icmpv6Repr => ({ kind: "parameter-problem", ...m })),
+  fc
+    .record({
+      kind: fc.constantFrom<"echo-request" | "echo-reply">("echo-request", "echo-reply"),
+      code: arbitraryCode,
+      identifier: fc.nat(0xffff),
+      sequence: fc.nat(0xffff),
+      data: fc.uint8Array({ maxLength: 200 }),
+    })
+    .map((m): Icmpv6Repr => ({ ...m })),
+  fc
+    .record({
+      kind: fc.constantFrom(
+        "multicast-listener-query",
+        "multicast-listener-report",
+        "multicast-listener-done",
+        "multicast-listener-report-v2",
+      ),
+      code: arbitraryCode,
+      body: fc.uint8Array({ maxLength: 60 }),
+    })
+    .map((m): Icmpv6Repr => ({ ...m })),
+  arbitraryNdpRepr,
+  fc
+    .record({
+      type: fc.nat(255).filter((t) => !(t >= 1 && t <= 4) && !(t >= 128 && t <= 137) && t !== 143),
+      code: fc.nat(255),
+      body: fc.uint8Array({ maxLength: 60 }),
+    })
+    .map((m): Icmpv6Repr => ({ kind: "other", ...m })),
 );
