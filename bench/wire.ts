@@ -1,9 +1,19 @@
 /** Wire-format benchmarks: `tinkernet bench wire`. */
 import { Ipv4Address } from "../src/wire/address/ipv4.js";
+import { Ipv6Address } from "../src/wire/address/ipv6.js";
 import { MacAddress } from "../src/wire/address/mac.js";
 import { internetChecksum } from "../src/wire/checksum.js";
 import { ETHERNET_HEADER_LENGTH, EtherType, emitEthernet, parseEthernet } from "../src/wire/ethernet.js";
+import {
+  emitIcmpv6,
+  type Icmpv6Repr,
+  icmpv6Length,
+  parseIcmpv6,
+  verifyIcmpv6Checksum,
+} from "../src/wire/icmpv6.js";
 import { emitIpv4, IpProtocol, type Ipv4Repr, Ipv4View, parseIpv4 } from "../src/wire/ipv4.js";
+import { emitIpv6, IPV6_HEADER_LENGTH, parseIpv6 } from "../src/wire/ipv6.js";
+import { walkIpv6Extensions } from "../src/wire/ipv6-extensions.js";
 import { isParseError } from "../src/wire/parse-error.js";
 import {
   emitTcp,
@@ -19,6 +29,7 @@ import { opsPerSecond, type Report, round } from "./harness.js";
 export function run(report: Report): void {
   checksum1500(report);
   ethIpv4Tcp(report);
+  ipv6Icmpv6Echo(report);
 }
 
 function checksum1500(report: Report): void {
@@ -133,5 +144,47 @@ function ethIpv4Tcp(report: Report): void {
     target: 1_500_000,
     frameBytes: frame.length,
   });
+  if (sink === -1) console.log(sink);
+}
+
+/**
+ * IPv6 + ICMPv6 echo (a 64-octet ping, as `ping -6` sends): the receive path (parse, walk the
+ * extension headers, verify the checksum, parse the message) and the send path.
+ */
+function ipv6Icmpv6Echo(report: Report): void {
+  const src = Ipv6Address.parse("2001:db8::1");
+  const dst = Ipv6Address.parse("2001:db8::2");
+  const echo: Icmpv6Repr = {
+    kind: "echo-request",
+    code: 0,
+    identifier: 1,
+    sequence: 1,
+    data: new Uint8Array(56),
+  };
+  const packet = new Uint8Array(IPV6_HEADER_LENGTH + icmpv6Length(echo));
+  const message = packet.subarray(IPV6_HEADER_LENGTH);
+  emitIcmpv6(echo, message, { src, dst });
+  const ip = { dscp: 0, ecn: 0, flowLabel: 0, nextHeader: 58, hopLimit: 64, src, dst, payload: message };
+  emitIpv6(ip, packet);
+  let sink = 0;
+  const parsePerSecond = opsPerSecond(() => {
+    const repr = parseIpv6(packet);
+    if (isParseError(repr)) return;
+    const chain = walkIpv6Extensions(repr.nextHeader, repr.payload);
+    if (isParseError(chain)) return;
+    const body = repr.payload.subarray(chain.upperLayerOffset);
+    if (!verifyIcmpv6Checksum(body, repr)) return;
+    const icmp = parseIcmpv6(body);
+    if (!isParseError(icmp) && icmp.kind === "echo-request") sink += icmp.sequence;
+  });
+  report({ suite: "wire", name: "parse-ipv6-icmpv6-echo", value: round(parsePerSecond), unit: "pkt/s" });
+  const out = new Uint8Array(packet.length);
+  const body = out.subarray(IPV6_HEADER_LENGTH);
+  const emitPerSecond = opsPerSecond(() => {
+    emitIcmpv6(echo, body, ip);
+    emitIpv6(ip, out);
+    sink += out[7];
+  });
+  report({ suite: "wire", name: "emit-ipv6-icmpv6-echo", value: round(emitPerSecond), unit: "pkt/s" });
   if (sink === -1) console.log(sink);
 }
