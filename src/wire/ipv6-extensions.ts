@@ -661,7 +661,7 @@ export interface Ipv6ExtensionChain {
   upperLayerProtocol: number;
   /** Offset of that protocol's bytes within the walked bytes. */
   upperLayerOffset: number;
-  /** The Fragment header, when the packet is a fragment (it then needs reassembly first). */
+  /** The first Fragment header, when the packet is a fragment (it then needs reassembly first). */
   fragment: Ipv6FragmentHeader | undefined;
 }
 
@@ -700,7 +700,9 @@ export function walkIpv6Extensions(nextHeader: number, bytes: Uint8Array): Ipv6E
     offset += ipv6ExtensionHeaderLength(header);
     protocol = header.nextHeader;
     if (header.kind === "fragment") {
-      fragment = header;
+      // Reassembly starts at the first Fragment header: the headers before it are the
+      // unfragmentable part (RFC 8200 §4.5). A second one belongs to the reassembled payload.
+      fragment ??= header;
       if (header.fragmentOffset !== 0) break;
     }
   }
