@@ -130,7 +130,7 @@ for (const [name, listLimit] of [
           runSequence(listLimit, ops, addresses);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 }
