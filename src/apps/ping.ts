@@ -1,0 +1,416 @@
+/**
+ * `ping`, as iputils' ping behaves and prints (Linux's ping), in virtual time.
+ *
+ * ```
+ * PING 10.0.2.10 (10.0.2.10) 56(84) bytes of data.
+ * 64 bytes from 10.0.2.10: icmp_seq=1 ttl=62 time=20.3 ms
+ * From 10.0.12.2 icmp_seq=2 Time to live exceeded
+ *
+ * --- 10.0.2.10 ping statistics ---
+ * 2 packets transmitted, 1 received, +1 errors, 50% packet loss, time 1000ms
+ * rtt min/avg/max/mdev = 20.312/20.312/20.312/0.000 ms
+ * ```
+ *
+ * Options follow iputils: `count` (-c, default 4 here since there is no Ctrl-C), `size` (-s, 56
+ * data octets), `interval` (-i, 1 s), `ttl` (-t), `pmtudisc` (-M do|want|dont; "want" — Linux's
+ * default — sets DF while the datagram fits the path MTU and fragments locally otherwise),
+ * `timeout` (-W: how long to wait for the last replies, iputils' linger time, default 10 s).
+ * The data starts with the send time as a struct timeval (16 octets, as iputils does when the
+ * size allows) and continues with the byte pattern 0x10, 0x11, ...
+ */
+import type { Node } from "../devices/node.js";
+import type { EchoReply, EchoSocket, IcmpErrorReport } from "../net/icmp.js";
+import { MICROSECOND, MILLISECOND, type Nanoseconds, SECOND } from "../sim/time.js";
+import { Ipv4Address } from "../wire/address/ipv4.js";
+import { Icmpv4Type, UnreachableCode } from "../wire/icmpv4.js";
+
+export interface PingOptions {
+  /** -c: echo requests to send (default 4). */
+  count?: number;
+  /** -s: data octets per request (default 56, giving 64 octets of ICMP). */
+  size?: number;
+  /** -i: between requests (default 1 s). */
+  interval?: Nanoseconds;
+  /** -t: TTL of the requests (default: the node's, 64). */
+  ttl?: number;
+  /** -M: path MTU discovery: "do" (DF, never fragment), "want" (default), "dont" (no DF). */
+  pmtudisc?: "do" | "want" | "dont";
+  /** -W: how long to wait for outstanding replies after the last request (default 10 s). */
+  timeout?: Nanoseconds;
+  /** -Q: TOS octet. */
+  tos?: number;
+  /** -q: only the summary lines. */
+  quiet?: boolean;
+  /** Where output lines go (without newline). */
+  write?: (line: string) => void;
+}
+
+export interface PingReply {
+  sequence: number;
+  from: string;
+  ttl: number;
+  /** Round-trip time in milliseconds. */
+  rtt: number;
+  bytes: number;
+  duplicate: boolean;
+}
+
+export interface PingError {
+  sequence: number;
+  from: string;
+  /** iputils' wording, e.g. "Time to live exceeded". */
+  message: string;
+  type: number;
+  code: number;
+  mtu?: number;
+}
+
+export interface PingResult {
+  destination: string;
+  transmitted: number;
+  received: number;
+  duplicates: number;
+  errors: number;
+  /** Percentage of requests without a reply (0-100). */
+  loss: number;
+  /** Milliseconds from the first request to the last (iputils' "time"). */
+  time: number;
+  /** Round-trip statistics in ms, when anything came back. */
+  rtt: { min: number; avg: number; max: number; mdev: number } | undefined;
+  replies: PingReply[];
+  errorReports: PingError[];
+  /** Every line printed. */
+  output: string[];
+  /** A fatal error that stopped ping before it started (e.g. "Network is unreachable"). */
+  fatal?: string;
+}
+
+/** A running ping: `done` turns true when it finishes, and `result` resolves then. */
+export interface PingRun {
+  readonly done: boolean;
+  readonly result: Promise<PingResult>;
+  /** Stops early (like Ctrl-C) and prints the statistics. */
+  stop(): void;
+}
+
+/** Starts `ping destination` on `node`. */
+export function ping(node: Node, destination: string, options: PingOptions = {}): PingRun {
+  return new PingSession(node, destination, options);
+}
+
+class PingSession implements PingRun {
+  done = false;
+  readonly result: Promise<PingResult>;
+  private resolve!: (result: PingResult) => void;
+  private readonly output: string[] = [];
+  private readonly count: number;
+  private readonly size: number;
+  private readonly interval: Nanoseconds;
+  private readonly linger: Nanoseconds;
+  private readonly dst: Ipv4Address | undefined;
+  private socket: EchoSocket | undefined;
+  private transmitted = 0;
+  private received = 0;
+  private duplicates = 0;
+  private errors = 0;
+  private readonly sentAt = new Map<number, Nanoseconds>();
+  private readonly answered = new Set<number>();
+  private readonly rtts: number[] = [];
+  private readonly replies: PingReply[] = [];
+  private readonly errorReports: PingError[] = [];
+  private firstSend: Nanoseconds = 0;
+  private lastSend: Nanoseconds = 0;
+  private timer: ReturnType<Node["scheduler"]["after"]> | undefined;
+  private fatal: string | undefined;
+
+  constructor(
+    private readonly node: Node,
+    private readonly destination: string,
+    private readonly options: PingOptions,
+  ) {
+    this.result = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    this.count = options.count ?? 4;
+    this.size = options.size ?? 56;
+    this.interval = options.interval ?? SECOND;
+    this.linger = options.timeout ?? 10 * SECOND;
+    this.dst = Ipv4Address.tryParse(destination);
+    if (!this.dst) {
+      this.fatal = `${destination}: Name or service not known`;
+      this.print(`ping: ${this.fatal}`);
+      this.finish(false);
+      return;
+    }
+    if (this.size < 0 || this.size > 65507) {
+      this.fatal = `invalid argument: '${this.size}': out of range: 0 <= value <= 65507`;
+      this.print(`ping: ${this.fatal}`);
+      this.finish(false);
+      return;
+    }
+    this.socket = node.ipv4.icmp.openEcho({
+      onReply: (reply) => this.onReply(reply),
+      onError: (error) => this.onError(error),
+    });
+    this.print(`PING ${destination} (${this.dst}) ${this.size}(${this.size + 28}) bytes of data.`);
+    this.firstSend = node.scheduler.now;
+    // Start at the current instant, but after the caller's own setup code.
+    this.timer = node.scheduler.after(0, () => this.sendNext());
+  }
+
+  stop(): void {
+    if (!this.done) this.finish(true);
+  }
+
+  private print(line: string): void {
+    this.output.push(line);
+    this.options.write?.(line);
+  }
+
+  private printVerbose(line: string): void {
+    if (!this.options.quiet) this.print(line);
+  }
+
+  private sendNext(): void {
+    const scheduler = this.node.scheduler;
+    const sequence = this.transmitted + 1;
+    const now = scheduler.now;
+    const data = this.payload(now);
+    const dst = this.dst!;
+    const pmtudisc = this.options.pmtudisc ?? "want";
+    let dontFragment = pmtudisc === "do";
+    if (pmtudisc === "want") dontFragment = 28 + this.size <= this.node.ipv4.pathMtu(dst);
+    const error = this.socket!.send(dst, sequence & 0xffff, data, {
+      ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}),
+      ...(this.options.tos !== undefined ? { tos: this.options.tos } : {}),
+      dontFragment,
+    });
+    if (error === "no-route" && this.transmitted === 0) {
+      this.fatal = "connect: Network is unreachable";
+      this.print(`ping: ${this.fatal}`);
+      this.finish(false);
+      return;
+    }
+    // iputils: a hard local error counts as a transmitted request and an error.
+    this.transmitted++;
+    this.lastSend = now;
+    if (error === undefined) {
+      this.sentAt.set(sequence, now);
+    } else {
+      this.errors++;
+      if (error === "message-too-big") {
+        this.printVerbose(`ping: local error: message too long, mtu=${this.node.ipv4.pathMtu(dst)}`);
+      } else {
+        this.printVerbose(`ping: sendmsg: ${sendErrorText(error)}`);
+      }
+    }
+    if (this.transmitted < this.count) {
+      this.timer = scheduler.after(this.interval, () => this.sendNext());
+    } else if (this.received + this.errors >= this.transmitted) {
+      this.finish(true);
+    } else {
+      this.timer = scheduler.after(this.linger, () => this.finish(true));
+    }
+  }
+
+  /** iputils' layout: a struct timeval of the send time (little-endian), then 0x10, 0x11, ... */
+  private payload(now: Nanoseconds): Uint8Array {
+    const data = new Uint8Array(this.size);
+    for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
+    if (this.size >= 16) {
+      const view = new DataView(data.buffer);
+      const seconds = Math.floor(now / SECOND);
+      const micros = Math.floor((now % SECOND) / MICROSECOND);
+      view.setUint32(0, seconds >>> 0, true);
+      view.setUint32(4, Math.floor(seconds / 0x1_0000_0000), true);
+      view.setUint32(8, micros, true);
+      view.setUint32(12, 0, true);
+    }
+    return data;
+  }
+
+  private onReply(reply: EchoReply): void {
+    if (this.done) return;
+    const sent = this.findSent(reply.sequence);
+    if (sent === undefined) return;
+    const rtt = (this.node.scheduler.now - sent.time) / MILLISECOND;
+    const duplicate = this.answered.has(sent.sequence);
+    const from = reply.from.toString();
+    this.replies.push({ sequence: sent.sequence, from, ttl: reply.ttl, rtt, bytes: reply.length, duplicate });
+    if (duplicate) this.duplicates++;
+    else {
+      this.answered.add(sent.sequence);
+      this.received++;
+      this.rtts.push(rtt);
+    }
+    this.printVerbose(
+      `${reply.length} bytes from ${from}: icmp_seq=${sent.sequence} ttl=${reply.ttl} time=${formatRtt(rtt)} ms${duplicate ? " (DUP!)" : ""}`,
+    );
+    this.maybeFinish();
+  }
+
+  private onError(error: IcmpErrorReport): void {
+    if (this.done) return;
+    const q = error.quoted;
+    const sent = this.findSent((q[6] << 8) | q[7]);
+    if (sent === undefined) return;
+    this.errors++;
+    const message = icmpErrorText(error.type, error.code, error.mtu);
+    const from = error.reporter.toString();
+    this.errorReports.push({
+      sequence: sent.sequence,
+      from,
+      message,
+      type: error.type,
+      code: error.code,
+      ...(error.mtu !== undefined ? { mtu: error.mtu } : {}),
+    });
+    this.printVerbose(`From ${from} icmp_seq=${sent.sequence} ${message}`);
+    this.maybeFinish();
+  }
+
+  /** The request a 16-bit sequence number belongs to (sequence numbers wrap after 65535). */
+  private findSent(sequence16: number): { sequence: number; time: Nanoseconds } | undefined {
+    for (let s = this.transmitted; s >= 1 && s > this.transmitted - 0x10000; s--) {
+      if ((s & 0xffff) === sequence16) {
+        const time = this.sentAt.get(s);
+        return time === undefined ? undefined : { sequence: s, time };
+      }
+    }
+    return undefined;
+  }
+
+  private maybeFinish(): void {
+    if (this.transmitted >= this.count && this.received + this.errors >= this.transmitted) this.finish(true);
+  }
+
+  private finish(summary: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.node.scheduler.cancel(this.timer);
+    this.socket?.close();
+    const time = Math.floor((this.lastSend - this.firstSend) / MILLISECOND);
+    const loss = this.transmitted === 0 ? 0 : ((this.transmitted - this.received) * 100) / this.transmitted;
+    let rtt: PingResult["rtt"];
+    if (this.rtts.length > 0) {
+      const n = this.rtts.length;
+      const sum = this.rtts.reduce((a, b) => a + b, 0);
+      const sum2 = this.rtts.reduce((a, b) => a + b * b, 0);
+      const avg = sum / n;
+      rtt = {
+        min: Math.min(...this.rtts),
+        avg,
+        max: Math.max(...this.rtts),
+        mdev: Math.sqrt(Math.max(0, sum2 / n - avg * avg)),
+      };
+    }
+    if (summary && this.dst) {
+      this.print("");
+      this.print(`--- ${this.destination} ping statistics ---`);
+      let line = `${this.transmitted} packets transmitted, ${this.received} received`;
+      if (this.duplicates) line += `, +${this.duplicates} duplicates`;
+      if (this.errors) line += `, +${this.errors} errors`;
+      line += `, ${formatLoss(loss)}% packet loss, time ${time}ms`;
+      this.print(line);
+      if (rtt) {
+        this.print(
+          `rtt min/avg/max/mdev = ${rtt.min.toFixed(3)}/${rtt.avg.toFixed(3)}/${rtt.max.toFixed(3)}/${rtt.mdev.toFixed(3)} ms`,
+        );
+      }
+    }
+    this.resolve({
+      destination: this.destination,
+      transmitted: this.transmitted,
+      received: this.received,
+      duplicates: this.duplicates,
+      errors: this.errors,
+      loss,
+      time,
+      rtt,
+      replies: this.replies,
+      errorReports: this.errorReports,
+      output: this.output,
+      ...(this.fatal ? { fatal: this.fatal } : {}),
+    });
+  }
+}
+
+/** iputils' RTT precision: 3 significant-ish digits (time=0.123, 1.23, 12.3, 123 ms). */
+export function formatRtt(ms: number): string {
+  if (ms >= 100 - 0.05) return String(Math.round(ms));
+  if (ms >= 10 - 0.005) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+/** iputils prints the loss with %g: 0, 25, 33.3333. */
+function formatLoss(loss: number): string {
+  return String(Number(loss.toPrecision(6)));
+}
+
+/** iputils' texts for ICMP errors (ping_common.c / ping.c pr_icmph). */
+export function icmpErrorText(type: number, code: number, mtu?: number): string {
+  if (type === Icmpv4Type.DestinationUnreachable) {
+    switch (code) {
+      case UnreachableCode.NetUnreachable:
+        return "Destination Net Unreachable";
+      case UnreachableCode.HostUnreachable:
+        return "Destination Host Unreachable";
+      case UnreachableCode.ProtocolUnreachable:
+        return "Destination Protocol Unreachable";
+      case UnreachableCode.PortUnreachable:
+        return "Destination Port Unreachable";
+      case UnreachableCode.FragmentationNeeded:
+        return `Frag needed and DF set (mtu = ${mtu ?? 0})`;
+      case UnreachableCode.SourceRouteFailed:
+        return "Source Route Failed";
+      case UnreachableCode.DestinationNetworkUnknown:
+        return "Destination Net Unknown";
+      case UnreachableCode.DestinationHostUnknown:
+        return "Destination Host Unknown";
+      case UnreachableCode.SourceHostIsolated:
+        return "Source Host Isolated";
+      case UnreachableCode.NetworkAdministrativelyProhibited:
+        return "Destination Net Prohibited";
+      case UnreachableCode.HostAdministrativelyProhibited:
+        return "Destination Host Prohibited";
+      case UnreachableCode.NetworkUnreachableForTos:
+        return "Destination Net Unreachable for Type of Service";
+      case UnreachableCode.HostUnreachableForTos:
+        return "Destination Host Unreachable for Type of Service";
+      case UnreachableCode.CommunicationAdministrativelyProhibited:
+        return "Packet filtered";
+      case UnreachableCode.HostPrecedenceViolation:
+        return "Precedence Violation";
+      case UnreachableCode.PrecedenceCutoffInEffect:
+        return "Precedence Cutoff";
+      default:
+        return `Dest Unreachable, Bad Code: ${code}`;
+    }
+  }
+  if (type === Icmpv4Type.TimeExceeded) {
+    return code === 0
+      ? "Time to live exceeded"
+      : code === 1
+        ? "Frag reassembly time exceeded"
+        : `Time exceeded, Bad Code: ${code}`;
+  }
+  if (type === Icmpv4Type.ParameterProblem) return "Parameter problem";
+  if (type === Icmpv4Type.SourceQuench) return "Source Quench";
+  return `Bad ICMP type: ${type}`;
+}
+
+function sendErrorText(error: string): string {
+  switch (error) {
+    case "no-route":
+      return "Network is unreachable";
+    case "interface-down":
+      return "Network is down";
+    case "queue-full":
+      return "No buffer space available";
+    case "no-source-address":
+      return "Cannot assign requested address";
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * A host: a node that does not forward (RFC 1122 §3.3.4.2: "a host MUST NOT forward datagrams"
+ * unless configured as a router). Typically one interface, an address and a default gateway.
+ * It speaks Linux: `show()` prints `ip addr` and `ip route`.
+ */
+
+import type { Route } from "../net/routing-table.js";
+import type { Scheduler } from "../sim/scheduler.js";
+import type { Tracer } from "../trace/events.js";
+import { Node, type NodeOptions } from "./node.js";
+
+export class Host extends Node {
+  constructor(name: string, scheduler: Scheduler, tracer: Tracer, options: NodeOptions = {}) {
+    super(name, scheduler, tracer, { ...options, forwarding: false });
+  }
+
+  /** `ip route add default via GATEWAY` (replacing any previous default). */
+  setGateway(gateway: string): Route {
+    return this.setDefaultGateway(gateway);
+  }
+
+  /** `ip addr; ip route`: the host's configuration at a glance. */
+  show(): string {
+    return `${this.ipAddr()}\n${this.ipRoute()}`;
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * A node: the IP stack every device shares (DESIGN.md principle 7, "devices are compositions").
+ * Interfaces, the IPv4 layer with its routing table, ICMP, and transports created on first use.
+ * A {@link Host} is a node that does not forward; a {@link Router} is one that does. Both answer
+ * pings, both can run UDP and TCP; they differ in the defaults and in how they present themselves
+ * (Linux-style `ip` output for hosts, Cisco-style `show` output for routers).
+ *
+ * Per-node memory is kept small for 10,000-node topologies: transports, ARP caches, the
+ * reassembly queue, drop tallies and random streams are all created lazily.
+ */
+
+import type { LinkEndpoint } from "../link/endpoint.js";
+import { formatNetstat } from "../net/counters.js";
+import { NetInterface, type NodeContext } from "../net/interface.js";
+import { Ipv4Layer, type Ipv4LayerOptions } from "../net/ipv4-layer.js";
+import type { Route } from "../net/routing-table.js";
+import type { Scheduler } from "../sim/scheduler.js";
+import type { Tracer } from "../trace/events.js";
+import { UdpLayer } from "../transport/udp.js";
+import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
+import { MacAddress } from "../wire/address/mac.js";
+import { IP_PROTOCOL_UDP } from "../wire/udp.js";
+import * as show from "./show.js";
+
+export interface NodeOptions extends Ipv4LayerOptions {
+  /** Gives each new interface its MAC address (the Network hands out sequential local MACs). */
+  allocateMac?: () => MacAddress;
+}
+
+export class Node implements NodeContext {
+  readonly ipv4: Ipv4Layer;
+  private udpLayer: UdpLayer | undefined;
+  private readonly allocateMac: () => MacAddress;
+
+  constructor(
+    readonly name: string,
+    readonly scheduler: Scheduler,
+    readonly tracer: Tracer,
+    options: NodeOptions = {},
+  ) {
+    this.ipv4 = new Ipv4Layer(this, options);
+    this.ipv4.registerLazy(IP_PROTOCOL_UDP, () => this.udp);
+    this.allocateMac = options.allocateMac ?? defaultMacAllocator(name);
+  }
+
+  /** "host" or "router", for listings. */
+  get kind(): string {
+    return this.ipv4.forwarding ? "router" : "host";
+  }
+
+  /** UDP, created (and registered with IPv4) on first use. */
+  get udp(): UdpLayer {
+    this.udpLayer ??= new UdpLayer(this.ipv4);
+    return this.udpLayer;
+  }
+
+  /** Whether UDP was ever used on this node. */
+  get hasUdp(): boolean {
+    return this.udpLayer !== undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Interfaces and addresses
+
+  get interfaces(): readonly NetInterface[] {
+    return this.ipv4.interfaces;
+  }
+
+  /** Creates an interface (e.g. `eth0`, `Gi0/1`), or a VLAN sub-interface `eth0.10` of an existing one. */
+  addInterface(name: string, options: { mac?: MacAddress | string; mtu?: number } = {}): NetInterface {
+    if (this.ipv4.interface(name)) throw new RangeError(`${this.name} already has an interface ${name}`);
+    const mac = typeof options.mac === "string" ? MacAddress.parse(options.mac) : (options.mac ?? undefined);
+    const dot = name.lastIndexOf(".");
+    let iface: NetInterface;
+    if (dot > 0 && /^\d+$/.test(name.slice(dot + 1))) {
+      const parent = this.interface(name.slice(0, dot));
+      const vlan = Number(name.slice(dot + 1));
+      if (vlan < 1 || vlan > 4094) throw new RangeError(`VLAN ${vlan} of ${name} is outside 1-4094`);
+      iface = new NetInterface(name, mac ?? parent.mac, this.ipv4, { vlan, parent });
+      parent.attachSubinterface(iface);
+    } else {
+      iface = new NetInterface(name, mac ?? this.allocateMac(), this.ipv4);
+    }
+    if (options.mtu !== undefined) iface.mtuOverride = options.mtu;
+    this.ipv4.addInterface(iface);
+    return iface;
+  }
+
+  /** The interface `name`; throws with the list of interfaces when there is none. */
+  interface(name: string): NetInterface {
+    const iface = this.ipv4.interface(name);
+    if (!iface) {
+      const known = this.interfaces.map((i) => i.name).join(", ") || "none";
+      throw new RangeError(`${this.name} has no interface ${name} (interfaces: ${known})`);
+    }
+    return iface;
+  }
+
+  /** The interface `name`, created if missing (used when wiring topologies). */
+  ensureInterface(name: string): NetInterface {
+    return this.ipv4.interface(name) ?? this.addInterface(name);
+  }
+
+  /** Plugs interface `name` (created if needed) into a link endpoint. */
+  attach(name: string, endpoint: LinkEndpoint): NetInterface {
+    const iface = this.ensureInterface(name);
+    iface.attach(endpoint);
+    return iface;
+  }
+
+  /** `ip addr add 10.0.1.10/24 dev eth0` / `ip address 10.0.1.1 255.255.255.0`. */
+  addAddress(ifaceName: string, prefix: string | Ipv4Prefix): this {
+    const parsed = typeof prefix === "string" ? Ipv4Prefix.parse(prefix) : prefix;
+    this.ipv4.addAddress(this.ensureInterface(ifaceName), parsed);
+    return this;
+  }
+
+  removeAddress(ifaceName: string, address: string): boolean {
+    return this.ipv4.removeAddress(this.interface(ifaceName), Ipv4Address.parse(address));
+  }
+
+  /** The first address of the first interface that has one (a node's "main" address). */
+  get primaryAddress(): Ipv4Address | undefined {
+    for (const iface of this.interfaces) if (iface.addresses.length > 0) return iface.addresses[0].address;
+    return undefined;
+  }
+
+  /** `ip link set dev X up|down` / `[no] shutdown`. */
+  setInterfaceUp(ifaceName: string, up: boolean): void {
+    this.interface(ifaceName).setAdminUp(up);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Routes
+
+  /**
+   * Adds a static route: `addRoute("10.0.2.0/24", "10.0.12.2")` (the interface is the one whose
+   * subnet holds the gateway), or `addRoute("10.0.9.0/24", undefined, {iface: "eth1"})` for an
+   * on-link route. `distance` > 1 makes a floating static.
+   */
+  addRoute(
+    prefix: string,
+    gateway?: string,
+    options: { iface?: string; distance?: number; metric?: number } = {},
+  ): Route {
+    return this.ipv4.addStaticRoute(prefix, gateway, options);
+  }
+
+  /** Removes a static route. */
+  removeRoute(prefix: string, distance?: number): boolean {
+    return this.ipv4.routes.remove(Ipv4Prefix.parse(prefix).networkPrefix, "static", distance);
+  }
+
+  /** The default route's gateway (`ip route add default via X`). */
+  setDefaultGateway(gateway: string): Route {
+    this.removeRoute("0.0.0.0/0");
+    return this.addRoute("0.0.0.0/0", gateway);
+  }
+
+  /** Adds a static ARP entry (`arp -s` / `arp 10.0.1.5 0200.0000.0005 ARPA`). */
+  addStaticArp(ifaceName: string, address: string, mac: string): void {
+    this.interface(ifaceName).arp.addStatic(Ipv4Address.parse(address).value, MacAddress.parse(mac).value);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views (both styles are available on every node; hosts and routers pick a default)
+
+  /** Linux `ip route`. */
+  ipRoute(): string {
+    return show.ipRoute(this);
+  }
+  /** Linux `ip -brief address`-like `ip addr`. */
+  ipAddr(): string {
+    return show.ipAddr(this);
+  }
+  /** Linux `ip neigh`. */
+  ipNeigh(): string {
+    return show.ipNeigh(this);
+  }
+  /** Linux `arp -n`. */
+  arpN(): string {
+    return show.arpN(this);
+  }
+  /** Linux `ip -s link`. */
+  ipStatsLink(): string {
+    return show.ipStatsLink(this);
+  }
+  /** Linux `netstat -s` (Ip, Icmp, Udp). */
+  netstat(): string {
+    return formatNetstat(this.ipv4.counters, this.ipv4.icmp.counters, this.udpLayer?.counters);
+  }
+  /** Cisco `show ip route`. */
+  showIpRoute(): string {
+    return show.showIpRoute(this);
+  }
+  /** Cisco `show arp`. */
+  showArp(): string {
+    return show.showArp(this);
+  }
+  /** Cisco `show ip interface brief`. */
+  showIpInterfaceBrief(): string {
+    return show.showIpInterfaceBrief(this);
+  }
+  /** Cisco `show interfaces counters`. */
+  showInterfacesCounters(): string {
+    return show.showInterfacesCounters(this);
+  }
+}
+
+/** A standalone node's MACs: locally administered, derived from its name and a counter. */
+function defaultMacAllocator(name: string): () => MacAddress {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  let next = ((hash >>> 0) & 0xffffff) * 0x100;
+  return () => MacAddress.local(next++);
+}

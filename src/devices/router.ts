@@ -1,0 +1,19 @@
+/**
+ * A router: a node that forwards (RFC 1812). Several interfaces, connected routes for each
+ * subnet, static routes (and, later, routes from RIP/OSPF/BGP). It speaks Cisco/FRR: `show()`
+ * prints `show ip interface brief` and `show ip route`.
+ */
+import type { Scheduler } from "../sim/scheduler.js";
+import type { Tracer } from "../trace/events.js";
+import { Node, type NodeOptions } from "./node.js";
+
+export class Router extends Node {
+  constructor(name: string, scheduler: Scheduler, tracer: Tracer, options: NodeOptions = {}) {
+    super(name, scheduler, tracer, { ...options, forwarding: true });
+  }
+
+  /** `show ip interface brief` and `show ip route`. */
+  show(): string {
+    return `${this.showIpInterfaceBrief()}\n${this.showIpRoute()}`;
+  }
+}
