@@ -153,3 +153,391 @@ export async function inBatches<T, R>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Comparing our decoded layers with tshark's dissection, field by field.
+
+/**
+ * The value of `key` in a tshark protocol object, searching its field trees (`x_tree`, keys with a
+ * dot) but never nested protocols (keys without a dot, like the `ip` an ICMP error quotes).
+ */
+export function own(tree: unknown, key: string): string | undefined {
+  if (tree === null || typeof tree !== "object" || Array.isArray(tree)) return undefined;
+  const queue: Record<string, unknown>[] = [tree as Record<string, unknown>];
+  while (queue.length > 0) {
+    const node = queue.shift()!;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === key) {
+        if (typeof v === "string") return v;
+        if (Array.isArray(v) && typeof v[0] === "string") return v[0];
+      }
+      if (k.includes(".") && v !== null && typeof v === "object") {
+        for (const child of Array.isArray(v) ? v : [v])
+          if (child !== null && typeof child === "object") queue.push(child as Record<string, unknown>);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Every value of `key` in a protocol object's own field trees, in document order. */
+export function ownAll(tree: unknown, key: string): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    if (node === null || typeof node !== "object") return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === key) {
+        for (const item of Array.isArray(v) ? v : [v]) if (typeof item === "string") found.push(item);
+      } else if (k.includes(".")) walk(v);
+    }
+  };
+  walk(tree);
+  return found;
+}
+
+type Conversion = (text: string) => unknown;
+const asNumber: Conversion = (t) => Number(t);
+const asHex: Conversion = (t) => Number.parseInt(t, 16);
+const asBool: Conversion = (t) => t === "1" || t === "True" || t === "true";
+const asText: Conversion = (t) => t;
+/**
+ * tshark 4.0 shows ip.frag_offset in 8-octet units, later versions in octets (our unit, RFC 791's
+ * field × 8): accept either reading, which cannot be confused except at 0.
+ */
+const asFragmentOffset = (ours: unknown, text: string): boolean =>
+  ours === Number(text) * 8 || ours === Number(text);
+/** tshark's checksum status: 0 bad, 1 good, 2 unverified, 3 not present. */
+const asStatus: Conversion = (t) => (t === "1" ? true : t === "0" ? false : null);
+
+/** Per layer: [our field, tshark field, how to read tshark's text]. */
+const FIELD_MAP: Record<string, [string, string, Conversion][]> = {
+  ethernet: [
+    ["src", "eth.src", asText],
+    ["dst", "eth.dst", asText],
+    ["ethertype", "eth.type", asHex],
+  ],
+  vlan: [
+    ["id", ".id", asNumber],
+    ["priority", ".priority", asNumber],
+    ["dropEligible", ".dei", asBool],
+    ["ethertype", ".etype", asHex],
+  ],
+  arp: [
+    ["operation", "arp.opcode", asNumber],
+    ["senderMac", "arp.src.hw_mac", asText],
+    ["senderIp", "arp.src.proto_ipv4", asText],
+    ["targetMac", "arp.dst.hw_mac", asText],
+    ["targetIp", "arp.dst.proto_ipv4", asText],
+  ],
+  ipv4: [
+    ["src", "ip.src", asText],
+    ["dst", "ip.dst", asText],
+    ["ttl", "ip.ttl", asNumber],
+    ["id", "ip.id", asHex],
+    ["protocol", "ip.proto", asNumber],
+    ["totalLength", "ip.len", asNumber],
+    ["headerLength", "ip.hdr_len", asNumber],
+    ["dscp", "ip.dsfield.dscp", asNumber],
+    ["ecn", "ip.dsfield.ecn", asNumber],
+    ["reservedFlag", "ip.flags.rb", asBool],
+    ["dontFragment", "ip.flags.df", asBool],
+    ["moreFragments", "ip.flags.mf", asBool],
+    ["checksum", "ip.checksum", asHex],
+    ["checksumValid", "ip.checksum.status", asStatus],
+  ],
+  ipv6: [
+    ["src", "ipv6.src", asText],
+    ["dst", "ipv6.dst", asText],
+    ["hopLimit", "ipv6.hlim", asNumber],
+    ["nextHeader", "ipv6.nxt", asNumber],
+    ["payloadLength", "ipv6.plen", asNumber],
+    ["flowLabel", "ipv6.flow", asHex],
+    ["dscp", "ipv6.tclass.dscp", asNumber],
+    ["ecn", "ipv6.tclass.ecn", asNumber],
+  ],
+  icmpv4: [
+    ["type", "icmp.type", asNumber],
+    ["code", "icmp.code", asNumber],
+    ["checksum", "icmp.checksum", asHex],
+    ["checksumValid", "icmp.checksum.status", asStatus],
+    ["identifier", "icmp.ident", asNumber],
+    ["sequence", "icmp.seq", asNumber],
+    ["mtu", "icmp.mtu", asNumber],
+    ["gateway", "icmp.redir_gw", asText],
+    ["pointer", "icmp.pointer", asNumber],
+  ],
+  icmpv6: [
+    ["type", "icmpv6.type", asNumber],
+    ["code", "icmpv6.code", asNumber],
+    ["checksum", "icmpv6.checksum", asHex],
+    ["checksumValid", "icmpv6.checksum.status", asStatus],
+    ["identifier", "icmpv6.echo.identifier", asHex],
+    ["sequence", "icmpv6.echo.sequence_number", asNumber],
+    ["mtu", "icmpv6.mtu", asNumber],
+    ["pointer", "icmpv6.pointer", asNumber],
+    ["curHopLimit", "icmpv6.nd.ra.cur_hop_limit", asNumber],
+    ["managed", "icmpv6.nd.ra.flag.m", asBool],
+    ["other", "icmpv6.nd.ra.flag.o", asBool],
+    ["routerLifetime", "icmpv6.nd.ra.router_lifetime", asNumber],
+    ["reachableTime", "icmpv6.nd.ra.reachable_time", asNumber],
+    ["retransTimer", "icmpv6.nd.ra.retrans_timer", asNumber],
+    ["router", "icmpv6.nd.na.flag.r", asBool],
+    ["solicited", "icmpv6.nd.na.flag.s", asBool],
+    ["override", "icmpv6.nd.na.flag.o", asBool],
+    ["target", "icmpv6.nd.ns.target_address|icmpv6.nd.na.target_address|icmpv6.nd.rd.target_address", asText],
+    ["destination", "icmpv6.nd.rd.destination_address", asText],
+  ],
+  udp: [
+    ["srcPort", "udp.srcport", asNumber],
+    ["dstPort", "udp.dstport", asNumber],
+    ["length", "udp.length", asNumber],
+    ["checksum", "udp.checksum", asHex],
+    ["checksumValid", "udp.checksum.status", asStatus],
+  ],
+  tcp: [
+    ["srcPort", "tcp.srcport", asNumber],
+    ["dstPort", "tcp.dstport", asNumber],
+    ["seq", "tcp.seq_raw", asNumber],
+    ["ack", "tcp.ack_raw", asNumber],
+    ["headerLength", "tcp.hdr_len", asNumber],
+    ["window", "tcp.window_size_value", asNumber],
+    ["checksum", "tcp.checksum", asHex],
+    ["checksumValid", "tcp.checksum.status", asStatus],
+    ["urgentPointer", "tcp.urgent_pointer", asNumber],
+    ["segmentLength", "tcp.len", asNumber],
+  ],
+};
+
+/** Our TCP flag names to their bits (RFC 9293 §3.1, RFC 3168, RFC 9768 for AE), independent of src/. */
+const TCP_FLAG_BITS: Record<string, number> = {
+  FIN: 0x001,
+  SYN: 0x002,
+  RST: 0x004,
+  PSH: 0x008,
+  ACK: 0x010,
+  URG: 0x020,
+  ECE: 0x040,
+  CWR: 0x080,
+  AE: 0x100,
+};
+
+export function tcpFlagBits(flags: string): number {
+  if (flags === "<None>") return 0;
+  let bits = 0;
+  for (const name of flags.split(",")) {
+    const reserved = /^Reserved\((0x[0-9a-f]+)\)$/.exec(name);
+    bits |= reserved ? Number.parseInt(reserved[1], 16) : (TCP_FLAG_BITS[name] ?? Number.NaN);
+  }
+  return bits;
+}
+
+/** TCP option kinds by our names (IANA "TCP Option Kind Numbers"). */
+const TCP_OPTION_KINDS: Record<string, number> = {
+  eol: 0,
+  nop: 1,
+  mss: 2,
+  "window-scale": 3,
+  "sack-permitted": 4,
+  sack: 5,
+  timestamps: 8,
+};
+
+/** Which tshark protocol object holds each of our layers (VLAN depends on the tag's TPID). */
+function tsharkProtocol(layer: Record<string, unknown>): string | undefined {
+  switch (layer.layer) {
+    case "ethernet":
+      return "eth";
+    case "vlan":
+      return layer.tpid === 0x88a8 ? "ieee8021ad" : "vlan";
+    case "ipv4":
+      return "ip";
+    case "icmpv4":
+      return "icmp";
+    case "arp":
+    case "ipv6":
+    case "icmpv6":
+    case "udp":
+    case "tcp":
+      return layer.layer as string;
+    default:
+      return undefined;
+  }
+}
+
+/** How one frame compared. */
+export interface FrameComparison {
+  /** Field disagreements, as readable lines. */
+  mismatches: string[];
+  /** Layers both decoded and compared. */
+  compared: number;
+  /** Our layers tshark has no object for (e.g. it gave up earlier): listed, not failures. */
+  missingInTshark: string[];
+  /** Every `layer.field` actually compared (so a test can tell a typo'd tshark key from agreement). */
+  checked: string[];
+}
+
+/**
+ * Compares our layers (outermost first, from `frameFields`) with tshark's packet. Layers we could
+ * not decode (`error`) and payload are skipped; when we have more instances of a protocol than
+ * tshark (tunnels it dissects differently), the extra ones are listed in `missingInTshark`.
+ */
+export function compareWithTshark(ours: Record<string, unknown>[], packet: TsharkPacket): FrameComparison {
+  const result: FrameComparison = { mismatches: [], compared: 0, missingInTshark: [], checked: [] };
+  // tshark decodes Cisco ISL (dst 01:00:0c:00:00:00) as an encapsulation of an inner Ethernet frame,
+  // where we see an 802.3 frame: the frame's layers do not line up, so there is nothing to compare.
+  if (packet.layers.isl !== undefined) {
+    result.missingInTshark.push("ethernet (tshark decodes Cisco ISL)");
+    return result;
+  }
+  // Where tshark found the packet malformed it stops dissecting mid-layer; we then compare only
+  // the fixed header fields, not the option lists it did not finish.
+  const malformed = packet.layers["_ws.malformed"] !== undefined;
+  const seen = new Map<string, number>();
+  for (const layer of ours) {
+    if (layer.error !== undefined) break;
+    const protocol = tsharkProtocol(layer);
+    if (!protocol) continue;
+    const index = seen.get(protocol) ?? 0;
+    seen.set(protocol, index + 1);
+    const theirs = layerList(packet, protocol)[index];
+    if (!theirs) {
+      result.missingInTshark.push(`${layer.layer}#${index + 1}`);
+      continue;
+    }
+    result.compared++;
+    const where = `${layer.layer}${index > 0 ? `#${index + 1}` : ""}`;
+    const check = (ourKey: string, theirKey: string, convert: Conversion) => {
+      if (!(ourKey in layer)) return;
+      // "a|b": the first of several tshark fields that is present.
+      let text: string | undefined;
+      for (const key of theirKey.split("|")) {
+        text = own(theirs, key);
+        if (text !== undefined) {
+          theirKey = key;
+          break;
+        }
+      }
+      if (text === undefined) return;
+      const want = convert(text);
+      const got = layer[ourKey];
+      result.checked.push(`${layer.layer}.${ourKey}`);
+      if (!Object.is(got, want) && !(got === want))
+        result.mismatches.push(`${where}.${ourKey}: ours ${JSON.stringify(got)}, tshark ${theirKey}=${text}`);
+    };
+    for (const [ourKey, theirKey, convert] of FIELD_MAP[layer.layer as string] ?? []) {
+      check(ourKey, theirKey.startsWith(".") ? `${protocol}${theirKey}` : theirKey, convert);
+    }
+    if (layer.layer === "vlan" && protocol === "ieee8021ad") check("ethertype", "ieee8021ah.etype", asHex);
+    if (layer.layer === "ipv4") {
+      const text = own(theirs, "ip.frag_offset");
+      if (text !== undefined) result.checked.push("ipv4.fragmentOffset");
+      if (text !== undefined && !asFragmentOffset(layer.fragmentOffset, text))
+        result.mismatches.push(
+          `${where}.fragmentOffset: ours ${layer.fragmentOffset}, tshark ip.frag_offset=${text}`,
+        );
+    }
+    if (layer.layer === "tcp") compareTcpExtras(layer, theirs, where, result, malformed);
+    if (layer.layer === "ipv6") compareIpv6Extensions(layer, theirs, where, result);
+  }
+  return result;
+}
+
+function compareTcpExtras(
+  layer: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+  where: string,
+  result: FrameComparison,
+  malformed: boolean,
+): void {
+  const mismatches = result.mismatches;
+  const flags = own(theirs, "tcp.flags");
+  if (flags !== undefined) {
+    const want = Number.parseInt(flags, 16) & 0xfff;
+    const got = tcpFlagBits(String(layer.flags));
+    result.checked.push("tcp.flags");
+    if (got !== want)
+      mismatches.push(`${where}.flags: ours ${layer.flags} (${hexOf(got)}), tshark tcp.flags=${flags}`);
+  }
+  if (malformed) return;
+  // Options: compare the kinds up to the first End of Option List (after it tshark and we
+  // legitimately differ in how padding is shown) as a multiset: --no-duplicate-keys merges
+  // repeated options (two NOPs) into one array, so tshark's JSON loses their order. Then the
+  // values of the common options.
+  const options = (layer.options as Record<string, unknown>[]) ?? [];
+  const ourKinds: number[] = [];
+  for (const option of options) {
+    const kind = option.kind === "unknown" ? Number(option.type) : TCP_OPTION_KINDS[String(option.kind)];
+    ourKinds.push(kind);
+    if (kind === 0) break;
+  }
+  const optionsTree = theirs["tcp.options_tree"];
+  if (optionsTree === undefined) {
+    if (ourKinds.length > 0) mismatches.push(`${where}.options: ours ${ourKinds}, tshark shows none`);
+    return;
+  }
+  // Some options (MPTCP) sit in a subtree without a dot in its key: search the whole options tree.
+  const theirKinds = findAll(optionsTree, "tcp.option_kind").map(Number);
+  const eol = theirKinds.indexOf(0);
+  const theirCut = eol >= 0 ? theirKinds.slice(0, eol + 1) : theirKinds;
+  const sorted = (list: number[]) => [...list].sort((a, b) => a - b).join(",");
+  result.checked.push("tcp.options");
+  if (sorted(ourKinds) !== sorted(theirCut))
+    mismatches.push(`${where}.options kinds: ours [${ourKinds}], tshark [${theirCut}]`);
+  const find = (kind: string) => options.find((o) => o.kind === kind);
+  const pairs: [unknown, string | undefined, string][] = [
+    [find("mss")?.value, own(optionsTree, "tcp.options.mss_val"), "mss"],
+    [find("window-scale")?.shift, own(optionsTree, "tcp.options.wscale.shift"), "wscale"],
+    [find("timestamps")?.value, own(optionsTree, "tcp.options.timestamp.tsval"), "tsval"],
+    [find("timestamps")?.echo, own(optionsTree, "tcp.options.timestamp.tsecr"), "tsecr"],
+  ];
+  for (const [got, text, name] of pairs) {
+    if (got === undefined || text === undefined) continue;
+    result.checked.push(`tcp.options.${name}`);
+    if (got !== Number(text)) mismatches.push(`${where}.options.${name}: ours ${got}, tshark ${text}`);
+  }
+  const sack = find("sack") as { blocks: { left: number; right: number }[] } | undefined;
+  if (sack) {
+    const lefts = ownAll(optionsTree, "tcp.options.sack_le").map(Number);
+    const rights = ownAll(optionsTree, "tcp.options.sack_re").map(Number);
+    if (lefts.length > 0) {
+      const want = lefts.map((l, i) => `${l}-${rights[i]}`).join(" ");
+      const got = sack.blocks.map((b) => `${b.left}-${b.right}`).join(" ");
+      result.checked.push("tcp.options.sack");
+      if (got !== want) mismatches.push(`${where}.options.sack: ours ${got}, tshark ${want}`);
+    }
+  }
+}
+
+/** Extension headers: the same kinds, as many of each, with the same next-header values. */
+function compareIpv6Extensions(
+  layer: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+  where: string,
+  result: FrameComparison,
+): void {
+  const mismatches = result.mismatches;
+  const names: Record<string, string> = {
+    "hop-by-hop": "ipv6.hopopts",
+    routing: "ipv6.routing",
+    fragment: "ipv6.fraghdr",
+    "destination-options": "ipv6.dstopts",
+  };
+  // Without `extensions` we could not walk the chain (the layer after says why): nothing to compare.
+  if (layer.extensions === undefined) return;
+  const extensions = layer.extensions as Record<string, unknown>[];
+  result.checked.push("ipv6.extensions");
+  for (const [kind, key] of Object.entries(names)) {
+    const ours = extensions.filter((e) => e.header === kind).length;
+    const value = theirs[key];
+    const count = value === undefined ? 0 : Array.isArray(value) ? value.length : 1;
+    if (ours !== count) mismatches.push(`${where}.extensions ${kind}: ours ${ours}, tshark ${count}`);
+  }
+}
+
+function hexOf(n: number): string {
+  return `0x${n.toString(16).padStart(3, "0")}`;
+}
