@@ -114,6 +114,16 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     return this.context.scheduler.now;
   }
 
+  /** Octets held by incomplete datagrams awaiting reassembly. */
+  get reassemblyMemory(): number {
+    return this.reassembler?.memoryInUse ?? 0;
+  }
+
+  /** Datagrams awaiting reassembly. */
+  get reassemblyPending(): number {
+    return this.reassembler?.pending ?? 0;
+  }
+
   /** This node's own random stream (IP identification, ephemeral ports, echo identifiers). */
   get random(): SeededRandom {
     this.randomSource ??= this.context.scheduler.random.fork(`node:${this.context.name}`);
