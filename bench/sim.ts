@@ -11,6 +11,7 @@ import { makeRoute, type NextHop, type Route, RoutingTable } from "../src/net/ro
 import { SeededRandom } from "../src/sim/random.js";
 import { Ipv4Address, Ipv4Prefix } from "../src/wire/address/ipv4.js";
 import { opsPerSecond, type Report, round } from "./harness.js";
+import { run as runNetworkCases } from "./sim-network.js";
 
 const SUITE = "sim";
 
@@ -31,6 +32,7 @@ function usedBytes(): number {
 
 export function run(report: Report): void {
   routingTable(report);
+  runNetworkCases(report);
 }
 
 /** Longest prefix match: build and lookup rates on a 1,000,000-prefix table, and memory at both ends. */

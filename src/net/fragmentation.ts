@@ -17,6 +17,7 @@ import { internetChecksum } from "../wire/checksum.js";
 import { ETHERNET_HEADER_LENGTH } from "../wire/ethernet.js";
 import { IPV4_MIN_HEADER_LENGTH, Ipv4Field } from "../wire/ipv4.js";
 import { Ipv4OptionType, isCopiedOnFragmentation } from "../wire/ipv4-options.js";
+import { allocateFrame } from "./frame-pool.js";
 
 const MORE_FRAGMENTS = 0x2000;
 const OFFSET_MASK = 0x1fff;
@@ -50,7 +51,7 @@ export function fragmentDatagram(packet: Uint8Array, mtu: number): Uint8Array[] 
     const take = Math.min(room, dataLength - done);
     const last = done + take >= dataLength;
     const total = header.length + take;
-    const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
+    const frame = allocateFrame(ETHERNET_HEADER_LENGTH + total);
     const ip = frame.subarray(ETHERNET_HEADER_LENGTH);
     ip.set(header);
     ip.set(packet.subarray(headerLength + done, headerLength + done + take), header.length);

@@ -3,6 +3,7 @@
 export * from "./arp-cache.js";
 export * from "./counters.js";
 export * from "./fragmentation.js";
+export * from "./frame-pool.js";
 export * from "./icmp.js";
 export * from "./interface.js";
 export * from "./ipv4-layer.js";

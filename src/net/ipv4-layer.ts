@@ -35,6 +35,7 @@ import { isParseError } from "../wire/parse-error.js";
 import * as arp from "./arp.js";
 import { Ipv4Counters } from "./counters.js";
 import { fragmentDatagram } from "./fragmentation.js";
+import { allocateFrame, copyFrame } from "./frame-pool.js";
 import { Icmp } from "./icmp.js";
 import type { InterfaceOwner, NetInterface, NodeContext } from "./interface.js";
 import type {
@@ -392,7 +393,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
 
   /** Builds a datagram with 14 octets of headroom for the Ethernet header. */
   private buildDatagram(datagram: DatagramToSend, src: number, dst: number, total: number): Uint8Array {
-    const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
+    const frame = allocateFrame(ETHERNET_HEADER_LENGTH + total);
     const ip = frame.subarray(ETHERNET_HEADER_LENGTH);
     ip[Ipv4Field.VERSION_IHL] = 0x45;
     ip[Ipv4Field.DSCP_ECN] = datagram.tos ?? 0;
@@ -826,7 +827,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     if (tracer.enabled) this.traceRoute(dst, route, nextHop, outIface.name);
     // Received frames are read-only (a switch floods one buffer to every port; traces keep it):
     // the forwarded datagram is a copy, with the headroom for the new Ethernet header.
-    frame = frame.slice(0, offset + total);
+    frame = copyFrame(frame, 0, offset + total);
 
     // TTL - 1 with an incremental checksum update (RFC 1624), then the options a router writes.
     const newTtl = ttl - 1;

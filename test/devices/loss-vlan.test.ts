@@ -20,7 +20,10 @@ test("30% loss on one direction of a link: ping statistics match what was lost",
   assert.ok(lost >= 40 && lost <= 80, `lost ${lost} of 200`);
   assert.equal(result.loss, (lost * 100) / 200);
   const summary = result.output.at(-2)!;
-  assert.equal(summary, `200 packets transmitted, ${result.received} received, ${result.loss}% packet loss, time 39800ms`);
+  assert.equal(
+    summary,
+    `200 packets transmitted, ${result.received} received, ${result.loss}% packet loss, time 39800ms`,
+  );
   // The link counted at least those losses (ARP frames may have been lost too).
   assert.ok(net.links[1].counters("a-to-b").drops.loss >= lost);
   // Lost requests are not errors.
@@ -154,5 +157,6 @@ test("equal-cost multipath: flows spread over both paths, each flow stays on one
   const via2 = r1.interface("eth2").counters.txPackets;
   assert.ok(via1 > 8 && via2 > 8, `eth1 ${via1}, eth2 ${via2}`);
   assert.equal(paths.size, 16);
-  for (const [port, ifaces] of paths) assert.equal(ifaces.size, 1, `flow from port ${port} took ${[...ifaces]}`);
+  for (const [port, ifaces] of paths)
+    assert.equal(ifaces.size, 1, `flow from port ${port} took ${[...ifaces]}`);
 });

@@ -21,7 +21,13 @@ function harness() {
 }
 
 /** An IPv4 header (+ data) as an offending datagram. */
-function offending(fields: { src?: number[]; dst?: number[]; protocol?: number; flags?: number; data?: number[] }) {
+function offending(fields: {
+  src?: number[];
+  dst?: number[];
+  protocol?: number;
+  flags?: number;
+  data?: number[];
+}) {
   const data = fields.data ?? [0, 1, 0, 2, 0, 8, 0, 0];
   const p = new Uint8Array(20 + data.length);
   p[0] = 0x45;

@@ -45,7 +45,14 @@ function victim() {
 /** An IPv4 packet (header checksum filled) carrying `data` from the attacker to the victim. */
 function packet(
   data: Uint8Array,
-  fields: { id?: number; offset?: number; more?: boolean; protocol?: number; ttl?: number; options?: number[] } = {},
+  fields: {
+    id?: number;
+    offset?: number;
+    more?: boolean;
+    protocol?: number;
+    ttl?: number;
+    options?: number[];
+  } = {},
 ): Uint8Array {
   const options = fields.options ?? [];
   const headerLength = 20 + options.length;
