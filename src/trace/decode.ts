@@ -466,7 +466,8 @@ class FrameDecoder {
     this.transport(chain.upperLayerProtocol, upper, {
       version: 6,
       pseudo: { src: header.src, dst: finalDestination(header.dst, chain.headers) },
-      complete: !cut && chain.fragment === undefined,
+      // An atomic fragment (offset 0, M clear) is a whole packet (RFC 6946 §4).
+      complete: !cut && !chain.fragment?.moreFragments,
       declaredLength: view.payloadLength - chain.upperLayerOffset,
       depth,
     });

@@ -289,7 +289,8 @@ const FIELD_MAP: Record<string, [string, string, Conversion][]> = {
     ["solicited", "icmpv6.nd.na.flag.s", asBool],
     ["override", "icmpv6.nd.na.flag.o", asBool],
     ["target", "icmpv6.nd.ns.target_address|icmpv6.nd.na.target_address|icmpv6.nd.rd.target_address", asText],
-    ["destination", "icmpv6.nd.rd.destination_address", asText],
+    // (tshark 4.0 names it icmpv6.rd.na.destination_address.)
+    ["destination", "icmpv6.nd.rd.destination_address|icmpv6.rd.na.destination_address", asText],
   ],
   udp: [
     ["srcPort", "udp.srcport", asNumber],
@@ -499,16 +500,18 @@ function compareTcpExtras(
     result.checked.push(`tcp.options.${name}`);
     if (got !== Number(text)) mismatches.push(`${where}.options.${name}: ours ${got}, tshark ${text}`);
   }
-  const sack = find("sack") as { blocks: { left: number; right: number }[] } | undefined;
-  if (sack) {
+  // All SACK options' blocks, in order (a segment may carry more than one, or one without blocks).
+  const sacks = options.filter((o) => o.kind === "sack") as { blocks: { left: number; right: number }[] }[];
+  if (sacks.length > 0) {
     const lefts = ownAll(optionsTree, "tcp.options.sack_le").map(Number);
     const rights = ownAll(optionsTree, "tcp.options.sack_re").map(Number);
-    if (lefts.length > 0) {
-      const want = lefts.map((l, i) => `${l}-${rights[i]}`).join(" ");
-      const got = sack.blocks.map((b) => `${b.left}-${b.right}`).join(" ");
-      result.checked.push("tcp.options.sack");
-      if (got !== want) mismatches.push(`${where}.options.sack: ours ${got}, tshark ${want}`);
-    }
+    const want = lefts.map((l, i) => `${l}-${rights[i]}`).join(" ");
+    const got = sacks
+      .flatMap((s) => s.blocks)
+      .map((b) => `${b.left}-${b.right}`)
+      .join(" ");
+    result.checked.push("tcp.options.sack");
+    if (got !== want) mismatches.push(`${where}.options.sack: ours ${got}, tshark ${want}`);
   }
 }
 
