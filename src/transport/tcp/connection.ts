@@ -223,6 +223,8 @@ export class TcpConnection {
   private rttTiming = false;
   private rttOffset = 0;
   private rttStart: Nanoseconds = 0;
+  /** Our TSval when we last retransmitted: older echoes cannot be attributed (see newAck). */
+  private lastRetransmitTs = 0;
 
   // ---- timers ---------------------------------------------------------------------------------
   /** Retransmission, SYN/SYN-ACK retransmission and persist (zero-window probe) timer. */
@@ -1081,7 +1083,10 @@ export class TcpConnection {
       this.rttTiming = false;
       this.rtt.sample(now - this.rttStart);
       this.traceCongestion("rtt");
-    } else if (!this.rttTiming && ts !== undefined && ts.echo !== 0) {
+    } else if (!this.rttTiming && ts !== undefined && ts.echo !== 0 && seqLe(this.lastRetransmitTs, ts.echo)) {
+      // An echo older than our last retransmission may answer a transmission made long before
+      // the ACK that carries it (the receiver echoes the segment that last advanced its window),
+      // which would inflate SRTT by the whole outage; only later echoes measure a round trip.
       this.sampleFromTimestamp(ts.echo);
     }
 
@@ -1489,6 +1494,7 @@ export class TcpConnection {
     if (retransmission) {
       this.retransmissions++;
       this.retransmittedBytes += length;
+      if (this.tsOk) this.lastRetransmitTs = this.tsNow();
       // Karn's algorithm: a retransmitted segment is not timed.
       if (this.rttTiming && start < this.rttOffset) this.rttTiming = false;
     } else {
@@ -1601,7 +1607,7 @@ export class TcpConnection {
    * scaling). The right edge never moves left ("shrinking the window" is strongly discouraged).
    */
   private windowField(): number {
-    const space = Math.max(0, this.receiveBufferSize - (this.receiveBuffer?.readable ?? 0));
+    const space = this.receiveSpace();
     const current = Math.max(0, this.rcvAdv - this.rcvNxt);
     let window = current;
     // Move the right edge only by at least min(RCV.BUFF / 2, Eff.snd.MSS) at a time.
@@ -1615,6 +1621,12 @@ export class TcpConnection {
     return field;
   }
 
+  /** Free receive buffer space, as far as the window field can express it (RFC 7323 §2.3). */
+  private receiveSpace(): number {
+    const space = Math.max(0, this.receiveBufferSize - (this.receiveBuffer?.readable ?? 0));
+    return Math.min(space, 0xffff * 2 ** this.rcvWscale);
+  }
+
   /**
    * After the application consumed data: auto-tune the buffer (DRS) and send a window update
    * when the window grew a lot (RFC 1122 §4.2.3.3, as Linux's tcp_cleanup_rbuf).
@@ -1624,7 +1636,7 @@ export class TcpConnection {
     if (!isSynchronized(this._state) || this.finReceived) return;
     const current = Math.max(0, this.rcvAdv - this.rcvNxt);
     if (2 * current <= this.receiveBufferSize) {
-      const space = Math.max(0, this.receiveBufferSize - (this.receiveBuffer?.readable ?? 0));
+      const space = this.receiveSpace();
       if (space >= 2 * current && space - current >= Math.min(this.receiveBufferSize / 2, this.rcvMss)) {
         this.sendAckNow();
       }
