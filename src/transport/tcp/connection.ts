@@ -25,11 +25,11 @@ import type { TransportError } from "../../net/network-layer.js";
 import type { Nanoseconds } from "../../sim/time.js";
 import { MILLISECOND } from "../../sim/time.js";
 import type { IpAddress } from "../../wire/address/ipv6.js";
-import { TcpFlags, type TcpRepr } from "../../wire/tcp.js";
+import { synOptions, TcpFlags, type TcpOption, type TcpRepr } from "../../wire/tcp.js";
 import type { KeepAliveOptions } from "./config.js";
 import type { CongestionControlName } from "./congestion/index.js";
 import { type CongestionControl, createCongestionControl } from "./congestion/index.js";
-import { defaultMss, readSynOptions, type SynOffer, synOptions, windowScaleFor } from "./options.js";
+import { defaultMss, readSynOptions, type SynOffer, windowScaleFor } from "./options.js";
 import { InsertResult, ReceiveBuffer } from "./receive-buffer.js";
 import { RttEstimator } from "./rtt.js";
 import { SackScoreboard } from "./sack.js";
@@ -1083,7 +1083,12 @@ export class TcpConnection {
       this.rttTiming = false;
       this.rtt.sample(now - this.rttStart);
       this.traceCongestion("rtt");
-    } else if (!this.rttTiming && ts !== undefined && ts.echo !== 0 && seqLe(this.lastRetransmitTs, ts.echo)) {
+    } else if (
+      !this.rttTiming &&
+      ts !== undefined &&
+      ts.echo !== 0 &&
+      seqLe(this.lastRetransmitTs, ts.echo)
+    ) {
       // An echo older than our last retransmission may answer a transmission made long before
       // the ACK that carries it (the receiver echoes the segment that last advanced its window),
       // which would inflate SRTT by the whole outage; only later echoes measure a round trip.
@@ -1535,7 +1540,7 @@ export class TcpConnection {
   }
 
   /** The Timestamps and SACK options for a non-SYN segment (scratch objects of the layer). */
-  private segmentOptionsFor(): import("../../wire/tcp.js").TcpOption[] {
+  private segmentOptionsFor(): TcpOption[] {
     const layer = this.layer;
     let blocks = 0;
     const buffer = this.receiveBuffer;
@@ -1565,7 +1570,7 @@ export class TcpConnection {
     seq: number,
     flags: number,
     window: number,
-    options: import("../../wire/tcp.js").TcpOption[],
+    options: TcpOption[],
     dataOffset: number,
     dataLength: number,
     retransmission: boolean,
@@ -2096,7 +2101,7 @@ export class TcpConnection {
 }
 
 const EMPTY = new Uint8Array(0);
-const NO_OPTIONS: import("../../wire/tcp.js").TcpOption[] = [];
+const NO_OPTIONS: TcpOption[] = [];
 
 function resolveKeepAlive(
   option: boolean | KeepAliveOptions | undefined,

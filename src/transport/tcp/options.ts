@@ -1,7 +1,8 @@
 /**
  * Option negotiation on the SYN and SYN-ACK: MSS (RFC 9293 §3.7.1), window scaling and
  * timestamps (RFC 7323), SACK-permitted (RFC 2018). Each extension is on only when both SYNs
- * carried it; the values are fixed for the life of the connection.
+ * carried it; the values are fixed for the life of the connection. (The SYN's option layout is
+ * the wire module's `synOptions`.)
  */
 import type { TcpOption } from "../../wire/tcp.js";
 
@@ -51,31 +52,6 @@ export function readSynOptions(options: readonly TcpOption[]): SynOffer {
     }
   }
   return offer;
-}
-
-/** What this end puts in its SYN or SYN-ACK. */
-export interface SynOptionsToSend {
-  mss: number;
-  windowScale: number | undefined;
-  sackPermitted: boolean;
-  timestamps: { value: number; echo: number } | undefined;
-}
-
-const NOP: TcpOption = { kind: "nop" };
-
-/**
- * The SYN's options, in Linux's order (MSS, SACK-permitted + Timestamps, NOP + Window Scale), so
- * the 4-byte fields sit on 32-bit boundaries: `mss,sackOK,TS,nop,wscale` is 20 bytes.
- */
-export function synOptions(offer: SynOptionsToSend): TcpOption[] {
-  const options: TcpOption[] = [{ kind: "mss", value: offer.mss }];
-  if (offer.timestamps) {
-    if (offer.sackPermitted) options.push({ kind: "sack-permitted" });
-    else options.push(NOP, NOP);
-    options.push({ kind: "timestamps", value: offer.timestamps.value, echo: offer.timestamps.echo });
-  } else if (offer.sackPermitted) options.push(NOP, NOP, { kind: "sack-permitted" });
-  if (offer.windowScale !== undefined) options.push(NOP, { kind: "window-scale", shift: offer.windowScale });
-  return options;
 }
 
 /** RFC 9293 §3.7.1: the MSS assumed when a SYN carries no MSS option (IPv4 536, IPv6 1220). */

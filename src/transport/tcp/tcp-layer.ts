@@ -20,17 +20,25 @@ import { Ipv4Address } from "../../wire/address/ipv4.js";
 import type { IpAddress } from "../../wire/address/ipv6.js";
 import { internetChecksum, type PseudoHeader, pseudoHeaderSum } from "../../wire/checksum.js";
 import { isParseError } from "../../wire/parse-error.js";
-import { emitTcp, parseTcp, TcpFlags, type TcpOption, type TcpRepr } from "../../wire/tcp.js";
+import {
+  emitTcp,
+  parseTcp,
+  synOptions,
+  TcpFlags,
+  type TcpOption,
+  type TcpRepr,
+  tcpFlagsToTcpdump,
+  tcpOptionsToString,
+} from "../../wire/tcp.js";
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from "./config.js";
 import { type ConnectionOptions, TcpConnection } from "./connection.js";
 import { newTcpCounters, type TcpCounters } from "./counters.js";
 import { IsnGenerator, tupleWords } from "./isn.js";
-import { defaultMss, readSynOptions, type SynOffer, synOptions, windowScaleFor } from "./options.js";
+import { defaultMss, readSynOptions, type SynOffer, windowScaleFor } from "./options.js";
 import type { OffsetBlock } from "./receive-buffer.js";
 import { halfSipHash, randomSipKey, type SipKey } from "./siphash.js";
 import { TcpError, type TcpState } from "./state.js";
 import { SynCookies } from "./syncookies.js";
-import { formatTcpFlags, formatTcpOptions } from "./trace-format.js";
 
 const { FIN, SYN, RST, ACK } = TcpFlags;
 export const TCP_PROTOCOL = 6;
@@ -740,12 +748,12 @@ export class TcpLayer implements TransportProtocol {
       node: this.node,
       connection: `${local}:${localPort}>${remote}:${remotePort}`,
       direction,
-      flags: formatTcpFlags(seg.flags),
+      flags: tcpFlagsToTcpdump(seg.flags),
       seq: seg.seq,
       ack: seg.ack,
       window: seg.window,
       length: seg.payload.length,
-      options: formatTcpOptions(seg.options),
+      options: tcpOptionsToString(seg.options),
       ...(retransmission ? { retransmission: true } : {}),
     });
   }

@@ -31,7 +31,14 @@ function activeOpen(w: World): { conn: TcpConnection; port: number; iss: number;
   conn.onError = (e) => errors.push(e);
   w.scheduler.runFor(2 * MS);
   const syn = only(w.peer.take());
-  w.peer.send(A, { srcPort: 80, dstPort: syn.srcPort, seq: PEER_ISS, ack: syn.seq + 1, flags: SYN | ACK, options: [{ kind: "mss", value: 1460 }] });
+  w.peer.send(A, {
+    srcPort: 80,
+    dstPort: syn.srcPort,
+    seq: PEER_ISS,
+    ack: syn.seq + 1,
+    flags: SYN | ACK,
+    options: [{ kind: "mss", value: 1460 }],
+  });
   w.scheduler.runFor(2 * MS);
   const ack = only(w.peer.take());
   assert.equal(ack.flags, ACK);
@@ -47,7 +54,13 @@ function passiveOpen(w: World): { conn: TcpConnection; iss: number; errors: TcpE
     conn = c;
     c.onError = (e) => errors.push(e);
   });
-  w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS, flags: SYN, options: [{ kind: "mss", value: 1460 }] });
+  w.peer.send(A, {
+    srcPort: 4000,
+    dstPort: 80,
+    seq: PEER_ISS,
+    flags: SYN,
+    options: [{ kind: "mss", value: 1460 }],
+  });
   w.scheduler.runFor(2 * MS);
   const synAck = only(w.peer.take());
   assert.equal(synAck.flags, SYN | ACK);
@@ -73,7 +86,14 @@ describe("opening (RFC 9293 §3.5)", () => {
     const kinds = syn.options.map((o) => o.kind);
     assert.deepEqual(kinds, ["mss", "sack-permitted", "timestamps", "nop", "window-scale"]);
     assert.deepEqual(syn.options[0], { kind: "mss", value: 1460 });
-    w.peer.send(A, { srcPort: 80, dstPort: syn.srcPort, seq: PEER_ISS, ack: syn.seq + 1, flags: SYN | ACK, window: 8192 });
+    w.peer.send(A, {
+      srcPort: 80,
+      dstPort: syn.srcPort,
+      seq: PEER_ISS,
+      ack: syn.seq + 1,
+      flags: SYN | ACK,
+      window: 8192,
+    });
     w.scheduler.runFor(2 * MS);
     const ack = only(w.peer.take());
     assert.equal(ack.flags, ACK);
@@ -91,7 +111,13 @@ describe("opening (RFC 9293 §3.5)", () => {
     const w = rawWorld();
     const accepted: TcpConnection[] = [];
     const listener = w.tcp.listen(80, (c) => accepted.push(c));
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS, flags: SYN, options: [{ kind: "mss", value: 1000 }] });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS,
+      flags: SYN,
+      options: [{ kind: "mss", value: 1000 }],
+    });
     w.scheduler.runFor(2 * MS);
     const synAck = only(w.peer.take());
     assert.equal(synAck.flags, SYN | ACK);
@@ -211,8 +237,26 @@ describe("opening (RFC 9293 §3.5)", () => {
     w.scheduler.runFor(2 * MS);
     const syn = only(w.peer.take());
     const quoted = new Uint8Array(8);
-    quoted.set([syn.srcPort >> 8, syn.srcPort & 255, 0, 80, syn.seq >>> 24, (syn.seq >>> 16) & 255, (syn.seq >>> 8) & 255, syn.seq & 255]);
-    w.tcp.receiveError({ kind: "unreachable", code: 1, errno: "EHOSTUNREACH", reporter: B, src: A, dst: B, protocol: 6, quoted });
+    quoted.set([
+      syn.srcPort >> 8,
+      syn.srcPort & 255,
+      0,
+      80,
+      syn.seq >>> 24,
+      (syn.seq >>> 16) & 255,
+      (syn.seq >>> 8) & 255,
+      syn.seq & 255,
+    ]);
+    w.tcp.receiveError({
+      kind: "unreachable",
+      code: 1,
+      errno: "EHOSTUNREACH",
+      reporter: B,
+      src: A,
+      dst: B,
+      protocol: 6,
+      quoted,
+    });
     assert.deepEqual(errors, ["EHOSTUNREACH"]);
     assert.equal(conn.state, "CLOSED");
   });
@@ -221,7 +265,16 @@ describe("opening (RFC 9293 §3.5)", () => {
     const w = rawWorld();
     const { conn, port } = activeOpen(w);
     const quoted = new Uint8Array([port >> 8, port & 255, 0, 80, 1, 2, 3, 4]);
-    w.tcp.receiveError({ kind: "unreachable", code: 1, errno: "EHOSTUNREACH", reporter: B, src: A, dst: B, protocol: 6, quoted });
+    w.tcp.receiveError({
+      kind: "unreachable",
+      code: 1,
+      errno: "EHOSTUNREACH",
+      reporter: B,
+      src: A,
+      dst: B,
+      protocol: 6,
+      quoted,
+    });
     assert.equal(conn.state, "ESTABLISHED");
     assert.equal(w.tcp.counters.OutOfWindowIcmps, 1);
   });
@@ -255,7 +308,14 @@ describe("closing (RFC 9293 §3.6)", () => {
     w.scheduler.runFor(20 * MS);
     assert.equal(conn.state, "CLOSED");
     assert.ok(Math.abs(w.scheduler.now - 10 * MS - enteredTimeWait - 2000 * MS) < 20 * MS);
-    assert.deepEqual(w.states, ["SYN-SENT", "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSED"]);
+    assert.deepEqual(w.states, [
+      "SYN-SENT",
+      "ESTABLISHED",
+      "FIN-WAIT-1",
+      "FIN-WAIT-2",
+      "TIME-WAIT",
+      "CLOSED",
+    ]);
     assert.equal(w.tcp.connectionTotal, 0);
   });
 
@@ -384,7 +444,14 @@ describe("closing (RFC 9293 §3.6)", () => {
     const w = rawWorld();
     const { conn, iss } = passiveOpen(w);
     conn.pause();
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: iss + 1, flags: ACK | PSH, payload: new Uint8Array(10) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1,
+      ack: iss + 1,
+      flags: ACK | PSH,
+      payload: new Uint8Array(10),
+    });
     w.scheduler.runFor(2 * MS);
     w.peer.take();
     conn.close();
@@ -402,7 +469,14 @@ describe("closing (RFC 9293 §3.6)", () => {
     assert.equal(conn.state, "FIN-WAIT-1");
     w.scheduler.runFor(2 * MS);
     w.peer.take();
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: iss + 2, flags: ACK | PSH, payload: new Uint8Array(10) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1,
+      ack: iss + 2,
+      flags: ACK | PSH,
+      payload: new Uint8Array(10),
+    });
     w.scheduler.runFor(2 * MS);
     assert.ok(w.peer.take().some((s) => s.flags & RST));
     assert.equal(conn.state, "CLOSED");
@@ -611,9 +685,23 @@ describe("segment processing (RFC 9293 §3.10.7.4)", () => {
     const got: Uint8Array[] = [];
     conn.onData = (d) => got.push(d);
     // Entirely old data.
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS - 100, ack: iss + 1, flags: ACK, payload: new Uint8Array(50) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS - 100,
+      ack: iss + 1,
+      flags: ACK,
+      payload: new Uint8Array(50),
+    });
     // Entirely beyond the window (64 KiB advertised in the SYN-ACK, unscaled: no window scaling).
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1 + 200_000, ack: iss + 1, flags: ACK, payload: new Uint8Array(50) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1 + 200_000,
+      ack: iss + 1,
+      flags: ACK,
+      payload: new Uint8Array(50),
+    });
     w.scheduler.runFor(2 * MS);
     const acks = w.peer.take();
     assert.equal(acks.length, 2);
@@ -631,8 +719,22 @@ describe("segment processing (RFC 9293 §3.10.7.4)", () => {
     const { conn, iss } = passiveOpen(w);
     const got: number[] = [];
     conn.onData = (d) => got.push(...d);
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: iss + 1, flags: ACK, payload: Uint8Array.from([1, 2, 3, 4]) });
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 3, ack: iss + 1, flags: ACK, payload: Uint8Array.from([3, 4, 5, 6]) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1,
+      ack: iss + 1,
+      flags: ACK,
+      payload: Uint8Array.from([1, 2, 3, 4]),
+    });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 3,
+      ack: iss + 1,
+      flags: ACK,
+      payload: Uint8Array.from([3, 4, 5, 6]),
+    });
     w.scheduler.runFor(100 * MS);
     assert.deepEqual(got, [1, 2, 3, 4, 5, 6]);
   });
@@ -642,12 +744,26 @@ describe("segment processing (RFC 9293 §3.10.7.4)", () => {
     const { conn, iss } = passiveOpen(w);
     const got: number[] = [];
     conn.onData = (d) => got.push(...d);
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 5, ack: iss + 1, flags: ACK, payload: Uint8Array.from([5, 6, 7]) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 5,
+      ack: iss + 1,
+      flags: ACK,
+      payload: Uint8Array.from([5, 6, 7]),
+    });
     w.scheduler.runFor(2 * MS);
     // RFC 5681 §4.2: an immediate duplicate ACK for out-of-order data.
     assert.equal(only(w.peer.take()).ack, PEER_ISS + 1);
     assert.deepEqual(got, []);
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: iss + 1, flags: ACK, payload: Uint8Array.from([1, 2, 3, 4]) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1,
+      ack: iss + 1,
+      flags: ACK,
+      payload: Uint8Array.from([1, 2, 3, 4]),
+    });
     w.scheduler.runFor(2 * MS);
     assert.deepEqual(got, [1, 2, 3, 4, 5, 6, 7]);
     // Filling the hole is acknowledged at once, too.
@@ -659,7 +775,15 @@ describe("segment processing (RFC 9293 §3.10.7.4)", () => {
     const { conn, iss } = passiveOpen(w);
     const got: number[] = [];
     conn.onData = (d) => got.push(...d);
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: iss + 1, flags: ACK | URG, urgentPointer: 60000, payload: Uint8Array.from([9, 8, 7]) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1,
+      ack: iss + 1,
+      flags: ACK | URG,
+      urgentPointer: 60000,
+      payload: Uint8Array.from([9, 8, 7]),
+    });
     w.scheduler.runFor(100 * MS);
     assert.deepEqual(got, [9, 8, 7]);
     assert.equal(conn.state, "ESTABLISHED");
@@ -670,7 +794,14 @@ describe("segment processing (RFC 9293 §3.10.7.4)", () => {
     const { conn, iss } = passiveOpen(w);
     const got: number[] = [];
     conn.onData = (d) => got.push(...d);
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: iss + 5000, flags: ACK, payload: Uint8Array.from([1]) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1,
+      ack: iss + 5000,
+      flags: ACK,
+      payload: Uint8Array.from([1]),
+    });
     w.scheduler.runFor(2 * MS);
     const ack = only(w.peer.take());
     assert.equal(ack.ack, PEER_ISS + 1, "the data was not accepted");
@@ -681,12 +812,26 @@ describe("segment processing (RFC 9293 §3.10.7.4)", () => {
     const w = rawWorld({ receiveBuffer: 2000 });
     const { conn, iss } = passiveOpen(w);
     conn.pause();
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: iss + 1, flags: ACK, payload: new Uint8Array(2000) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 1,
+      ack: iss + 1,
+      flags: ACK,
+      payload: new Uint8Array(2000),
+    });
     w.scheduler.runFor(100 * MS);
     const acks = w.peer.take();
     assert.equal(acks.at(-1)!.window, 0, "the window closed");
     // A probe byte at RCV.NXT is not accepted, but acknowledged.
-    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 2001, ack: iss + 1, flags: ACK, payload: new Uint8Array(1) });
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS + 2001,
+      ack: iss + 1,
+      flags: ACK,
+      payload: new Uint8Array(1),
+    });
     w.scheduler.runFor(2 * MS);
     const probeAck = only(w.peer.take());
     assert.equal(probeAck.ack, PEER_ISS + 2001);

@@ -74,7 +74,12 @@ export interface TransferResult {
  * then shuts down; b reads and closes when it sees the end), running the simulation until both
  * ends are done or `deadline` (virtual ns) passes.
  */
-export function transfer(p: Pair, data: Uint8Array, deadline: number, options: ConnectionOptions = {}): TransferResult {
+export function transfer(
+  p: Pair,
+  data: Uint8Array,
+  deadline: number,
+  options: ConnectionOptions = {},
+): TransferResult {
   const { scheduler, tcpA, tcpB } = p;
   const start = scheduler.now;
   const hash = createHash("sha256");
@@ -149,7 +154,13 @@ export class RawPeer implements TransportProtocol {
   receive(datagram: ReceivedDatagram): void {
     const seg = parseTcp(datagram.payload);
     if (isParseError(seg)) throw new Error(`raw peer got a malformed segment: ${seg}`);
-    this.received.push({ ...seg, payload: seg.payload.slice(), src: datagram.src, dst: datagram.dst, time: this.scheduler.now });
+    this.received.push({
+      ...seg,
+      payload: seg.payload.slice(),
+      src: datagram.src,
+      dst: datagram.dst,
+      time: this.scheduler.now,
+    });
   }
 
   /** Sends a segment to `to` (fields not given are zero / empty). */
