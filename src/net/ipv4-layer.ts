@@ -94,7 +94,8 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
   private readonly reassemblyOptions: ReassemblyOptions | undefined;
   private identification = -1;
   private pmtu: Map<number, { mtu: number; expires: Nanoseconds }> | undefined;
-  private groups: Set<number> | undefined;
+  /** Multicast groups joined, with how many members (sockets, protocols) asked. */
+  private groups: Map<number, number> | undefined;
   private randomSource: SeededRandom | undefined;
   /** The datagram being handed to a transport (so an ICMP error about it can quote it exactly). */
   private delivering: { header: Uint8Array; payload: Uint8Array } | undefined;
@@ -224,14 +225,29 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     );
   }
 
-  /** Joins a multicast group (RIP's 224.0.0.9, OSPF's 224.0.0.5...): its datagrams are delivered. */
-  joinGroup(group: Ipv4Address): void {
-    this.groups ??= new Set();
-    this.groups.add(group.value);
+  /**
+   * Joins a multicast group (RIP's 224.0.0.9, OSPF's 224.0.0.5...): its datagrams are delivered.
+   * Joins are counted, so the group is left when its last member leaves. (No IGMP is sent: the
+   * emulated switches flood multicast.)
+   */
+  joinGroup(group: IpAddress): void {
+    if (group.version !== 4 || group.value >>> 28 !== 0xe)
+      throw new RangeError(`${group} is not an IPv4 multicast group`);
+    this.groups ??= new Map();
+    this.groups.set(group.value, (this.groups.get(group.value) ?? 0) + 1);
   }
 
-  leaveGroup(group: Ipv4Address): void {
-    this.groups?.delete(group.value);
+  leaveGroup(group: IpAddress): void {
+    if (group.version !== 4) return;
+    const members = this.groups?.get(group.value);
+    if (members === undefined) return;
+    if (members <= 1) this.groups!.delete(group.value);
+    else this.groups!.set(group.value, members - 1);
+  }
+
+  /** Whether this node is a member of `group`. */
+  isMember(group: number): boolean {
+    return group === ALL_SYSTEMS || (this.groups?.has(group) ?? false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -519,7 +535,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     else if (dst === LIMITED_BROADCAST || iface.isDirectedBroadcast(dst)) local = broadcast = true;
     else if (dst >>> 28 === 0xe) {
       // Multicast: ours when all-systems or a group we joined; routers do not forward it.
-      if (dst !== ALL_SYSTEMS && !this.groups?.has(dst)) {
+      if (!this.isMember(dst)) {
         counters.inAddrErrors++;
         this.traceInputDrop(iface, frame, "multicast-not-joined");
         return;
@@ -933,18 +949,12 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
    * host unreachable to its source (to ourselves when we sent it, as Linux does, so ping prints
    * "Destination Host Unreachable" from our own address).
    */
-  neighborUnreachable(iface: NetInterface, frame: Uint8Array, offset: number): void {
+  neighborUnreachable(_iface: NetInterface, frame: Uint8Array, offset: number): void {
     this.counters.outDiscards++;
     const total = (frame[offset + 2] << 8) | frame[offset + 3];
     const packet = frame.subarray(offset, Math.min(frame.length, offset + total));
-    const src = read32(packet, Ipv4Field.SOURCE);
-    const local = this.localAddresses.has(src);
-    this.icmp.sendError(
-      Icmpv4Type.DestinationUnreachable,
-      UnreachableCode.HostUnreachable,
-      packet,
-      local ? {} : { arrivedOn: iface },
-    );
+    // The error comes from our address toward the source (not from the interface where ARP failed).
+    this.icmp.sendError(Icmpv4Type.DestinationUnreachable, UnreachableCode.HostUnreachable, packet);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ export interface UdpNetwork extends NetworkLayer {
   readonly random: SeededRandom;
   /** Answers `datagram` with ICMP port unreachable (the network layer applies RFC 1122's rules and the rate limit). */
   sendPortUnreachable(datagram: ReceivedDatagram): boolean;
+  /** Multicast membership (IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP), counted per member. */
+  joinGroup(group: IpAddress): void;
+  leaveGroup(group: IpAddress): void;
 }
 
 /** A datagram as a socket receives it. */
@@ -103,6 +106,10 @@ export class UdpSocket {
   ttl: number | undefined;
   /** IP_TOS. */
   tos: number | undefined;
+  /** IP_MULTICAST_TTL: TTL of datagrams to multicast groups (default 1, RFC 1112 §6.1). */
+  multicastTtl = 1;
+  /** Groups this socket joined (left again on close). */
+  private memberships: IpAddress[] | undefined;
   /** Set DF on datagrams (IP_MTU_DISCOVER = IP_PMTUDISC_DO). */
   dontFragment = false;
   /** IP_RECVERR: report every ICMP error about our datagrams to {@link onIcmpError}. */
@@ -195,6 +202,27 @@ export class UdpSocket {
     return this.queue?.length ?? 0;
   }
 
+  /** IP_ADD_MEMBERSHIP: receive datagrams sent to `group` (on this socket's port). */
+  addMembership(group: IpAddress): UdpErrno | undefined {
+    if (this.closed) return "EBADF";
+    if (group.version !== 4 || group.value >>> 28 !== 0xe) return "EINVAL";
+    if (this.memberships?.some((g) => g.version === 4 && g.value === group.value)) return "EADDRINUSE";
+    this.udp.network.joinGroup(group);
+    this.memberships ??= [];
+    this.memberships.push(group);
+    return undefined;
+  }
+
+  /** IP_DROP_MEMBERSHIP. */
+  dropMembership(group: IpAddress): UdpErrno | undefined {
+    const index =
+      this.memberships?.findIndex((g) => g.version === 4 && g.value === (group as Ipv4Address).value) ?? -1;
+    if (index < 0) return "EADDRNOTAVAIL";
+    this.memberships!.splice(index, 1);
+    this.udp.network.leaveGroup(group);
+    return undefined;
+  }
+
   /** Reads and clears the pending error (SO_ERROR). */
   takeError(): string | undefined {
     const error = this.pendingError;
@@ -205,6 +233,8 @@ export class UdpSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const group of this.memberships ?? []) this.udp.network.leaveGroup(group);
+    this.memberships = undefined;
     this.udp.unbindSocket(this);
     this.queue = undefined;
     this.queuedBytes = 0;
@@ -364,7 +394,11 @@ export class UdpLayer implements TransportProtocol {
       dst: address,
       protocol: IP_PROTOCOL_UDP,
       payload: datagram,
-      ...(socket.ttl !== undefined ? { ttl: socket.ttl } : {}),
+      ...(address.value >>> 28 === 0xe
+        ? { ttl: socket.multicastTtl }
+        : socket.ttl !== undefined
+          ? { ttl: socket.ttl }
+          : {}),
       ...(socket.tos !== undefined ? { tos: socket.tos } : {}),
       ...(socket.dontFragment ? { dontFragment: true } : {}),
       ...(socket.boundInterface !== undefined ? { iface: socket.boundInterface } : {}),

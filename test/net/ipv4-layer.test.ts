@@ -232,3 +232,42 @@ test("property: random frames and mutated packets never throw, and ping still wo
   assert.equal((await run.result).received, 2);
   assert.ok(h2.ipv4.isLocalAddress(Ipv4Address.parse("10.1.0.2")));
 });
+
+test("a router records its address in a Record Route option and decrements TTL (checksum stays valid)", () => {
+  const net = new Network({ seed: 6 });
+  const r1 = net.addRouter("r1");
+  const left = new Link(net.scheduler, { name: "left" });
+  const right = new Link(net.scheduler, { name: "right" });
+  r1.attach("eth0", left.a);
+  r1.attach("eth1", right.a);
+  r1.addAddress("eth0", "10.0.0.1/24").addAddress("eth1", "10.0.1.1/24");
+  r1.addStaticArp("eth1", "10.0.1.2", "02:00:00:00:00:77");
+  const out: Uint8Array[] = [];
+  right.b.onReceive = (f) => out.push(f);
+  // From 10.0.0.66 to 10.0.1.2 with an empty Record Route option of 2 slots (+ EOL padding).
+  const ip = packet(udp(new Uint8Array(4)), { ttl: 9, options: [7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0] });
+  ip.set([10, 0, 1, 2], 16);
+  ip[10] = 0;
+  ip[11] = 0;
+  const c = internetChecksum(ip, 0, 32);
+  ip[10] = c >> 8;
+  ip[11] = c & 0xff;
+  const frame = new Uint8Array(14 + ip.length);
+  r1.interface("eth0").mac.writeTo(frame, 0);
+  frame.set(ATTACKER_MAC, 6);
+  frame[12] = 8;
+  frame.set(ip, 14);
+  left.b.transmit(frame);
+  net.runFor(SECOND);
+  const forwarded = out.find((f) => f[12] === 8 && f[13] === 0)!;
+  assert.ok(forwarded);
+  const header = forwarded.subarray(14, 14 + 32);
+  assert.equal(header[8], 8, "TTL decremented");
+  assert.equal(internetChecksum(header), 0, "header checksum valid");
+  assert.deepEqual([...header.subarray(20, 31)], [7, 11, 8, 10, 0, 1, 1, 0, 0, 0, 0]);
+  assert.deepEqual(
+    [...frame.subarray(14 + 20, 14 + 24)],
+    [7, 11, 4, 0],
+    "the received frame was not modified",
+  );
+});

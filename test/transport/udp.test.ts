@@ -222,3 +222,31 @@ test("a datagram to one of our own addresses goes round the loopback", () => {
   net.runFor(1);
   assert.deepEqual(got, ["self from 10.0.0.1:101 on lo", "lo from 127.0.0.1:101 on lo"]);
 });
+
+test("multicast: members receive (with TTL 1 by default), others do not; leaving stops it", () => {
+  const { net, h1, h2, h3 } = lan();
+  const got: string[] = [];
+  const ttls: number[] = [];
+  for (const h of [h2, h3]) {
+    const s = h.udp.createSocket();
+    s.bind(520);
+    s.onMessage = (m) => {
+      got.push(h.name);
+      ttls.push(m.ttl);
+    };
+    if (h === h2) assert.equal(s.addMembership(ip("224.0.0.9")), undefined);
+  }
+  h1.addRoute("224.0.0.0/4", undefined, { iface: "eth0" });
+  const sender = h1.udp.createSocket();
+  assert.equal(sender.sendTo(text("RIP"), 520, ip("224.0.0.9")), undefined);
+  net.runFor(1e9);
+  assert.deepEqual(got, ["h2"]);
+  assert.deepEqual(ttls, [1]);
+  assert.equal(h3.ipv4.counters.drops.get("multicast-not-joined"), 1);
+  const member = h2.udp.socketsOn(520)[0];
+  assert.equal(member.dropMembership(ip("224.0.0.9")), undefined);
+  sender.sendTo(text("RIP"), 520, ip("224.0.0.9"));
+  net.runFor(1e9);
+  assert.deepEqual(got, ["h2"]);
+  assert.equal(member.addMembership(ip("10.0.0.1")), "EINVAL");
+});
