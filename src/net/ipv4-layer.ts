@@ -301,8 +301,10 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     if (this.localAddresses.has(value)) return dst;
     if (value >>> 24 === 127) return new Ipv4Address(0x7f000001);
     const out = this.outputInterface(value);
-    const source = out?.iface.sourceFor(out.nextHop)?.address ?? this.anyAddress();
-    return source;
+    if (!out) return undefined;
+    // RFC 1122 §3.3.4.3: an address of the interface the datagram will leave by (any of ours if
+    // that interface has none, as the weak host model allows).
+    return out.iface.sourceFor(out.nextHop)?.address ?? this.anyAddress();
   }
 
   pathMtu(dst: IpAddress): number {
@@ -353,7 +355,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       const hop = route?.nextHops.find((h) => h.interface === iface!.name);
       if (hop?.via) nextHop = hop.via.value;
     } else {
-      const out = this.outputInterface(dst, datagram.payload, datagram.protocol);
+      const out = this.outputInterface(dst, datagram.payload, datagram.protocol, true);
       if (!out) {
         counters.outNoRoutes++;
         this.traceRoute(dst, undefined);
@@ -446,6 +448,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     dst: number,
     payload?: Uint8Array,
     protocol?: number,
+    trace = false,
   ): { iface: NetInterface; nextHop: number } | undefined {
     const route = this.routes.lookup(dst);
     if (!route) {
@@ -463,7 +466,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     const iface = this.byName.get(hop.interface);
     if (!iface) return undefined;
     const nextHop = dst === LIMITED_BROADCAST || dst >>> 28 === 0xe ? dst : (hop.via?.value ?? dst);
-    if (this.context.tracer.enabled) this.traceRoute(dst, route, nextHop, iface.name);
+    if (trace && this.context.tracer.enabled) this.traceRoute(dst, route, nextHop, iface.name);
     return { iface, nextHop };
   }
 

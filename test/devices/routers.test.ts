@@ -139,3 +139,36 @@ test("routers answer pings on every address; TTL 64 from a router one hop away",
   assert.equal(result.received, 1);
   assert.equal(result.replies[0].ttl, 62);
 });
+
+test("every step is traced: frames, ARP, route lookups, forwarding, delivery, drops", async () => {
+  const { net, h1 } = routerChain();
+  const events: TraceEvent[] = [];
+  net.tracer.subscribe((e) => events.push(e));
+  const run = ping(h1, "10.0.2.10", { count: 1, ttl: 3 });
+  net.runUntilDone(run);
+  await run.result;
+  const kinds = new Set(events.map((e) => e.type));
+  for (const kind of [
+    "frame-sent",
+    "frame-received",
+    "neighbor-resolved",
+    "route-lookup",
+    "forwarded",
+    "delivered",
+    "drop",
+  ]) {
+    assert.ok(kinds.has(kind as TraceEvent["type"]), `no ${kind} event`);
+  }
+  const lookups = events.filter((e) => e.type === "route-lookup" && e.node === "r1");
+  assert.deepEqual(
+    lookups.map((e) => e.type === "route-lookup" && [e.destination, e.prefix, e.via, e.iface]),
+    [
+      ["10.0.2.10", "10.0.2.0/24", "10.0.12.2", "eth1"], // the request, out
+      ["10.0.1.10", "10.0.1.0/24", undefined, "eth0"], // r3's Time Exceeded, back (connected: no via)
+    ],
+  );
+  const drop = events.find((e) => e.type === "drop" && e.layer === "ipv4");
+  assert.ok(drop && drop.type === "drop" && drop.node === "r3" && drop.reason === "ttl-exceeded");
+  const delivered = events.filter((e) => e.type === "delivered" && e.node === "h1");
+  assert.ok(delivered.some((e) => e.type === "delivered" && e.protocol === "ICMP" && e.src === "10.0.23.3"));
+});
