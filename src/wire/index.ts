@@ -6,6 +6,7 @@ export * from "./arp.js";
 export * from "./checksum.js";
 export * from "./describe.js";
 export * from "./dhcp.js";
+export * from "./dns.js";
 export * from "./ethernet.js";
 export * from "./icmpv4.js";
 export * from "./icmpv6.js";
