@@ -15,7 +15,11 @@ import { NetInterface, type NodeContext } from "../net/interface.js";
 import { Ipv4Layer, type Ipv4LayerOptions } from "../net/ipv4-layer.js";
 import type { Route } from "../net/routing-table.js";
 import type { Scheduler } from "../sim/scheduler.js";
+import { createDgramApi, type DgramApi } from "../socket/dgram.js";
+import { createNetApi, type NetApi } from "../socket/net.js";
+import { tcpStreamTransport } from "../socket/tcp-transport.js";
 import type { Tracer } from "../trace/events.js";
+import { TCP_PROTOCOL, TcpLayer } from "../transport/tcp/tcp-layer.js";
 import { UdpLayer } from "../transport/udp.js";
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import { MacAddress } from "../wire/address/mac.js";
@@ -30,6 +34,9 @@ export interface NodeOptions extends Ipv4LayerOptions {
 export class Node implements NodeContext {
   readonly ipv4: Ipv4Layer;
   private udpLayer: UdpLayer | undefined;
+  private tcpLayer: TcpLayer | undefined;
+  private netApi: NetApi | undefined;
+  private dgramApi: DgramApi | undefined;
   private readonly allocateMac: () => MacAddress;
 
   constructor(
@@ -40,6 +47,7 @@ export class Node implements NodeContext {
   ) {
     this.ipv4 = new Ipv4Layer(this, options);
     this.ipv4.registerLazy(IP_PROTOCOL_UDP, () => this.udp);
+    this.ipv4.registerLazy(TCP_PROTOCOL, () => this.tcp);
     this.allocateMac = options.allocateMac ?? defaultMacAllocator(name);
   }
 
@@ -52,6 +60,29 @@ export class Node implements NodeContext {
   get udp(): UdpLayer {
     this.udpLayer ??= new UdpLayer(this.ipv4);
     return this.udpLayer;
+  }
+
+  /** TCP, created (and registered with IPv4) on first use. */
+  get tcp(): TcpLayer {
+    this.tcpLayer ??= new TcpLayer(this.ipv4, this.scheduler, { tracer: this.tracer, node: this.name });
+    return this.tcpLayer;
+  }
+
+  /** Whether TCP was ever used on this node. */
+  get hasTcp(): boolean {
+    return this.tcpLayer !== undefined;
+  }
+
+  /** This node's Node.js-compatible `net` module (createServer, connect, Socket, ...). */
+  get net(): NetApi {
+    this.netApi ??= createNetApi({ transport: tcpStreamTransport(this.tcp), scheduler: this.scheduler });
+    return this.netApi;
+  }
+
+  /** This node's Node.js-compatible `dgram` module (createSocket, ...). */
+  get dgram(): DgramApi {
+    this.dgramApi ??= createDgramApi({ udp: this.udp, scheduler: this.scheduler });
+    return this.dgramApi;
   }
 
   /** Whether UDP was ever used on this node. */
