@@ -2,6 +2,7 @@
 export { openTapBridge, TapBridge, type TapBridgeOptions } from "./bridge.js";
 export { IpCommandError, type LinuxRoute, netnsExists, parseLinuxRoute } from "./ip.js";
 export { loadTapAddon, TapUnavailableError, tapUnavailableReason } from "./native.js";
+export { RealtimeRunner, type RealtimeRunnerOptions } from "./realtime-runner.js";
 export { type TapCounters, TapDevice, type TapOpenOptions } from "./tap-device.js";
 export {
   TAP_INBOX_LIMIT,

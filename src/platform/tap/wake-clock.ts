@@ -23,6 +23,20 @@ export class WakeableClock implements WallClock {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
+      // setTimeout cannot wait less than 1 ms; an event due sooner gets one turn of the event loop
+      // (I/O runs, then the loop goes on), so sub-millisecond events are not late by a millisecond.
+      if (milliseconds < 1) {
+        const immediate = setImmediate(() => {
+          this.wakeSleeper = undefined;
+          resolve();
+        });
+        this.wakeSleeper = () => {
+          clearImmediate(immediate);
+          this.wakeSleeper = undefined;
+          resolve();
+        };
+        return;
+      }
       const done = () => {
         clearTimeout(timer);
         this.wakeSleeper = undefined;
