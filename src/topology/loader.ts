@@ -17,11 +17,13 @@ import type {
   NodeKind,
   NodeSpec,
   RouteSpec,
+  TapLinkSpec,
   TopologySpec,
 } from "./model.js";
 import { TopologyError } from "./model.js";
 import { topologySchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
+import { parseTapRoute, TAP_NODE, tapNameProblem } from "./tap.js";
 
 export interface LoadResult {
   /** The model, present only when there are no errors. */
@@ -56,8 +58,18 @@ interface RawNode {
   exec?: string[];
   labels?: Record<string, string>;
 }
+interface RawTap {
+  netns?: string;
+  address?: string | string[];
+  routes?: string[];
+  mtu?: number;
+  mac?: string;
+  ipv6?: boolean;
+  forwarding?: boolean;
+}
 interface RawLink extends ImpairmentSpec {
   endpoints: [string, string];
+  tap?: RawTap;
 }
 interface RawTopology {
   name: string;
@@ -265,9 +277,18 @@ class SemanticChecker {
       const node = this.buildNode(name);
       if (node) nodes.set(name, node);
     }
+    if (this.raw.topology.nodes[TAP_NODE] !== undefined) {
+      this.errors.push(
+        new TopologyError(
+          `node "${TAP_NODE}": the name is reserved for TAP endpoints ("${TAP_NODE}:IFACE" in a link joins Linux)`,
+          this.sourceMap.key(["topology", "nodes"], TAP_NODE),
+        ),
+      );
+    }
+    const taps: TapLinkSpec[] = [];
+    const links = this.buildLinks(nodes, taps);
     this.checkDuplicateAddresses(nodes);
-    const links = this.buildLinks(nodes);
-    return { name: this.raw.name, file: this.sourceMap.file, nodes, links };
+    return { name: this.raw.name, file: this.sourceMap.file, nodes, links, taps };
   }
 
   private buildNode(name: string): NodeSpec | undefined {
@@ -473,11 +494,23 @@ class SemanticChecker {
     }
   }
 
-  private buildLinks(nodes: Map<string, NodeSpec>): LinkSpec[] {
+  private buildLinks(nodes: Map<string, NodeSpec>, taps: TapLinkSpec[]): LinkSpec[] {
     const links: LinkSpec[] = [];
     const used = new Map<string, number>();
     (this.raw.topology.links ?? []).forEach((raw, index) => {
       const path: PathSegment[] = ["topology", "links", index];
+      const tapSides = raw.endpoints.map((text) => text.split(":")[0] === TAP_NODE);
+      if (tapSides[0] || tapSides[1]) {
+        const tap = this.buildTapLink(raw, index, tapSides[0] ? 0 : 1, nodes, used, taps);
+        if (tap) taps.push(tap);
+        return;
+      }
+      if (raw.tap !== undefined) {
+        this.error(
+          `"tap" of link #${index + 1}: only a link with a "${TAP_NODE}:IFACE" endpoint has a Linux side`,
+          [...path, "tap"],
+        );
+      }
       const endpoints: EndpointSpec[] = [];
       raw.endpoints.forEach((text, side) => {
         const at = [...path, "endpoints", side];
@@ -509,9 +542,135 @@ class SemanticChecker {
         return;
       }
       if (endpoints.length !== 2) return;
-      const { endpoints: _, ...impairments } = raw;
+      const { endpoints: _, tap: __, ...impairments } = raw;
       links.push({ a: endpoints[0], b: endpoints[1], impairments, location: this.sourceMap.value(path) });
     });
     return links;
+  }
+
+  /**
+   * A link with a `tap:IFACE` endpoint: the other endpoint is an emulated interface, the `tap` key
+   * the Linux side. An emulated interface without an address gets the first free one of the Linux
+   * side's subnet (10.99.0.1/24 on Linux → 10.99.0.2/24), so the two can talk at once.
+   */
+  private buildTapLink(
+    raw: RawLink,
+    index: number,
+    tapSide: number,
+    nodes: Map<string, NodeSpec>,
+    used: Map<string, number>,
+    taps: TapLinkSpec[],
+  ): TapLinkSpec | undefined {
+    const path: PathSegment[] = ["topology", "links", index];
+    const link = `link #${index + 1}`;
+    const otherSide = 1 - tapSide;
+    const [otherNode, otherIface] = raw.endpoints[otherSide].split(":");
+    if (otherNode === TAP_NODE) {
+      this.error(
+        `${link}: both endpoints are TAP interfaces; a TAP link joins an emulated interface to Linux`,
+        [...path, "endpoints"],
+      );
+      return undefined;
+    }
+    const name = raw.endpoints[tapSide].split(":")[1];
+    const nameProblem = tapNameProblem(name);
+    if (nameProblem) {
+      this.error(`${link}: TAP interface ${nameProblem}`, [...path, "endpoints", tapSide]);
+      return undefined;
+    }
+    const twice = taps.find((tap) => tap.name === name && tap.netns === raw.tap?.netns);
+    if (twice) {
+      this.error(`${link}: TAP interface "${name}" is already used by another link`, [
+        ...path,
+        "endpoints",
+        tapSide,
+      ]);
+      return undefined;
+    }
+    const node = nodes.get(otherNode);
+    if (!node) {
+      if (this.raw.topology.nodes[otherNode] === undefined) {
+        this.error(
+          `${link}: endpoint "${raw.endpoints[otherSide]}" names node "${otherNode}", which is not in topology.nodes${didYouMean(otherNode, nodes.keys())}`,
+          [...path, "endpoints", otherSide],
+        );
+      }
+      return undefined;
+    }
+    const previous = used.get(raw.endpoints[otherSide]);
+    if (previous !== undefined) {
+      this.error(
+        `${link}: interface "${raw.endpoints[otherSide]}" is already used by link #${previous + 1}; an interface joins one link`,
+        [...path, "endpoints", otherSide],
+      );
+      return undefined;
+    }
+    used.set(raw.endpoints[otherSide], index);
+
+    const settings = raw.tap ?? {};
+    const addresses: Ipv4Prefix[] = [];
+    asList(settings.address).forEach((text, i) => {
+      const prefix = Ipv4Prefix.tryParse(text);
+      const at = Array.isArray(settings.address)
+        ? [...path, "tap", "address", i]
+        : [...path, "tap", "address"];
+      if (!prefix || !text.includes("/")) {
+        this.error(
+          `"address" of ${link}'s TAP: expected an IPv4 address with prefix length such as 10.99.0.1/24, found "${text}"`,
+          at,
+        );
+      } else addresses.push(prefix);
+    });
+    const routes: string[] = [];
+    (settings.routes ?? []).forEach((text, i) => {
+      const route = parseTapRoute(text);
+      if (typeof route === "string")
+        this.error(`"routes" of ${link}'s TAP: ${route}`, [...path, "tap", "routes", i]);
+      else routes.push(route.text);
+    });
+    if (settings.mac !== undefined && !MacAddress.tryParse(settings.mac)) {
+      this.error(
+        `"mac" of ${link}'s TAP: expected a MAC address such as 02:00:00:00:00:01, found "${settings.mac}"`,
+        [...path, "tap", "mac"],
+      );
+    }
+
+    let iface = node.interfaces.get(otherIface);
+    if (!iface) {
+      iface = { name: otherIface, ipv4: [], ipv6: [] };
+      node.interfaces.set(otherIface, iface);
+    }
+    const linux = addresses[0];
+    if (linux && node.kind !== "switch") {
+      if (iface.ipv4.length === 0) {
+        const taken = new Set(addresses.map((a) => a.address.value));
+        for (let value = linux.network.value + 1; value < linux.broadcast.value; value++) {
+          if (!taken.has(value)) {
+            iface.ipv4.push(Ipv4Prefix.parse(`${new Ipv4Address(value)}/${linux.length}`));
+            break;
+          }
+        }
+      } else if (!iface.ipv4.some((own) => own.networkPrefix.equals(linux.networkPrefix))) {
+        this.error(
+          `${link}: interface "${raw.endpoints[otherSide]}" (${iface.ipv4.join(", ")}) and the Linux side (${linux}) are not on one subnet`,
+          [...path, "tap", "address"],
+        );
+      }
+    }
+    const { endpoints: _, tap: __, ...impairments } = raw;
+    const spec: TapLinkSpec = {
+      endpoint: { node: otherNode, iface: otherIface },
+      name,
+      addresses,
+      routes,
+      impairments,
+      location: this.sourceMap.value(path),
+    };
+    if (settings.netns !== undefined) spec.netns = settings.netns;
+    if (settings.mtu !== undefined) spec.mtu = settings.mtu;
+    if (settings.mac !== undefined) spec.mac = settings.mac;
+    if (settings.ipv6 !== undefined) spec.ipv6 = settings.ipv6;
+    if (settings.forwarding !== undefined) spec.forwarding = settings.forwarding;
+    return spec;
   }
 }

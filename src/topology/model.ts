@@ -73,11 +73,34 @@ export interface LinkSpec {
   location: SourceLocation;
 }
 
+/** A link from an emulated interface to the Linux kernel through a TAP interface (docs/tap.md). */
+export interface TapLinkSpec {
+  /** The emulated side. */
+  endpoint: EndpointSpec;
+  /** The TAP interface's name (the `IFACE` of `tap:IFACE`). */
+  name: string;
+  /** Namespace of the TAP interface (created if missing). */
+  netns?: string;
+  /** Linux-side addresses. */
+  addresses: Ipv4Prefix[];
+  /** Linux-side routes as `ip route` takes them, e.g. "10.0.0.0/8 via 10.99.0.2". */
+  routes: string[];
+  mtu?: number;
+  mac?: string;
+  ipv6?: boolean;
+  forwarding?: boolean;
+  /** Impairments of the emulated link between the interface and the TAP. */
+  impairments: ImpairmentSpec;
+  location: SourceLocation;
+}
+
 export interface TopologySpec {
   name: string;
   file: string;
   nodes: Map<string, NodeSpec>;
   links: LinkSpec[];
+  /** Links to the Linux kernel (`tap:IFACE` endpoints); they are not in `links`. */
+  taps?: TapLinkSpec[];
 }
 
 /** A problem in a topology file, pointing at file, line and column. */

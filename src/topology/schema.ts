@@ -86,6 +86,30 @@ const nodeSettings = {
   properties: nodeProperties,
 } as const;
 
+/** The Linux side of a link to `tap:IFACE` (see docs/tap.md). */
+export const tapSchema = {
+  type: "object",
+  description: "Linux side of a TAP link (one endpoint is tap:IFACE): namespace, address and routes",
+  additionalProperties: false,
+  properties: {
+    netns: {
+      type: "string",
+      pattern: "^[A-Za-z0-9_.-]+$",
+      description: "Network namespace for the TAP interface (created if missing, removed at exit if created)",
+    },
+    address: stringOrList("Linux-side IPv4 address(es) with prefix length, e.g. 10.99.0.1/24"),
+    routes: {
+      type: "array",
+      items: { type: "string" },
+      description: 'Linux-side routes, e.g. "10.0.0.0/8 via 10.99.0.2" (gateway mode)',
+    },
+    mtu: { type: "integer", minimum: 68, maximum: 65535, description: "TAP interface MTU" },
+    mac: { type: "string", description: "Linux-side MAC address" },
+    ipv6: { type: "boolean", description: "Keep IPv6 on the Linux side (default false)" },
+    forwarding: { type: "boolean", description: "net.ipv4.ip_forward=1 in the namespace" },
+  },
+} as const;
+
 export const linkSchema = {
   type: "object",
   description: "A point-to-point link between two interfaces, with optional impairments",
@@ -97,7 +121,8 @@ export const linkSchema = {
       items: { type: "string", pattern: "^[^:\\s]+:[^:\\s]+$" },
       minItems: 2,
       maxItems: 2,
-      description: 'Two "node:interface" endpoints, e.g. ["r1:eth1", "r2:eth1"]',
+      description:
+        'Two "node:interface" endpoints, e.g. ["r1:eth1", "r2:eth1"]; "tap:IFACE" is a Linux TAP interface',
     },
     rate: {
       type: "string",
@@ -112,6 +137,7 @@ export const linkSchema = {
     corrupt: percent,
     mtu: { type: "integer", minimum: 68, maximum: 65535, description: "Link MTU in bytes" },
     queue: { type: "integer", minimum: 1, description: "Queue limit in packets (drop-tail)" },
+    tap: tapSchema,
     description: { type: "string" },
   },
 } as const;
