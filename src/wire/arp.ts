@@ -18,6 +18,7 @@ import { Ipv4Address } from "./address/ipv4.js";
 import { MacAddress } from "./address/mac.js";
 import { type FieldDescription, hex, type LayerDescription, OSI_DATA_LINK } from "./describe.js";
 import { EtherType, readMac48, writeMac48 } from "./ethernet.js";
+import { readUint16, readUint32, writeUint16, writeUint32 } from "./network-order.js";
 import { ParseError } from "./parse-error.js";
 
 /** Byte offsets of the ARP fields for Ethernet/IPv4. */
@@ -74,16 +75,16 @@ export class ArpView {
   }
 
   get hardwareType(): number {
-    return read16(this.bytes, ArpField.HARDWARE_TYPE);
+    return readUint16(this.bytes, ArpField.HARDWARE_TYPE);
   }
   set hardwareType(value: number) {
-    write16(this.bytes, ArpField.HARDWARE_TYPE, value);
+    writeUint16(this.bytes, ArpField.HARDWARE_TYPE, value);
   }
   get protocolType(): number {
-    return read16(this.bytes, ArpField.PROTOCOL_TYPE);
+    return readUint16(this.bytes, ArpField.PROTOCOL_TYPE);
   }
   set protocolType(value: number) {
-    write16(this.bytes, ArpField.PROTOCOL_TYPE, value);
+    writeUint16(this.bytes, ArpField.PROTOCOL_TYPE, value);
   }
   get hardwareLength(): number {
     return this.bytes[ArpField.HARDWARE_LENGTH];
@@ -98,10 +99,10 @@ export class ArpView {
     this.bytes[ArpField.PROTOCOL_LENGTH] = value;
   }
   get operation(): number {
-    return read16(this.bytes, ArpField.OPERATION);
+    return readUint16(this.bytes, ArpField.OPERATION);
   }
   set operation(value: number) {
-    write16(this.bytes, ArpField.OPERATION, value);
+    writeUint16(this.bytes, ArpField.OPERATION, value);
   }
   /** Sender hardware address (SHA) as a 48-bit integer, allocation-free. */
   get senderMacValue(): number {
@@ -118,10 +119,10 @@ export class ArpView {
   }
   /** Sender protocol address (SPA) as a uint32. */
   get senderIpValue(): number {
-    return read32(this.bytes, ArpField.SENDER_PROTOCOL_ADDRESS);
+    return readUint32(this.bytes, ArpField.SENDER_PROTOCOL_ADDRESS);
   }
   set senderIpValue(value: number) {
-    write32(this.bytes, ArpField.SENDER_PROTOCOL_ADDRESS, value);
+    writeUint32(this.bytes, ArpField.SENDER_PROTOCOL_ADDRESS, value);
   }
   get senderIp(): Ipv4Address {
     return new Ipv4Address(this.senderIpValue);
@@ -144,10 +145,10 @@ export class ArpView {
   }
   /** Target protocol address (TPA): the address being resolved, in a request. */
   get targetIpValue(): number {
-    return read32(this.bytes, ArpField.TARGET_PROTOCOL_ADDRESS);
+    return readUint32(this.bytes, ArpField.TARGET_PROTOCOL_ADDRESS);
   }
   set targetIpValue(value: number) {
-    write32(this.bytes, ArpField.TARGET_PROTOCOL_ADDRESS, value);
+    writeUint32(this.bytes, ArpField.TARGET_PROTOCOL_ADDRESS, value);
   }
   get targetIp(): Ipv4Address {
     return new Ipv4Address(this.targetIpValue);
@@ -172,11 +173,11 @@ export function parseArp(bytes: Uint8Array): ArpRepr | ParseError {
   const problem = checkArp(bytes);
   if (problem) return problem;
   return {
-    operation: read16(bytes, ArpField.OPERATION),
+    operation: readUint16(bytes, ArpField.OPERATION),
     senderMac: new MacAddress(readMac48(bytes, ArpField.SENDER_HARDWARE_ADDRESS)),
-    senderIp: new Ipv4Address(read32(bytes, ArpField.SENDER_PROTOCOL_ADDRESS)),
+    senderIp: new Ipv4Address(readUint32(bytes, ArpField.SENDER_PROTOCOL_ADDRESS)),
     targetMac: new MacAddress(readMac48(bytes, ArpField.TARGET_HARDWARE_ADDRESS)),
-    targetIp: new Ipv4Address(read32(bytes, ArpField.TARGET_PROTOCOL_ADDRESS)),
+    targetIp: new Ipv4Address(readUint32(bytes, ArpField.TARGET_PROTOCOL_ADDRESS)),
   };
 }
 
@@ -193,15 +194,15 @@ export function emitArp(repr: ArpRepr, into: Uint8Array): number {
   if (into.length < ARP_PACKET_LENGTH) {
     throw new RangeError(`ARP packet needs ${ARP_PACKET_LENGTH} bytes, buffer has ${into.length}`);
   }
-  write16(into, ArpField.HARDWARE_TYPE, ARP_HARDWARE_ETHERNET);
-  write16(into, ArpField.PROTOCOL_TYPE, EtherType.IPv4);
+  writeUint16(into, ArpField.HARDWARE_TYPE, ARP_HARDWARE_ETHERNET);
+  writeUint16(into, ArpField.PROTOCOL_TYPE, EtherType.IPv4);
   into[ArpField.HARDWARE_LENGTH] = 6;
   into[ArpField.PROTOCOL_LENGTH] = 4;
-  write16(into, ArpField.OPERATION, repr.operation);
+  writeUint16(into, ArpField.OPERATION, repr.operation);
   writeMac48(into, ArpField.SENDER_HARDWARE_ADDRESS, repr.senderMac.value);
-  write32(into, ArpField.SENDER_PROTOCOL_ADDRESS, repr.senderIp.value);
+  writeUint32(into, ArpField.SENDER_PROTOCOL_ADDRESS, repr.senderIp.value);
   writeMac48(into, ArpField.TARGET_HARDWARE_ADDRESS, repr.targetMac.value);
-  write32(into, ArpField.TARGET_PROTOCOL_ADDRESS, repr.targetIp.value);
+  writeUint32(into, ArpField.TARGET_PROTOCOL_ADDRESS, repr.targetIp.value);
   return ARP_PACKET_LENGTH;
 }
 
@@ -324,7 +325,7 @@ function checkArp(bytes: Uint8Array): ParseError | undefined {
   if (bytes.length < ARP_FIXED_LENGTH) {
     return new ParseError("arp", `packet of ${bytes.length} bytes is shorter than the 8-byte fixed part`, 0);
   }
-  const hardwareType = read16(bytes, ArpField.HARDWARE_TYPE);
+  const hardwareType = readUint16(bytes, ArpField.HARDWARE_TYPE);
   if (hardwareType !== ARP_HARDWARE_ETHERNET) {
     return new ParseError(
       "arp",
@@ -332,7 +333,7 @@ function checkArp(bytes: Uint8Array): ParseError | undefined {
       ArpField.HARDWARE_TYPE,
     );
   }
-  const protocolType = read16(bytes, ArpField.PROTOCOL_TYPE);
+  const protocolType = readUint16(bytes, ArpField.PROTOCOL_TYPE);
   if (protocolType !== EtherType.IPv4) {
     return new ParseError(
       "arp",
@@ -362,23 +363,4 @@ function checkArp(bytes: Uint8Array): ParseError | undefined {
     );
   }
   return undefined;
-}
-
-function read16(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] << 8) | bytes[offset + 1];
-}
-function write16(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = (value >>> 8) & 0xff;
-  bytes[offset + 1] = value & 0xff;
-}
-function read32(bytes: Uint8Array, offset: number): number {
-  return (
-    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0
-  );
-}
-function write32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = value >>> 24;
-  bytes[offset + 1] = (value >>> 16) & 0xff;
-  bytes[offset + 2] = (value >>> 8) & 0xff;
-  bytes[offset + 3] = value & 0xff;
 }

@@ -22,6 +22,7 @@ import { internetChecksum } from "./checksum.js";
 import { type FieldDescription, hex, type LayerDescription, OSI_NETWORK } from "./describe.js";
 import { copyPayloadUnlessInPlace } from "./ethernet.js";
 import { IpProtocol, ipProtocolName } from "./ipv4.js";
+import { readUint16, readUint32, writeUint16, writeUint32 } from "./network-order.js";
 import { ParseError } from "./parse-error.js";
 
 /** Byte offsets of the ICMPv4 header fields. */
@@ -221,10 +222,10 @@ export class Icmpv4View {
     this.bytes[Icmpv4Field.CODE] = value;
   }
   get checksum(): number {
-    return read16(this.bytes, Icmpv4Field.CHECKSUM);
+    return readUint16(this.bytes, Icmpv4Field.CHECKSUM);
   }
   set checksum(value: number) {
-    write16(this.bytes, Icmpv4Field.CHECKSUM, value);
+    writeUint16(this.bytes, Icmpv4Field.CHECKSUM, value);
   }
   /** The 4 type-specific header octets, zero-copy. */
   get rest(): Uint8Array {
@@ -232,31 +233,31 @@ export class Icmpv4View {
   }
   /** Echo identifier. */
   get identifier(): number {
-    return read16(this.bytes, Icmpv4Field.IDENTIFIER);
+    return readUint16(this.bytes, Icmpv4Field.IDENTIFIER);
   }
   set identifier(value: number) {
-    write16(this.bytes, Icmpv4Field.IDENTIFIER, value);
+    writeUint16(this.bytes, Icmpv4Field.IDENTIFIER, value);
   }
   /** Echo sequence number. */
   get sequence(): number {
-    return read16(this.bytes, Icmpv4Field.SEQUENCE);
+    return readUint16(this.bytes, Icmpv4Field.SEQUENCE);
   }
   set sequence(value: number) {
-    write16(this.bytes, Icmpv4Field.SEQUENCE, value);
+    writeUint16(this.bytes, Icmpv4Field.SEQUENCE, value);
   }
   /** Destination Unreachable code 4: the MTU of the next hop (RFC 1191 §4). */
   get nextHopMtu(): number {
-    return read16(this.bytes, Icmpv4Field.NEXT_HOP_MTU);
+    return readUint16(this.bytes, Icmpv4Field.NEXT_HOP_MTU);
   }
   set nextHopMtu(value: number) {
-    write16(this.bytes, Icmpv4Field.NEXT_HOP_MTU, value);
+    writeUint16(this.bytes, Icmpv4Field.NEXT_HOP_MTU, value);
   }
   /** Redirect: the better first hop, as a uint32. */
   get gatewayValue(): number {
-    return read32(this.bytes, Icmpv4Field.GATEWAY);
+    return readUint32(this.bytes, Icmpv4Field.GATEWAY);
   }
   set gatewayValue(value: number) {
-    write32(this.bytes, Icmpv4Field.GATEWAY, value);
+    writeUint32(this.bytes, Icmpv4Field.GATEWAY, value);
   }
   /** Parameter Problem: the octet of the invoking datagram where the error lies. */
   get pointer(): number {
@@ -275,8 +276,8 @@ export class Icmpv4View {
     return internetChecksum(this.bytes) === 0;
   }
   fillChecksum(): void {
-    write16(this.bytes, Icmpv4Field.CHECKSUM, 0);
-    write16(this.bytes, Icmpv4Field.CHECKSUM, internetChecksum(this.bytes));
+    writeUint16(this.bytes, Icmpv4Field.CHECKSUM, 0);
+    writeUint16(this.bytes, Icmpv4Field.CHECKSUM, internetChecksum(this.bytes));
   }
 }
 
@@ -353,15 +354,15 @@ export function parseIcmpv4(bytes: Uint8Array): Icmpv4Repr | ParseError {
       if (code !== 0) break;
       return {
         kind: type === Icmpv4Type.EchoRequest ? ("echo-request" as const) : ("echo-reply" as const),
-        identifier: read16(bytes, Icmpv4Field.IDENTIFIER),
-        sequence: read16(bytes, Icmpv4Field.SEQUENCE),
+        identifier: readUint16(bytes, Icmpv4Field.IDENTIFIER),
+        sequence: readUint16(bytes, Icmpv4Field.SEQUENCE),
         data,
       };
     case Icmpv4Type.DestinationUnreachable:
       return {
         kind: "destination-unreachable",
         code,
-        nextHopMtu: read16(bytes, Icmpv4Field.NEXT_HOP_MTU),
+        nextHopMtu: readUint16(bytes, Icmpv4Field.NEXT_HOP_MTU),
         invoking: data,
       };
     case Icmpv4Type.TimeExceeded:
@@ -370,7 +371,7 @@ export function parseIcmpv4(bytes: Uint8Array): Icmpv4Repr | ParseError {
       return {
         kind: "redirect",
         code,
-        gateway: new Ipv4Address(read32(bytes, Icmpv4Field.GATEWAY)),
+        gateway: new Ipv4Address(readUint32(bytes, Icmpv4Field.GATEWAY)),
         invoking: data,
       };
     case Icmpv4Type.ParameterProblem:
@@ -439,21 +440,21 @@ export function emitIcmpv4(repr: Icmpv4Repr, into: Uint8Array): number {
   switch (repr.kind) {
     case "echo-request":
     case "echo-reply":
-      write16(into, Icmpv4Field.IDENTIFIER, repr.identifier);
-      write16(into, Icmpv4Field.SEQUENCE, repr.sequence);
+      writeUint16(into, Icmpv4Field.IDENTIFIER, repr.identifier);
+      writeUint16(into, Icmpv4Field.SEQUENCE, repr.sequence);
       break;
     case "destination-unreachable":
-      write16(into, Icmpv4Field.REST, 0);
-      write16(into, Icmpv4Field.NEXT_HOP_MTU, repr.nextHopMtu);
+      writeUint16(into, Icmpv4Field.REST, 0);
+      writeUint16(into, Icmpv4Field.NEXT_HOP_MTU, repr.nextHopMtu);
       break;
     case "time-exceeded":
-      write32(into, Icmpv4Field.REST, 0);
+      writeUint32(into, Icmpv4Field.REST, 0);
       break;
     case "redirect":
-      write32(into, Icmpv4Field.GATEWAY, repr.gateway.value);
+      writeUint32(into, Icmpv4Field.GATEWAY, repr.gateway.value);
       break;
     case "parameter-problem":
-      write32(into, Icmpv4Field.REST, 0);
+      writeUint32(into, Icmpv4Field.REST, 0);
       into[Icmpv4Field.POINTER] = repr.pointer;
       break;
     case "other":
@@ -463,7 +464,7 @@ export function emitIcmpv4(repr: Icmpv4Repr, into: Uint8Array): number {
       break;
   }
   copyPayloadUnlessInPlace(data, into, ICMPV4_HEADER_LENGTH);
-  write16(into, Icmpv4Field.CHECKSUM, internetChecksum(into, 0, length));
+  writeUint16(into, Icmpv4Field.CHECKSUM, internetChecksum(into, 0, length));
   return length;
 }
 
@@ -510,12 +511,12 @@ export function parseQuotedIpv4(invoking: Uint8Array): QuotedIpv4Datagram | Pars
     return new ParseError("icmpv4", `quoted datagram has a bad header length of ${headerLength} bytes`, 8);
   }
   return {
-    src: new Ipv4Address(read32(invoking, 12)),
-    dst: new Ipv4Address(read32(invoking, 16)),
+    src: new Ipv4Address(readUint32(invoking, 12)),
+    dst: new Ipv4Address(readUint32(invoking, 16)),
     protocol: invoking[9],
-    identification: read16(invoking, 4),
+    identification: readUint16(invoking, 4),
     ttl: invoking[8],
-    totalLength: read16(invoking, 2),
+    totalLength: readUint16(invoking, 2),
     headerLength,
     transport: invoking.subarray(headerLength),
   };
@@ -681,7 +682,7 @@ function invokingField(invoking: Uint8Array): FieldDescription {
 function quotedPorts(quoted: QuotedIpv4Datagram): [number, number] | undefined {
   if (quoted.protocol !== IpProtocol.TCP && quoted.protocol !== IpProtocol.UDP) return undefined;
   if (quoted.transport.length < 4) return undefined;
-  return [read16(quoted.transport, 0), read16(quoted.transport, 2)];
+  return [readUint16(quoted.transport, 0), readUint16(quoted.transport, 2)];
 }
 
 /** The tcpdump-like text for a Destination Unreachable. */
@@ -725,23 +726,4 @@ function truncated(length: number): ParseError {
     `message of ${length} bytes is shorter than the 8-byte ICMP header`,
     length,
   );
-}
-
-function read16(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] << 8) | bytes[offset + 1];
-}
-function write16(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = (value >>> 8) & 0xff;
-  bytes[offset + 1] = value & 0xff;
-}
-function read32(bytes: Uint8Array, offset: number): number {
-  return (
-    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0
-  );
-}
-function write32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = value >>> 24;
-  bytes[offset + 1] = (value >>> 16) & 0xff;
-  bytes[offset + 2] = (value >>> 8) & 0xff;
-  bytes[offset + 3] = value & 0xff;
 }

@@ -19,6 +19,7 @@
  */
 import { Ipv4Address } from "./address/ipv4.js";
 import type { FieldDescription } from "./describe.js";
+import { readUint32, writeUint32 } from "./network-order.js";
 import { ParseError } from "./parse-error.js";
 
 /** One option, raw: its type octet and the option-data (the octets after type and length). */
@@ -261,10 +262,10 @@ export function decodeIpv4Option(option: Ipv4Option): DecodedIpv4Option | ParseE
       const flag = data[1] & 0x0f;
       const entries: TimestampEntry[] = [];
       if (flag === TimestampFlag.TimestampsOnly) {
-        for (let i = 2; i + 4 <= data.length; i += 4) entries.push({ timestamp: read32(data, i) });
+        for (let i = 2; i + 4 <= data.length; i += 4) entries.push({ timestamp: readUint32(data, i) });
       } else {
         for (let i = 2; i + 8 <= data.length; i += 8) {
-          entries.push({ address: Ipv4Address.fromBytes(data, i), timestamp: read32(data, i + 4) });
+          entries.push({ address: Ipv4Address.fromBytes(data, i), timestamp: readUint32(data, i + 4) });
         }
       }
       return { kind: "timestamp", pointer: data[0], overflow: data[1] >>> 4, flag, entries };
@@ -307,7 +308,7 @@ export function encodeIpv4Option(decoded: DecodedIpv4Option): Ipv4Option {
         const entry = decoded.entries[k];
         const at = 2 + slot * k;
         if (withAddress) (entry.address ?? Ipv4Address.ANY).writeTo(data, at);
-        write32(data, withAddress ? at + 4 : at, entry.timestamp);
+        writeUint32(data, withAddress ? at + 4 : at, entry.timestamp);
       }
       return { type: Ipv4OptionType.Timestamp, data };
     }
@@ -500,17 +501,4 @@ function checkKnownOption(option: Ipv4Option): { reason: string; offset: number 
 function isAllZero(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
-}
-
-function read32(bytes: Uint8Array, offset: number): number {
-  return (
-    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0
-  );
-}
-
-function write32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = value >>> 24;
-  bytes[offset + 1] = (value >>> 16) & 0xff;
-  bytes[offset + 2] = (value >>> 8) & 0xff;
-  bytes[offset + 3] = value & 0xff;
 }

@@ -38,6 +38,7 @@ import {
   NO_IPV4_OPTIONS,
   parseIpv4Options,
 } from "./ipv4-options.js";
+import { readUint16, readUint32, writeUint16, writeUint32 } from "./network-order.js";
 import { ParseError } from "./parse-error.js";
 
 /** Byte offsets of the IPv4 header fields. */
@@ -201,16 +202,16 @@ export class Ipv4View {
   }
   /** Octets in the datagram, header and data. */
   get totalLength(): number {
-    return read16(this.bytes, Ipv4Field.TOTAL_LENGTH);
+    return readUint16(this.bytes, Ipv4Field.TOTAL_LENGTH);
   }
   set totalLength(value: number) {
-    write16(this.bytes, Ipv4Field.TOTAL_LENGTH, value);
+    writeUint16(this.bytes, Ipv4Field.TOTAL_LENGTH, value);
   }
   get identification(): number {
-    return read16(this.bytes, Ipv4Field.IDENTIFICATION);
+    return readUint16(this.bytes, Ipv4Field.IDENTIFICATION);
   }
   set identification(value: number) {
-    write16(this.bytes, Ipv4Field.IDENTIFICATION, value);
+    writeUint16(this.bytes, Ipv4Field.IDENTIFICATION, value);
   }
   /** The 3 flag bits as a number: reserved (4), DF (2), MF (1). */
   get flags(): number {
@@ -243,14 +244,14 @@ export class Ipv4View {
   }
   /** The raw 13-bit Fragment Offset field, in units of 8 octets. */
   get fragmentOffsetUnits(): number {
-    return read16(this.bytes, Ipv4Field.FLAGS_FRAGMENT_OFFSET) & FRAGMENT_OFFSET_MASK;
+    return readUint16(this.bytes, Ipv4Field.FLAGS_FRAGMENT_OFFSET) & FRAGMENT_OFFSET_MASK;
   }
   set fragmentOffsetUnits(value: number) {
     const at = Ipv4Field.FLAGS_FRAGMENT_OFFSET;
-    write16(
+    writeUint16(
       this.bytes,
       at,
-      (read16(this.bytes, at) & ~FRAGMENT_OFFSET_MASK) | (value & FRAGMENT_OFFSET_MASK),
+      (readUint16(this.bytes, at) & ~FRAGMENT_OFFSET_MASK) | (value & FRAGMENT_OFFSET_MASK),
     );
   }
   /** Where this fragment's data sits in the original datagram, in octets (field × 8). */
@@ -263,7 +264,8 @@ export class Ipv4View {
   /** Whether this is a fragment (MF set or a non-zero offset) rather than a whole datagram. */
   get isFragment(): boolean {
     return (
-      (read16(this.bytes, Ipv4Field.FLAGS_FRAGMENT_OFFSET) & (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) !==
+      (readUint16(this.bytes, Ipv4Field.FLAGS_FRAGMENT_OFFSET) &
+        (FLAG_MORE_FRAGMENTS | FRAGMENT_OFFSET_MASK)) !==
       0
     );
   }
@@ -280,24 +282,24 @@ export class Ipv4View {
     this.bytes[Ipv4Field.PROTOCOL] = value;
   }
   get checksum(): number {
-    return read16(this.bytes, Ipv4Field.CHECKSUM);
+    return readUint16(this.bytes, Ipv4Field.CHECKSUM);
   }
   set checksum(value: number) {
-    write16(this.bytes, Ipv4Field.CHECKSUM, value);
+    writeUint16(this.bytes, Ipv4Field.CHECKSUM, value);
   }
   /** The source address as a uint32 (no allocation). */
   get srcValue(): number {
-    return read32(this.bytes, Ipv4Field.SOURCE);
+    return readUint32(this.bytes, Ipv4Field.SOURCE);
   }
   set srcValue(value: number) {
-    write32(this.bytes, Ipv4Field.SOURCE, value);
+    writeUint32(this.bytes, Ipv4Field.SOURCE, value);
   }
   /** The destination address as a uint32 (no allocation: for route lookups). */
   get dstValue(): number {
-    return read32(this.bytes, Ipv4Field.DESTINATION);
+    return readUint32(this.bytes, Ipv4Field.DESTINATION);
   }
   set dstValue(value: number) {
-    write32(this.bytes, Ipv4Field.DESTINATION, value);
+    writeUint32(this.bytes, Ipv4Field.DESTINATION, value);
   }
   get src(): Ipv4Address {
     return new Ipv4Address(this.srcValue);
@@ -326,8 +328,8 @@ export class Ipv4View {
   }
   /** Computes and writes the header checksum (over IHL × 4 octets). */
   fillChecksum(): void {
-    write16(this.bytes, Ipv4Field.CHECKSUM, 0);
-    write16(this.bytes, Ipv4Field.CHECKSUM, internetChecksum(this.bytes, 0, this.headerLength));
+    writeUint16(this.bytes, Ipv4Field.CHECKSUM, 0);
+    writeUint16(this.bytes, Ipv4Field.CHECKSUM, internetChecksum(this.bytes, 0, this.headerLength));
   }
 
   /** Rewrites the source address and updates the checksum incrementally (RFC 1624), as NAT does. */
@@ -359,10 +361,10 @@ export function decrementTtl(view: Ipv4View): number {
   if (ttl === 0) return 0;
   const oldWord = (ttl << 8) | bytes[Ipv4Field.PROTOCOL];
   bytes[Ipv4Field.TTL] = ttl - 1;
-  write16(
+  writeUint16(
     bytes,
     Ipv4Field.CHECKSUM,
-    updateChecksum16(read16(bytes, Ipv4Field.CHECKSUM), oldWord, oldWord - 0x100),
+    updateChecksum16(readUint16(bytes, Ipv4Field.CHECKSUM), oldWord, oldWord - 0x100),
   );
   return ttl - 1;
 }
@@ -419,21 +421,21 @@ export function parseIpv4(bytes: Uint8Array): Ipv4Repr | ParseError {
     options = parsed;
   }
   const tos = bytes[Ipv4Field.DSCP_ECN];
-  const flagsOffset = read16(bytes, Ipv4Field.FLAGS_FRAGMENT_OFFSET);
+  const flagsOffset = readUint16(bytes, Ipv4Field.FLAGS_FRAGMENT_OFFSET);
   return {
     dscp: tos >>> 2,
     ecn: tos & 3,
-    identification: read16(bytes, Ipv4Field.IDENTIFICATION),
+    identification: readUint16(bytes, Ipv4Field.IDENTIFICATION),
     reservedFlag: (flagsOffset & FLAG_RESERVED) !== 0,
     dontFragment: (flagsOffset & FLAG_DONT_FRAGMENT) !== 0,
     moreFragments: (flagsOffset & FLAG_MORE_FRAGMENTS) !== 0,
     fragmentOffset: (flagsOffset & FRAGMENT_OFFSET_MASK) << 3,
     ttl: bytes[Ipv4Field.TTL],
     protocol: bytes[Ipv4Field.PROTOCOL],
-    src: new Ipv4Address(read32(bytes, Ipv4Field.SOURCE)),
-    dst: new Ipv4Address(read32(bytes, Ipv4Field.DESTINATION)),
+    src: new Ipv4Address(readUint32(bytes, Ipv4Field.SOURCE)),
+    dst: new Ipv4Address(readUint32(bytes, Ipv4Field.DESTINATION)),
     options,
-    payload: bytes.subarray(headerLength, read16(bytes, Ipv4Field.TOTAL_LENGTH)),
+    payload: bytes.subarray(headerLength, readUint16(bytes, Ipv4Field.TOTAL_LENGTH)),
   };
 }
 
@@ -471,9 +473,9 @@ export function emitIpv4(repr: Ipv4Repr, into: Uint8Array): number {
   }
   into[Ipv4Field.VERSION_IHL] = 0x40 | (headerLength >>> 2);
   into[Ipv4Field.DSCP_ECN] = ((repr.dscp & 0x3f) << 2) | (repr.ecn & 3);
-  write16(into, Ipv4Field.TOTAL_LENGTH, totalLength);
-  write16(into, Ipv4Field.IDENTIFICATION, repr.identification);
-  write16(
+  writeUint16(into, Ipv4Field.TOTAL_LENGTH, totalLength);
+  writeUint16(into, Ipv4Field.IDENTIFICATION, repr.identification);
+  writeUint16(
     into,
     Ipv4Field.FLAGS_FRAGMENT_OFFSET,
     (repr.reservedFlag ? FLAG_RESERVED : 0) |
@@ -485,10 +487,10 @@ export function emitIpv4(repr: Ipv4Repr, into: Uint8Array): number {
   into[Ipv4Field.PROTOCOL] = repr.protocol;
   into[Ipv4Field.CHECKSUM] = 0;
   into[Ipv4Field.CHECKSUM + 1] = 0;
-  write32(into, Ipv4Field.SOURCE, repr.src.value);
-  write32(into, Ipv4Field.DESTINATION, repr.dst.value);
+  writeUint32(into, Ipv4Field.SOURCE, repr.src.value);
+  writeUint32(into, Ipv4Field.DESTINATION, repr.dst.value);
   if (headerLength > IPV4_MIN_HEADER_LENGTH) emitIpv4Options(repr.options, into, IPV4_MIN_HEADER_LENGTH);
-  write16(into, Ipv4Field.CHECKSUM, internetChecksum(into, 0, headerLength));
+  writeUint16(into, Ipv4Field.CHECKSUM, internetChecksum(into, 0, headerLength));
   copyPayloadUnlessInPlace(repr.payload, into, headerLength);
   return totalLength;
 }
@@ -534,7 +536,9 @@ export function describeIpv4(repr: Ipv4Repr, bytes?: Uint8Array): LayerDescripti
   const headerLength =
     bytes && bytes.length >= IPV4_MIN_HEADER_LENGTH ? (bytes[0] & 0x0f) << 2 : ipv4HeaderLength(repr);
   const totalLength =
-    bytes && bytes.length >= 4 ? read16(bytes, Ipv4Field.TOTAL_LENGTH) : headerLength + repr.payload.length;
+    bytes && bytes.length >= 4
+      ? readUint16(bytes, Ipv4Field.TOTAL_LENGTH)
+      : headerLength + repr.payload.length;
   const protocolName = ipProtocolName(repr.protocol);
   const flagNames: string[] = [];
   if (repr.moreFragments) flagNames.push("+");
@@ -720,7 +724,7 @@ function checkHeader(bytes: Uint8Array): ParseError | undefined {
       0,
     );
   }
-  const totalLength = read16(bytes, Ipv4Field.TOTAL_LENGTH);
+  const totalLength = readUint16(bytes, Ipv4Field.TOTAL_LENGTH);
   if (totalLength < headerLength) {
     return new ParseError(
       "ipv4",
@@ -736,23 +740,4 @@ function checkHeader(bytes: Uint8Array): ParseError | undefined {
     );
   }
   return undefined;
-}
-
-function read16(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] << 8) | bytes[offset + 1];
-}
-function write16(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = (value >>> 8) & 0xff;
-  bytes[offset + 1] = value & 0xff;
-}
-function read32(bytes: Uint8Array, offset: number): number {
-  return (
-    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0
-  );
-}
-function write32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = value >>> 24;
-  bytes[offset + 1] = (value >>> 16) & 0xff;
-  bytes[offset + 2] = (value >>> 8) & 0xff;
-  bytes[offset + 3] = value & 0xff;
 }

@@ -17,6 +17,8 @@
  * not allow, becomes `{ kind: "unknown" }` with its data, and non-zero bytes after EOL are kept too
  * (see `TcpOption`), so that emitting a parsed header reproduces it byte for byte.
  */
+
+import { readUint32, writeUint32 } from "./network-order.js";
 import { ParseError } from "./parse-error.js";
 
 /** Option kind numbers (IANA "TCP Option Kind Numbers"). */
@@ -170,12 +172,13 @@ function parseOne(bytes: Uint8Array, at: number, type: number, length: number): 
       if ((length - 2) % 8 === 0) {
         const blocks: { left: number; right: number }[] = [];
         for (let k = d; k < at + length; k += 8)
-          blocks.push({ left: read32(bytes, k), right: read32(bytes, k + 4) });
+          blocks.push({ left: readUint32(bytes, k), right: readUint32(bytes, k + 4) });
         return { kind: "sack", blocks };
       }
       break;
     case TcpOptionKind.TIMESTAMPS:
-      if (length === 10) return { kind: "timestamps", value: read32(bytes, d), echo: read32(bytes, d + 4) };
+      if (length === 10)
+        return { kind: "timestamps", value: readUint32(bytes, d), echo: readUint32(bytes, d + 4) };
       break;
   }
   return { kind: "unknown", type, data: bytes.slice(d, at + length) };
@@ -223,8 +226,8 @@ export function emitTcpOptions(options: readonly TcpOption[], bytes: Uint8Array,
         bytes[i + 1] = 2 + 8 * option.blocks.length;
         i += 2;
         for (const block of option.blocks) {
-          write32(bytes, i, block.left);
-          write32(bytes, i + 4, block.right);
+          writeUint32(bytes, i, block.left);
+          writeUint32(bytes, i + 4, block.right);
           i += 8;
         }
         break;
@@ -232,8 +235,8 @@ export function emitTcpOptions(options: readonly TcpOption[], bytes: Uint8Array,
       case "timestamps":
         bytes[i] = TcpOptionKind.TIMESTAMPS;
         bytes[i + 1] = 10;
-        write32(bytes, i + 2, option.value);
-        write32(bytes, i + 6, option.echo);
+        writeUint32(bytes, i + 2, option.value);
+        writeUint32(bytes, i + 6, option.echo);
         i += 10;
         break;
       case "unknown":
@@ -331,17 +334,4 @@ export function tcpOptionToString(option: TcpOption): string {
         ? `eol+${option.data.length} padding`
         : `unknown-${option.type}`;
   }
-}
-
-function read32(bytes: Uint8Array, offset: number): number {
-  return (
-    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0
-  );
-}
-
-function write32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = (value >>> 24) & 0xff;
-  bytes[offset + 1] = (value >>> 16) & 0xff;
-  bytes[offset + 2] = (value >>> 8) & 0xff;
-  bytes[offset + 3] = value & 0xff;
 }

@@ -31,6 +31,7 @@
  */
 import { internetChecksum, onesComplementSum, type PseudoHeader, pseudoHeaderSum } from "./checksum.js";
 import { type FieldDescription, hex, type LayerDescription, OSI_TRANSPORT } from "./describe.js";
+import { readUint32, writeUint16, writeUint32 } from "./network-order.js";
 import { ParseError } from "./parse-error.js";
 import {
   emitTcpOptions,
@@ -139,28 +140,28 @@ export class TcpView {
     return (this.bytes[TCP_SRC_PORT] << 8) | this.bytes[TCP_SRC_PORT + 1];
   }
   set srcPort(value: number) {
-    write16(this.bytes, TCP_SRC_PORT, value);
+    writeUint16(this.bytes, TCP_SRC_PORT, value);
   }
 
   get dstPort(): number {
     return (this.bytes[TCP_DST_PORT] << 8) | this.bytes[TCP_DST_PORT + 1];
   }
   set dstPort(value: number) {
-    write16(this.bytes, TCP_DST_PORT, value);
+    writeUint16(this.bytes, TCP_DST_PORT, value);
   }
 
   get seq(): number {
-    return read32(this.bytes, TCP_SEQ);
+    return readUint32(this.bytes, TCP_SEQ);
   }
   set seq(value: number) {
-    write32(this.bytes, TCP_SEQ, value);
+    writeUint32(this.bytes, TCP_SEQ, value);
   }
 
   get ack(): number {
-    return read32(this.bytes, TCP_ACK);
+    return readUint32(this.bytes, TCP_ACK);
   }
   set ack(value: number) {
-    write32(this.bytes, TCP_ACK, value);
+    writeUint32(this.bytes, TCP_ACK, value);
   }
 
   /** Header length in 32-bit words (5-15). */
@@ -194,21 +195,21 @@ export class TcpView {
     return (this.bytes[TCP_WINDOW] << 8) | this.bytes[TCP_WINDOW + 1];
   }
   set window(value: number) {
-    write16(this.bytes, TCP_WINDOW, value);
+    writeUint16(this.bytes, TCP_WINDOW, value);
   }
 
   get checksum(): number {
     return (this.bytes[TCP_CHECKSUM] << 8) | this.bytes[TCP_CHECKSUM + 1];
   }
   set checksum(value: number) {
-    write16(this.bytes, TCP_CHECKSUM, value);
+    writeUint16(this.bytes, TCP_CHECKSUM, value);
   }
 
   get urgentPointer(): number {
     return (this.bytes[TCP_URGENT_POINTER] << 8) | this.bytes[TCP_URGENT_POINTER + 1];
   }
   set urgentPointer(value: number) {
-    write16(this.bytes, TCP_URGENT_POINTER, value);
+    writeUint16(this.bytes, TCP_URGENT_POINTER, value);
   }
 
   /** The option bytes, padding included (zero-copy). */
@@ -279,8 +280,8 @@ export function parseTcp(bytes: Uint8Array): TcpRepr | ParseError {
   return {
     srcPort: (bytes[TCP_SRC_PORT] << 8) | bytes[TCP_SRC_PORT + 1],
     dstPort: (bytes[TCP_DST_PORT] << 8) | bytes[TCP_DST_PORT + 1],
-    seq: read32(bytes, TCP_SEQ),
-    ack: read32(bytes, TCP_ACK),
+    seq: readUint32(bytes, TCP_SEQ),
+    ack: readUint32(bytes, TCP_ACK),
     flags: ((bytes[TCP_FLAGS] & 0x0f) << 8) | bytes[TCP_FLAGS + 1],
     window: (bytes[TCP_WINDOW] << 8) | bytes[TCP_WINDOW + 1],
     urgentPointer: (bytes[TCP_URGENT_POINTER] << 8) | bytes[TCP_URGENT_POINTER + 1],
@@ -309,21 +310,21 @@ export function emitTcp(repr: TcpRepr, into: Uint8Array, pseudo: PseudoHeader): 
   const length = headerLength + repr.payload.length;
   if (into.length < length)
     throw new RangeError(`TCP segment needs ${length} bytes, buffer has ${into.length}`);
-  write16(into, TCP_SRC_PORT, repr.srcPort);
-  write16(into, TCP_DST_PORT, repr.dstPort);
-  write32(into, TCP_SEQ, repr.seq);
-  write32(into, TCP_ACK, repr.ack);
+  writeUint16(into, TCP_SRC_PORT, repr.srcPort);
+  writeUint16(into, TCP_DST_PORT, repr.dstPort);
+  writeUint32(into, TCP_SEQ, repr.seq);
+  writeUint32(into, TCP_ACK, repr.ack);
   into[TCP_DATA_OFFSET] = ((headerLength >>> 2) << 4) | ((repr.flags >>> 8) & 0x0f);
   into[TCP_FLAGS + 1] = repr.flags & 0xff;
-  write16(into, TCP_WINDOW, repr.window);
+  writeUint16(into, TCP_WINDOW, repr.window);
   into[TCP_CHECKSUM] = 0;
   into[TCP_CHECKSUM + 1] = 0;
-  write16(into, TCP_URGENT_POINTER, repr.urgentPointer);
+  writeUint16(into, TCP_URGENT_POINTER, repr.urgentPointer);
   if (repr.options.length > 0) emitTcpOptions(repr.options, into, TCP_OPTIONS);
   const payload = repr.payload;
   if (payload.buffer !== into.buffer || payload.byteOffset !== into.byteOffset + headerLength)
     into.set(payload, headerLength);
-  write16(
+  writeUint16(
     into,
     TCP_CHECKSUM,
     internetChecksum(into, 0, length, pseudoHeaderSum(pseudo, IP_PROTOCOL_TCP, length)),
@@ -568,22 +569,4 @@ function describeOption(option: TcpOption, syn: boolean): FieldDescription {
         meaning: "an option this stack does not interpret; a receiver ignores it",
       };
   }
-}
-
-function read32(bytes: Uint8Array, offset: number): number {
-  return (
-    ((bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]) >>> 0
-  );
-}
-
-function write32(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = (value >>> 24) & 0xff;
-  bytes[offset + 1] = (value >>> 16) & 0xff;
-  bytes[offset + 2] = (value >>> 8) & 0xff;
-  bytes[offset + 3] = value & 0xff;
-}
-
-function write16(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = (value >>> 8) & 0xff;
-  bytes[offset + 1] = value & 0xff;
 }

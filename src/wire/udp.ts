@@ -15,6 +15,7 @@
  */
 import { internetChecksum, type PseudoHeader, pseudoHeaderSum } from "./checksum.js";
 import { hex, type LayerDescription, OSI_TRANSPORT } from "./describe.js";
+import { writeUint16 } from "./network-order.js";
 import { ParseError } from "./parse-error.js";
 
 /** IP protocol number / IPv6 next header for UDP (IANA "Assigned Internet Protocol Numbers"). */
@@ -36,14 +37,14 @@ export class UdpView {
     return (this.bytes[UDP_SRC_PORT] << 8) | this.bytes[UDP_SRC_PORT + 1];
   }
   set srcPort(value: number) {
-    write16(this.bytes, UDP_SRC_PORT, value);
+    writeUint16(this.bytes, UDP_SRC_PORT, value);
   }
 
   get dstPort(): number {
     return (this.bytes[UDP_DST_PORT] << 8) | this.bytes[UDP_DST_PORT + 1];
   }
   set dstPort(value: number) {
-    write16(this.bytes, UDP_DST_PORT, value);
+    writeUint16(this.bytes, UDP_DST_PORT, value);
   }
 
   /** Length in bytes of header plus data (RFC 768): at least 8. */
@@ -51,7 +52,7 @@ export class UdpView {
     return (this.bytes[UDP_LENGTH] << 8) | this.bytes[UDP_LENGTH + 1];
   }
   set length(value: number) {
-    write16(this.bytes, UDP_LENGTH, value);
+    writeUint16(this.bytes, UDP_LENGTH, value);
   }
 
   /** The checksum field as sent; 0 means "no checksum" over IPv4 (RFC 768). */
@@ -59,7 +60,7 @@ export class UdpView {
     return (this.bytes[UDP_CHECKSUM] << 8) | this.bytes[UDP_CHECKSUM + 1];
   }
   set checksum(value: number) {
-    write16(this.bytes, UDP_CHECKSUM, value);
+    writeUint16(this.bytes, UDP_CHECKSUM, value);
   }
 
   /** The data, as far as the length field says (zero-copy). */
@@ -154,13 +155,13 @@ export function emitUdp(repr: UdpRepr, into: Uint8Array, pseudo: PseudoHeader): 
     throw new RangeError(`UDP datagram of ${length} bytes exceeds the 65535 of its length field`);
   if (into.length < length)
     throw new RangeError(`UDP datagram needs ${length} bytes, buffer has ${into.length}`);
-  write16(into, UDP_SRC_PORT, repr.srcPort);
-  write16(into, UDP_DST_PORT, repr.dstPort);
-  write16(into, UDP_LENGTH, length);
-  write16(into, UDP_CHECKSUM, 0);
+  writeUint16(into, UDP_SRC_PORT, repr.srcPort);
+  writeUint16(into, UDP_DST_PORT, repr.dstPort);
+  writeUint16(into, UDP_LENGTH, length);
+  writeUint16(into, UDP_CHECKSUM, 0);
   copyPayload(repr.payload, into, UDP_HEADER_LENGTH);
   const sum = internetChecksum(into, 0, length, pseudoHeaderSum(pseudo, IP_PROTOCOL_UDP, length));
-  write16(into, UDP_CHECKSUM, sum === 0 ? 0xffff : sum);
+  writeUint16(into, UDP_CHECKSUM, sum === 0 ? 0xffff : sum);
   return length;
 }
 
@@ -232,11 +233,6 @@ export function describeUdp(repr: UdpRepr, bytes?: Uint8Array, pseudo?: PseudoHe
       },
     ],
   };
-}
-
-function write16(bytes: Uint8Array, offset: number, value: number): void {
-  bytes[offset] = (value >>> 8) & 0xff;
-  bytes[offset + 1] = value & 0xff;
 }
 
 /** Copies the payload unless the caller already built it in place. */
