@@ -6,11 +6,12 @@
 #   iproute2   - network namespaces, veth and TAP devices for the kernel bridge
 #   socat, iperf3, python3-scapy - peers for the TAP and TCP tests
 #   iputils-ping, hping3 - the kernel's ping and a packet crafter for the TAP tests
+#   nftables     - kernel-side packet loss for the TAP tests where the kernel lacks netem
 #   frr, bird2 - routing daemons for the dynamic-routing interop tests
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(tshark tcpdump curl iproute2 socat iperf3 python3-scapy iputils-ping hping3)
+packages=(tshark tcpdump curl iproute2 socat iperf3 python3-scapy iputils-ping hping3 nftables)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,16 @@
 /** The TAP bridge (Node.js and Linux only): emulated hosts talk to the Linux kernel. See docs/tap.md. */
 export { openTapBridge, TapBridge, type TapBridgeOptions } from "./bridge.js";
 export { IpCommandError, type LinuxRoute, netnsExists, parseLinuxRoute } from "./ip.js";
+export {
+  attachTaps,
+  bridgeOptionsOf,
+  type RunLabOptions,
+  runUntilInterrupted,
+  splice,
+  startTapHost,
+  type TapAttachment,
+  type TapHostLab,
+} from "./lab.js";
 export { loadTapAddon, TapUnavailableError, tapUnavailableReason } from "./native.js";
 export { RealtimeRunner, type RealtimeRunnerOptions } from "./realtime-runner.js";
 export { type TapCounters, TapDevice, type TapOpenOptions } from "./tap-device.js";
