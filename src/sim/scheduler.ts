@@ -74,9 +74,14 @@ export class Scheduler {
     return this.heap.length > 0 ? this.heap[0].time : undefined;
   }
 
-  /** Schedules `action` at absolute virtual time `time` (never in the past: clamped to now). */
+  /**
+   * Schedules `action` at absolute virtual time `time` (never in the past: clamped to now).
+   * Times are whole nanoseconds: a fractional time (a serialization delay at an odd rate, a
+   * jittered delay) is rounded, so timestamps stay exact integers in captures.
+   */
   at(time: Nanoseconds, action: () => void): Timer {
-    const timer = new Timer(time < this.current ? this.current : time, this.sequence++, action);
+    const rounded = Math.round(time);
+    const timer = new Timer(rounded < this.current ? this.current : rounded, this.sequence++, action);
     this.push(timer);
     return timer;
   }

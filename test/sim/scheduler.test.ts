@@ -120,3 +120,12 @@ test("real-time mode paces virtual time to a (fake) wall clock", async () => {
   assert.ok(firedAtWall[1] >= 10 && firedAtWall[1] < 11, `second at ${firedAtWall[1]}`);
   assert.equal(scheduler.now, 30 * MILLISECOND);
 });
+
+test("fractional times are rounded to whole nanoseconds", () => {
+  const scheduler = new Scheduler();
+  const seen: number[] = [];
+  scheduler.at(10.4, () => seen.push(scheduler.now));
+  scheduler.after(3.8, () => seen.push(scheduler.now));
+  scheduler.run();
+  assert.deepEqual(seen, [4, 10]);
+});
