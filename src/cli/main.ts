@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
+import { registerConformance } from "./commands/conformance.js";
 import { registerDecode } from "./commands/decode.js";
 import { registerTopologyCommands } from "./commands/topology.js";
 
@@ -18,6 +19,7 @@ program
 registerDecode(program);
 registerBench(program);
 registerTopologyCommands(program);
+registerConformance(program);
 
 try {
   await program.parseAsync(process.argv);

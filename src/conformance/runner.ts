@@ -141,6 +141,20 @@ class ScriptRun {
   /** TSval the script wrote → TSval we sent, for mapping the script's TSecr. */
   private readonly tsValues = new Map<number, number>();
   private tsOffset: number | undefined;
+  /** The end of the highest sequence number we have sent (script numbering), for spotting retransmissions. */
+  private sndMax: number | undefined;
+  /** FreeBSD's `net.inet.tcp.rexmit_slop` as the script set it: see `expectPacket`. */
+  private rexmitSlop: Nanoseconds = 0;
+  /**
+   * The receive window the script assumes, from `getsockopt(fd, SOL_SOCKET, SO_RCVBUF, [X], ...)`
+   * on a connection (FreeBSD's buffer rounded up to a multiple of the MSS, e.g. 65700).
+   */
+  private scriptWindow: number | undefined;
+  /** From the last segment we sent: RCV.NXT (its ack), the window field, and whether it was a SYN. */
+  private advertised: { ack: number; window: number; syn: boolean } | undefined;
+  /** Window scaling: our shift (from our SYN) and whether the script's SYN offered scaling too. */
+  private ourShift = 0;
+  private peerScales = false;
   /** An ICMP error was injected: errnos from ICMP are compared loosely from now on. */
   private icmpInjected = false;
   private current: ScriptEvent | undefined;
@@ -180,7 +194,12 @@ class ScriptRun {
   private runEvents(): void {
     /** The script time of the previous event: relative times count from it. */
     let previous = 0;
-    for (const event of this.events) {
+    let lastExpected = -1;
+    this.events.forEach((e, i) => {
+      if (e.type === "packet" && e.direction === "outbound") lastExpected = i;
+    });
+    for (let i = 0; i < this.events.length; i++) {
+      const event = this.events[i];
       this.current = event;
       if (event.type === "packet" && event.direction === "outbound") {
         previous = this.expectPacket(event, event.packet as TcpPacketSpec, previous);
@@ -188,7 +207,7 @@ class ScriptRun {
       }
       const at = this.start(event.time, previous);
       this.advanceTo(at);
-      this.checkNothingSent(event);
+      this.checkNothingSent(event, i < lastExpected);
       switch (event.type) {
         case "packet":
           this.inject(event);
@@ -207,7 +226,7 @@ class ScriptRun {
       previous = at;
     }
     this.current = undefined;
-    this.checkNothingSent(undefined);
+    this.checkNothingSent(undefined, false);
     // Blocking calls still running must finish in their windows.
     while (this.pending.length > 0) {
       const call = this.pending[0];
@@ -279,13 +298,60 @@ class ScriptRun {
         sent,
         mismatches,
       });
-    if (captured.time < earliest)
+    // FreeBSD adds net.inet.tcp.rexmit_slop to every retransmission timeout; RFC 6298 has no such
+    // term, so a retransmission may come that much earlier than the script says.
+    const retransmission = this.isRetransmission(live);
+    const slop = retransmission ? this.rexmitSlop : 0;
+    if (captured.time < earliest - slop)
       this.fail(
         `the packet was sent at ${seconds(captured.time)}, earlier than expected (${seconds(start)} ± ${seconds(this.tolerance)})`,
         { expected: `> ${formatSpec(spec)}`, sent },
       );
     this.learnTimestamps(spec, live);
+    this.learnWindow(live);
     return any ? captured.time : start;
+  }
+
+  private learnWindow(live: LiveSegment): void {
+    if (live.flags & TcpFlags.SYN) {
+      const ws = live.options.find((o) => o.kind === "window-scale");
+      this.ourShift = ws?.kind === "window-scale" ? ws.shift : 0;
+    }
+    if (live.flags & TcpFlags.ACK && !(live.flags & TcpFlags.RST))
+      this.advertised = { ack: live.ack, window: live.window, syn: (live.flags & TcpFlags.SYN) !== 0 };
+  }
+
+  /**
+   * The script puts segments at the edges of the receive window it assumes (`scriptWindow`): the
+   * right edge RCV.NXT + RCV.WND - 1 and the first sequence number beyond it. Our window is our
+   * own choice (RFC 9293 §3.8.6; FreeBSD rounds its buffer up to a multiple of the MSS, and
+   * without window scaling can have more window than it can advertise), so those two sequence
+   * numbers are moved to the same edges of the window we advertised last. Nothing else moves.
+   */
+  private toOurWindow(seq: number, line: number): number {
+    const assumed = this.scriptWindow;
+    const advertised = this.advertised;
+    if (assumed === undefined || !advertised) return seq;
+    const shift = advertised.syn || !this.peerScales ? 0 : this.ourShift;
+    const ours = advertised.window * 2 ** shift;
+    const distance = (seq - advertised.ack) >>> 0;
+    if (ours === assumed || (distance !== assumed - 1 && distance !== assumed)) return seq;
+    const moved = (advertised.ack + ours + (distance - assumed)) >>> 0;
+    this.warnings.push(
+      `line ${line}: sequence number ${seq} is the edge of the script's ${assumed}-byte window; sent as ${moved}, the same edge of ours (${ours})`,
+    );
+    return moved;
+  }
+
+  /** Whether a sent segment only repeats sequence space we sent before (a retransmission). */
+  private isRetransmission(live: LiveSegment): boolean {
+    const end =
+      (live.seq + live.length + (live.flags & TcpFlags.SYN ? 1 : 0) + (live.flags & TcpFlags.FIN ? 1 : 0)) >>>
+      0;
+    const consumes = end !== live.seq;
+    const max = this.sndMax;
+    if (max === undefined || ((end - max) | 0) > 0) this.sndMax = end;
+    return consumes && max !== undefined && ((end - max) | 0) <= 0;
   }
 
   /** Parses a sent segment and brings it into the script's numbering, learning our ISN from SYNs. */
@@ -308,7 +374,10 @@ class ScriptRun {
     }
     if (repr.flags & TcpFlags.SYN && !spec.absoluteSeq) {
       const scriptIsn = "any" in spec.seq ? 0 : spec.seq.start;
-      if (this.seqOffset === undefined || "any" in spec.seq) this.seqOffset = (repr.seq - scriptIsn) >>> 0;
+      if (this.seqOffset === undefined || "any" in spec.seq) {
+        this.seqOffset = (repr.seq - scriptIsn) >>> 0;
+        this.sndMax = undefined;
+      }
     }
     const offset = spec.absoluteSeq ? 0 : (this.seqOffset ?? 0);
     return {
@@ -334,12 +403,35 @@ class ScriptRun {
     this.tsOffset = (sent.value - expected.value) >>> 0;
   }
 
-  /** Fails when the stack sent something the script does not expect before `event`. */
-  private checkNothingSent(event: ScriptEvent | undefined): void {
+  /**
+   * Fails when the stack sent something the script does not expect before `event` — when a later
+   * `>` line could be compared with it (`strict`). After the script's last `>` line packetdrill
+   * compares nothing more; neither do we, but each such packet is listed as a warning.
+   */
+  private checkNothingSent(event: ScriptEvent | undefined, strict: boolean): void {
+    if (!strict) {
+      for (const captured of this.network.outbox.splice(0))
+        this.warnings.push(
+          `${event ? `line ${event.line}` : "end"}: not compared (after the last > line): ${this.describeSent(captured.datagram.payload)} at ${seconds(captured.time)}`,
+        );
+      return;
+    }
     const captured = this.network.outbox[0];
     if (!captured) return;
+    const sent = this.describeSent(captured.datagram.payload);
+    const when = event ? "before this event" : "by the end of the script";
+    this.fail(
+      `the stack sent a packet at ${seconds(captured.time)} that the script does not expect ${when}`,
+      {
+        sent,
+      },
+    );
+  }
+
+  /** A sent segment in script syntax, in the script's numbering as far as it is known. */
+  private describeSent(payload: Uint8Array): string {
     let sent = "an unparsable segment";
-    const repr = parseTcp(captured.datagram.payload);
+    const repr = parseTcp(payload);
     if ("srcPort" in repr) {
       const offset = this.seqOffset ?? 0;
       sent = `> ${formatLiveSegment({
@@ -355,13 +447,7 @@ class ScriptRun {
         checksumOk: true,
       })}`;
     }
-    const when = event ? "before this event" : "by the end of the script";
-    this.fail(
-      `the stack sent a packet at ${seconds(captured.time)} that the script does not expect ${when}`,
-      {
-        sent,
-      },
-    );
+    return sent;
   }
 
   // --- Inbound packets -------------------------------------------------------------------------
@@ -377,7 +463,9 @@ class ScriptRun {
     if (flags & TcpFlags.SYN && !(flags & TcpFlags.ACK)) this.prepareForSyn();
     const tuple = this.scriptTuple();
     const offset = this.seqOffset ?? 0;
-    const seq = "any" in spec.seq ? 0 : spec.seq.start;
+    if (flags & TcpFlags.SYN && spec.options !== "any")
+      this.peerScales = (spec.options ?? []).some((o) => o.kind === "wscale");
+    const seq = this.toOurWindow("any" in spec.seq ? 0 : spec.seq.start, event.line);
     const repr = {
       srcPort: tuple.remote,
       dstPort: tuple.local,
@@ -574,6 +662,7 @@ class ScriptRun {
   }
 
   private checkResult(event: SyscallEvent, result: SyscallResult): void {
+    this.noteScriptWindow(event);
     const expected = evaluate(event.result);
     const describe = (r: SyscallResult) => `${r.ret}${r.errno ? ` ${r.errno}` : ""}`;
     const expectedText = `${event.result.kind === "number" ? event.result.text : "?"}${event.errno ? ` ${event.errno}` : ""}`;
@@ -598,6 +687,23 @@ class ScriptRun {
           : want === got;
       if (!same) this.syscallFailure(event, `gave [${got}], expected [${want ?? "?"}]`);
     }
+  }
+
+  /** `getsockopt(fd, SOL_SOCKET, SO_RCVBUF, [X], ...)` on a connection states the window the script assumes. */
+  private noteScriptWindow(event: SyscallEvent): void {
+    if (event.name !== "getsockopt") return;
+    const [, level, name, out] = event.args;
+    if (
+      level?.kind !== "symbol" ||
+      level.name !== "SOL_SOCKET" ||
+      name?.kind !== "symbol" ||
+      name.name !== "SO_RCVBUF"
+    )
+      return;
+    const state = this.sockets?.lastSocket?.connection?.state;
+    if (state === undefined || state === "CLOSED" || state === "SYN-SENT") return;
+    const value = evaluate(out);
+    if (value !== undefined) this.scriptWindow = value;
   }
 
   /**
@@ -650,6 +756,7 @@ class ScriptRun {
 
   private sysctl(command: Extract<ShellCommand, { kind: "sysctl" }>): void {
     for (const { name, value } of command.assignments) {
+      if (name === "net.inet.tcp.rexmit_slop") this.rexmitSlop = Number(value) * 1_000_000;
       const effect = sysctlEffect(name, value, this.options.stack.capabilities);
       // Not-applicable values that matter were found before the run; later ones restore defaults.
       if (effect.kind !== "settings") continue;

@@ -1,10 +1,13 @@
 /**
- * Finding the scripts of a packetdrill suite on disk (Node only: the CLI and the tests use it; the
- * parser, matcher and runner take script text and stay platform-neutral). The scripts are read in
- * place, never copied into the project.
+ * Finding and running the scripts of a packetdrill suite on disk (Node only: the CLI and the tests
+ * use it; the parser, matcher and runner take script text and stay platform-neutral). The scripts
+ * are read in place, never copied into the project.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { applyDeviations } from "./deviations.js";
+import { type ScriptRecord, toRecord } from "./report.js";
+import { type RunOptions, runScriptText } from "./runner.js";
 
 export interface SuiteScript {
   /** Absolute (or as given) path of the `.pkt` file. */
@@ -38,4 +41,22 @@ export function findScripts(root: string): SuiteScript[] {
 
 export function readScript(script: SuiteScript): string {
   return readFileSync(script.path, "utf8");
+}
+
+/** Runs every script under `root` (in name order) and returns one record each. */
+export function runSuite(
+  root: string,
+  options: RunOptions,
+  onRecord?: (record: ScriptRecord) => void,
+  filter: (script: SuiteScript) => boolean = () => true,
+): ScriptRecord[] {
+  const records: ScriptRecord[] = [];
+  for (const script of findScripts(root)) {
+    if (!filter(script)) continue;
+    const result = applyDeviations(script.name, runScriptText(readScript(script), options));
+    const record = toRecord(script.name, script.folder, result);
+    records.push(record);
+    onRecord?.(record);
+  }
+  return records;
 }

@@ -166,11 +166,17 @@ test("a wrong field fails at its line with the expected and sent segments", () =
   fails(ACTIVE_OPEN.replace("win 65535 <nop", "win 0 <nop"), 9, /differs/);
 });
 
-test("a packet the script does not expect fails at the next event", () => {
-  fails(`${ACTIVE_OPEN}+0.00 close(3) = 0\n`, 10, /does not expect before this event/, {
-    duplicateAck: true,
-  });
-  fails(ACTIVE_OPEN, 0, /by the end of the script/, { duplicateAck: true });
+test("a packet the script does not expect fails at the next event, if a > line follows (as in packetdrill)", () => {
+  const closing = `${ACTIVE_OPEN}+0.00 close(3) = 0\n+0.00 > F. 1:1(0) ack 1 win 65535 <nop,nop,TS val 200 ecr 500>\n`;
+  fails(closing, 10, /does not expect before this event/, { duplicateAck: true });
+  // After the last > line nothing is compared; what was sent is listed as a warning.
+  const result = run(`${ACTIVE_OPEN}+0.00 close(3) = 0\n`, { duplicateAck: true });
+  assert.equal(result.status, "passed");
+  if (result.status === "passed")
+    assert.deepEqual(result.warnings, [
+      "line 10: not compared (after the last > line): > . 1:1(0) ack 1 win 29200 <nop,nop,TS val 107 ecr 500> at 0.10s",
+      "end: not compared (after the last > line): > F. 1:1(0) ack 1 win 29200 <nop,nop,TS val 107 ecr 500> at 0.10s",
+    ]);
 });
 
 test("system calls: a wrong result, errno or getsockopt value fails at its line", () => {
@@ -278,4 +284,41 @@ test("a syntax error is a failure at its line", () => {
     assert.equal(result.line, 2);
     assert.match(result.message, /syntax error/);
   }
+});
+
+test("sequence numbers at the edges of the script's assumed window move to the edges of ours", () => {
+  const open = ACTIVE_OPEN.replace(
+    "<mss 1460,nop,wscale 0,sackOK,TS val 500 ecr 100>",
+    "<mss 1460,sackOK,TS val 500 ecr 100>",
+  );
+  const script = (seq: number) => `${open}+0.00 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [65700], [4]) = 0
++0.10 < R ${seq}:${seq}(0) win 0
+`;
+  // RCV.NXT is 1 and the fake advertised 29200, unscaled: the script's SYN-ACK offers no scaling.
+  const edge = run(script(65700));
+  assert.equal(edge.status, "passed", JSON.stringify(edge));
+  if (edge.status === "passed")
+    assert.deepEqual(edge.warnings, [
+      "line 11: sequence number 65700 is the edge of the script's 65700-byte window; sent as 29200, the same edge of ours (29200)",
+    ]);
+  const beyond = run(script(65701));
+  assert.equal(beyond.status, "passed");
+  if (beyond.status === "passed") assert.match(beyond.warnings[0], /65701 .* sent as 29201/);
+  // Anything else is sent as written.
+  const inside = run(script(5000));
+  assert.equal(inside.status, "passed");
+  if (inside.status === "passed") assert.deepEqual(inside.warnings, []);
+});
+
+test("net.inet.tcp.rexmit_slop lets a retransmission come that much earlier, and only a retransmission", () => {
+  const script = (slop: string) => `--tolerance_usecs=10000
+ 0.00 \`sysctl -w net.inet.tcp.rexmit_slop=${slop}\`
++0.00 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0.00 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0.00 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0.00 > S 0:0(0) win 65535 <...>
++1.20 > S 0:0(0) win 65535 <...>
+`;
+  passes(script("200"));
+  fails(script("0"), 7, /earlier than expected/);
 });
