@@ -1,0 +1,392 @@
+/**
+ * From a stream of trace events to an *exchange*: who sent which packet to whom, when it arrived,
+ * and what was lost on the way — the material of a sequence diagram.
+ *
+ * Trace events report frames per interface (sent here, received there). To draw one arrow per
+ * packet from the host that sent it to the host that took it, packets are followed across hops by
+ * their identity key (`packets.ts`):
+ * - a packet *originates* at a node that sends it without having received it before (a router
+ *   that forwards it received it first; a switch floods what it received);
+ * - it is *delivered* at a node that receives it, addressed to that node's MAC address (or to a
+ *   broadcast or multicast address), and does not send it on;
+ * - a packet that originated but was delivered nowhere was lost; a drop event carrying the same
+ *   packet says where and why.
+ * A node owns the IP addresses of the packets it originates and of those delivered to it, which
+ * names the columns of the diagram.
+ */
+import type { Nanoseconds } from "../../sim/time.js";
+import type { TraceEvent } from "../events.js";
+import { type ExchangeProtocol, exchangeProtocols, type PacketSummary, summarizeFrame } from "./packets.js";
+
+/** Which part of the trace to show. */
+export interface ExchangeFilter {
+  /** The columns, in order; by default the nodes taking part (see `focus`). */
+  nodes?: readonly string[];
+  /** Only the exchanges of this node (it becomes the first column, its peers the others). */
+  focus?: string;
+  /** Only these protocols (`tcp`, `udp`, `icmp`, `arp`, `ip` for other IP, `other`). */
+  protocol?: ExchangeProtocol | readonly ExchangeProtocol[];
+  /**
+   * Only one conversation: `ADDR:PORT>ADDR:PORT` as trace events name TCP connections (either
+   * direction), `ADDR:PORT` or `PORT` (TCP and UDP packets with that port at either end), or
+   * `ADDR` (packets from or to that address).
+   */
+  connection?: string;
+  /** Only packets sent at or after this virtual time. */
+  from?: Nanoseconds;
+  /** Only packets sent before this virtual time. */
+  until?: Nanoseconds;
+  /** Known owners of addresses (address → node name), e.g. from the running network. */
+  names?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+}
+
+/** One packet from one column to others. */
+export interface ExchangeMessage {
+  kind: "message";
+  /** Position in the event stream (orders things that happen at the same instant). */
+  index: number;
+  /** When it was sent. */
+  time: Nanoseconds;
+  from: string;
+  /** The columns that took it (several for a broadcast); empty when it was lost. */
+  to: string[];
+  /** When it reached the first of them. */
+  arrival?: Nanoseconds;
+  /** The column it was headed for when it was lost. */
+  lostToward?: string;
+  /**
+   * Why it was lost, from a drop event (e.g. `link loss on r1:eth1-r2:eth0`); undefined when no
+   * drop was traced (the packet may still have been in flight when the trace ended).
+   */
+  lost?: string;
+  /** The packet stopped at a node it was not addressed to, and why (e.g. `dropped at r1: ttl-exceeded`). */
+  stopped?: string;
+  packet: PacketSummary;
+}
+
+/** A TCP connection changed state at a column. */
+export interface ExchangeStateChange {
+  kind: "state";
+  index: number;
+  time: Nanoseconds;
+  node: string;
+  connection: string;
+  from: string;
+  to: string;
+}
+
+export type ExchangeItem = ExchangeMessage | ExchangeStateChange;
+
+export interface ExchangeColumn {
+  /** A node name, or an address nobody in the trace was seen to own. */
+  name: string;
+  /** The address this column uses in the exchange (the first seen). */
+  address?: string;
+}
+
+export interface Exchange {
+  columns: ExchangeColumn[];
+  /** Messages and state changes in the order they happened. */
+  items: ExchangeItem[];
+}
+
+/** A frame seen leaving or entering a node. */
+interface Sighting {
+  index: number;
+  time: Nanoseconds;
+  node: string;
+  packet: PacketSummary;
+}
+
+interface Origin extends Sighting {
+  deliveries: Sighting[];
+}
+
+interface Drop {
+  index: number;
+  time: Nanoseconds;
+  node?: string;
+  /** e.g. `link loss on r1:eth1-r2:eth0`, `ipv4 ttl-exceeded at r1`. */
+  text: string;
+  reason: string;
+  key?: string;
+}
+
+/** Follows packets through the events and picks the part `filter` asks for. */
+export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilter = {}): Exchange {
+  const sends: Sighting[] = [];
+  const receives: Sighting[] = [];
+  const drops: Drop[] = [];
+  const states: ExchangeStateChange[] = [];
+  let index = 0;
+  for (const event of events) {
+    index++;
+    switch (event.type) {
+      case "frame-sent":
+      case "frame-received": {
+        const sighting = { index, time: event.time, node: event.node, packet: summarizeFrame(event.frame) };
+        (event.type === "frame-sent" ? sends : receives).push(sighting);
+        break;
+      }
+      case "drop": {
+        const where = event.link ? ` on ${event.link}` : event.node ? ` at ${event.node}` : "";
+        drops.push({
+          index,
+          time: event.time,
+          ...(event.node !== undefined ? { node: event.node } : {}),
+          text: `${event.layer} ${event.reason}${where}`,
+          reason: event.reason,
+          ...(event.frame ? { key: summarizeFrame(event.frame).key } : {}),
+        });
+        break;
+      }
+      case "tcp-state":
+        states.push({
+          kind: "state",
+          index,
+          time: event.time,
+          node: event.node,
+          connection: event.connection,
+          from: event.from,
+          to: event.to,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  // MAC addresses per node: what it sends from.
+  const macs = new Map<string, Set<string>>();
+  for (const s of sends) {
+    getOrCreate(macs, s.node, () => new Set<string>()).add(s.packet.srcMac);
+  }
+
+  const macOwner = new Map<string, string>();
+  for (const [node, set] of macs) for (const mac of set) if (!macOwner.has(mac)) macOwner.set(mac, node);
+  /**
+   * Whether a unicast frame was addressed to `node`: to a MAC it sends from, or, for a node that
+   * sent nothing in the trace (its MACs unknown), to a MAC no other node sends from.
+   */
+  const isMine = (node: string, mac: string): boolean => {
+    const own = macs.get(node);
+    if (own) return own.has(mac);
+    return !macOwner.has(mac);
+  };
+
+  // Merge sends and receives in stream order to tell origins from forwarding.
+  const timeline = [
+    ...sends.map((s) => ({ s, send: true })),
+    ...receives.map((s) => ({ s, send: false })),
+  ].sort((a, b) => a.s.index - b.s.index);
+  const seen = new Map<string, Set<string>>(); // node → keys received so far
+  const lastSend = new Map<string, Map<string, number>>(); // node → key → index of its last send
+  const origins: Origin[] = [];
+  for (const { s, send } of timeline) {
+    const received = getOrCreate(seen, s.node, () => new Set<string>());
+    if (send) {
+      if (!received.has(s.packet.key)) origins.push({ ...s, deliveries: [] });
+      getOrCreate(lastSend, s.node, () => new Map<string, number>()).set(s.packet.key, s.index);
+    } else {
+      received.add(s.packet.key);
+    }
+  }
+
+  const originsByKey = new Map<string, Origin[]>();
+  for (const o of origins) {
+    const list = originsByKey.get(o.packet.key);
+    if (list) list.push(o);
+    else originsByKey.set(o.packet.key, [o]);
+  }
+
+  // Deliveries: received, meant for this node, not sent on. Each goes to the latest origin before it.
+  const owners = new Map<string, string>();
+  const addOwner = (address: string | undefined, node: string) => {
+    if (address && address !== "0.0.0.0" && address !== "::" && !owners.has(address))
+      owners.set(address, node);
+  };
+  for (const r of receives) {
+    const forMe = r.packet.groupAddressed || isMine(r.node, r.packet.dstMac);
+    if (!forMe) continue;
+    if ((lastSend.get(r.node)?.get(r.packet.key) ?? -1) > r.index) continue;
+    const candidates = originsByKey.get(r.packet.key);
+    if (!candidates) continue;
+    let origin: Origin | undefined;
+    for (const o of candidates) if (o.index < r.index && o.node !== r.node) origin = o;
+    if (!origin) continue;
+    origin.deliveries.push(r);
+  }
+  for (const o of origins) {
+    addOwner(o.packet.ipSrc, o.node);
+    if (o.packet.arp) addOwner(o.packet.arp.senderIp, o.node);
+  }
+  for (const o of origins) {
+    if (o.packet.groupAddressed) continue;
+    for (const d of o.deliveries) if (d.packet.ipDst) addOwner(d.packet.ipDst, d.node);
+  }
+  const names = filter.names;
+  const ownerOf = (address: string | undefined): string | undefined => {
+    if (!address) return undefined;
+    const named =
+      names instanceof Map ? names.get(address) : (names as Record<string, string> | undefined)?.[address];
+    return named ?? owners.get(address);
+  };
+
+  const matches = makeMatcher(filter);
+  const chosen = origins.filter(
+    (o) =>
+      matches(o.packet) &&
+      (filter.from === undefined || o.time >= filter.from) &&
+      (filter.until === undefined || o.time < filter.until),
+  );
+
+  /** Where a packet was headed: the owner of its destination (or its ARP target), else the address. */
+  const headedFor = (packet: PacketSummary): string | undefined => {
+    const address = packet.arp ? packet.arp.targetIp : packet.ipDst;
+    return address ? (ownerOf(address) ?? address) : undefined;
+  };
+  const endpoints = (o: Origin): string[] => {
+    if (o.deliveries.length > 0) return [o.node, ...new Set(o.deliveries.map((d) => d.node))];
+    const toward = headedFor(o.packet);
+    return toward ? [o.node, toward] : [o.node];
+  };
+
+  // The columns.
+  let columnNames: string[];
+  if (filter.nodes) columnNames = [...filter.nodes];
+  else {
+    const order: string[] = filter.focus ? [filter.focus] : [];
+    for (const o of chosen) {
+      const ends = endpoints(o);
+      if (filter.focus && !ends.includes(filter.focus)) continue;
+      for (const name of ends) if (!order.includes(name)) order.push(name);
+    }
+    columnNames = order;
+  }
+  const columnSet = new Set(columnNames);
+
+  const items: ExchangeItem[] = [];
+  const columnAddress = new Map<string, string>();
+  for (const o of chosen) {
+    if (!columnSet.has(o.node)) continue;
+    const to = [...new Set(o.deliveries.map((d) => d.node))].filter((n) => columnSet.has(n) && n !== o.node);
+    if (filter.focus && o.node !== filter.focus && !to.includes(filter.focus)) continue;
+    const message: ExchangeMessage = {
+      kind: "message",
+      index: o.index,
+      time: o.time,
+      from: o.node,
+      to,
+      packet: o.packet,
+    };
+    if (o.deliveries.length === 0) {
+      const toward = headedFor(o.packet);
+      if (!toward || !columnSet.has(toward) || toward === o.node) continue;
+      message.lostToward = toward;
+      const drop = drops.find((d) => d.key === o.packet.key && d.index > o.index);
+      if (drop) message.lost = drop.text;
+    } else {
+      if (to.length === 0) continue;
+      const first = o.deliveries.find((d) => d.node === to[0]);
+      if (first) {
+        message.arrival = first.time;
+        // Delivered to a node the packet was not addressed to: a router stopped it. Say why.
+        const addressedTo = o.packet.ipDst ? ownerOf(o.packet.ipDst) : undefined;
+        if (!o.packet.groupAddressed && o.packet.ipDst && addressedTo !== first.node) {
+          const drop = drops.find(
+            (d) => d.node === first.node && d.index > first.index && d.key === o.packet.key,
+          );
+          if (drop) message.stopped = `dropped at ${first.node}: ${drop.reason}`;
+        }
+      }
+    }
+    items.push(message);
+    const address = o.packet.arp?.senderIp ?? o.packet.ipSrc;
+    if (address && !columnAddress.has(o.node) && ownerOf(address) === o.node)
+      columnAddress.set(o.node, address);
+  }
+  for (const [address, node] of owners) if (!columnAddress.has(node)) columnAddress.set(node, address);
+
+  // TCP state changes of the columns, for the connections shown.
+  const wantTcp = protocolList(filter.protocol).includes("tcp");
+  const shownConnections = new Set<string>();
+  for (const item of items) {
+    const tcp = item.kind === "message" ? item.packet.tcp : undefined;
+    if (!tcp || item.kind !== "message") continue;
+    const a = `${item.packet.ipSrc}:${tcp.srcPort}`;
+    const b = `${item.packet.ipDst}:${tcp.dstPort}`;
+    shownConnections.add(`${a}>${b}`).add(`${b}>${a}`);
+  }
+  if (wantTcp) {
+    for (const s of states) {
+      if (!columnSet.has(s.node)) continue;
+      if (filter.from !== undefined && s.time < filter.from) continue;
+      if (filter.until !== undefined && s.time >= filter.until) continue;
+      if (!connectionMatches(filter.connection, s.connection)) continue;
+      if (filter.focus && !shownConnections.has(s.connection)) continue;
+      items.push(s);
+    }
+  }
+  items.sort((a, b) => a.index - b.index);
+
+  const columns = columnNames.map((name): ExchangeColumn => {
+    const address =
+      columnAddress.get(name) ?? (ownerOf(name) === undefined && /[:.]/.test(name) ? name : undefined);
+    return address && address !== name ? { name, address } : { name };
+  });
+  return { columns, items };
+}
+
+function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+function protocolList(protocol: ExchangeFilter["protocol"]): readonly ExchangeProtocol[] {
+  if (protocol === undefined) return exchangeProtocols;
+  return typeof protocol === "string" ? [protocol] : protocol;
+}
+
+/** Whether a TCP state change's connection is within the filter's conversation. */
+function connectionMatches(filter: string | undefined, connection: string): boolean {
+  if (filter === undefined) return true;
+  const [local, remote] = connection.split(">");
+  return endpointMatches(filter, local, remote);
+}
+
+/** `filter` is `A:P>B:P`, `A:P`, `P` or `A`; `a` and `b` are `ADDR:PORT` ends. */
+function endpointMatches(filter: string, a: string, b: string): boolean {
+  if (filter.includes(">")) {
+    const [x, y] = filter.split(">");
+    return (x === a && y === b) || (x === b && y === a);
+  }
+  const portOf = (end: string) => end.slice(end.lastIndexOf(":") + 1);
+  const addressOf = (end: string) => end.slice(0, end.lastIndexOf(":"));
+  if (/^\d+$/.test(filter)) return portOf(a) === filter || portOf(b) === filter;
+  if (a === filter || b === filter) return true;
+  return addressOf(a) === filter || addressOf(b) === filter;
+}
+
+function makeMatcher(filter: ExchangeFilter): (packet: PacketSummary) => boolean {
+  const protocols = new Set(protocolList(filter.protocol));
+  const conversation = filter.connection;
+  return (packet) => {
+    if (!protocols.has(packet.protocol)) return false;
+    if (conversation === undefined) return true;
+    const ports = packet.tcp ?? packet.udp;
+    if (ports && packet.ipSrc && packet.ipDst)
+      return endpointMatches(
+        conversation,
+        `${packet.ipSrc}:${ports.srcPort}`,
+        `${packet.ipDst}:${ports.dstPort}`,
+      );
+    if (conversation.includes(":") || /^\d+$/.test(conversation)) return false;
+    const a = packet.arp ? packet.arp.senderIp : packet.ipSrc;
+    const b = packet.arp ? packet.arp.targetIp : packet.ipDst;
+    return a === conversation || b === conversation;
+  };
+}
