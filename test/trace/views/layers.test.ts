@@ -84,7 +84,9 @@ test("a TCP segment layer by layer: the two models side by side, fields with mea
       .replace(" ..", "")
       .split(" ")
       .filter((b) => b !== "");
-    shown.forEach((b, i) => assert.equal(Number.parseInt(b, 16), syn.frame[row.offset + i], row.text));
+    shown.forEach((b, i) => {
+      assert.equal(Number.parseInt(b, 16), syn.frame[row.offset + i], row.text);
+    });
   }
   // The dump labels each field's first byte with the field's tag.
   const tags = dumpTags(view);
