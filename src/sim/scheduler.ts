@@ -81,7 +81,7 @@ export class Scheduler {
    */
   at(time: Nanoseconds, action: () => void): Timer {
     const rounded = Math.round(time);
-    const timer = new Timer(rounded < this.current ? this.current : rounded, this.sequence++, action);
+    const timer = new Timer(Math.max(rounded, this.current), this.sequence++, action);
     this.push(timer);
     return timer;
   }
