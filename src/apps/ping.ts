@@ -408,6 +408,8 @@ function sendErrorText(error: string): string {
       return "Network is down";
     case "queue-full":
       return "No buffer space available";
+    case "filtered":
+      return "Operation not permitted";
     case "no-source-address":
       return "Cannot assign requested address";
     default:

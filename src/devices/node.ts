@@ -13,6 +13,9 @@ import type { LinkEndpoint } from "../link/endpoint.js";
 import { formatNetstat } from "../net/counters.js";
 import { NetInterface, type NodeContext } from "../net/interface.js";
 import { Ipv4Layer, type Ipv4LayerOptions } from "../net/ipv4-layer.js";
+import type { NatConfig } from "../net/nat/config.js";
+import { Nat } from "../net/nat/nat.js";
+import { showIpNatStatistics, showIpNatTranslations } from "../net/nat/show.js";
 import type { Route } from "../net/routing-table.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { createDgramApi, type DgramApi } from "../socket/dgram.js";
@@ -29,6 +32,8 @@ import * as show from "./show.js";
 export interface NodeOptions extends Ipv4LayerOptions {
   /** Gives each new interface its MAC address (the Network hands out sequential local MACs). */
   allocateMac?: () => MacAddress;
+  /** Translate addresses between inside and outside interfaces (see {@link Node.enableNat}). */
+  nat?: NatConfig;
 }
 
 export class Node implements NodeContext {
@@ -38,6 +43,7 @@ export class Node implements NodeContext {
   private netApi: NetApi | undefined;
   private dgramApi: DgramApi | undefined;
   private readonly allocateMac: () => MacAddress;
+  private natModule: Nat | undefined;
 
   constructor(
     readonly name: string,
@@ -49,6 +55,7 @@ export class Node implements NodeContext {
     this.ipv4.registerLazy(IP_PROTOCOL_UDP, () => this.udp);
     this.ipv4.registerLazy(TCP_PROTOCOL, () => this.tcp);
     this.allocateMac = options.allocateMac ?? defaultMacAllocator(name);
+    if (options.nat) this.enableNat(options.nat);
   }
 
   /** "host" or "router", for listings. */
@@ -88,6 +95,33 @@ export class Node implements NodeContext {
   /** Whether UDP was ever used on this node. */
   get hasUdp(): boolean {
     return this.udpLayer !== undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Features
+
+  /**
+   * Turns on NAT (masquerading, or a pool; port forwards): the node translates between its
+   * inside interfaces and its outside one (src/net/nat). Interfaces may be created later.
+   */
+  enableNat(config: NatConfig): Nat {
+    if (this.natModule) throw new RangeError(`${this.name} already does NAT`);
+    const nat = new Nat(this.ipv4, config);
+    this.ipv4.addHook(nat);
+    this.natModule = nat;
+    return nat;
+  }
+
+  /** Turns NAT off (its translations are forgotten). */
+  disableNat(): void {
+    if (!this.natModule) return;
+    this.ipv4.removeHook(this.natModule);
+    this.natModule = undefined;
+  }
+
+  /** The NAT, when enabled. */
+  get nat(): Nat | undefined {
+    return this.natModule;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -235,6 +269,14 @@ export class Node implements NodeContext {
   /** Cisco `show interfaces counters`. */
   showInterfacesCounters(): string {
     return show.showInterfacesCounters(this);
+  }
+  /** Cisco `show ip nat translations [verbose]` (empty table when NAT is off). */
+  showIpNatTranslations(options: { verbose?: boolean } = {}): string {
+    return this.natModule ? showIpNatTranslations(this.natModule, options) : "";
+  }
+  /** Cisco `show ip nat statistics`. */
+  showIpNatStatistics(): string {
+    return this.natModule ? showIpNatStatistics(this.natModule) : "NAT is not enabled\n";
   }
 }
 

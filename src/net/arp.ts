@@ -58,7 +58,7 @@ export function arpInput(iface: NetInterface, frame: Uint8Array, offset: number)
     }
     return;
   }
-  const weAreTarget = iface.hasAddress(targetIp);
+  const weAreTarget = iface.answersArpFor(targetIp);
   // Learn only neighbours on our subnets (a sender from elsewhere is misconfigured); the cache is
   // created only when there is something to add, so a host merely hearing broadcasts stays small.
   if (senderIp !== 0 && iface.isOnLink(senderIp)) {

@@ -42,6 +42,8 @@ export interface InterfaceOwner {
   arpRequest(iface: NetInterface, target: number, unicastMac: number | undefined): void;
   /** The interface got its first address or came up: announce (gratuitous ARP). */
   announce(iface: NetInterface): void;
+  /** Proxy ARP (RFC 1027): whether to answer ARP requests for `address`, not ours, on `iface`. */
+  answersArpFor?(iface: NetInterface, address: number): boolean;
 }
 
 /** A packet waiting in the ARP queue (created only when a packet must wait). */
@@ -157,6 +159,11 @@ export class NetInterface {
   /** The primary IPv4 address, if any. */
   get primaryAddress(): Ipv4Prefix | undefined {
     return this.addresses[0];
+  }
+
+  /** Whether ARP requests for `address` get our MAC: our own, or one the node proxies (NAT pools). */
+  answersArpFor(address: number): boolean {
+    return this.hasAddress(address) || (this.owner.answersArpFor?.(this, address) ?? false);
   }
 
   /** Whether `address` (uint32) is one of this interface's own. */

@@ -12,6 +12,10 @@
  *  transport ──▶ send: route, source address, header, fragment ──▶ interface (ARP) ──▶ link
  * ```
  *
+ * NAT and the firewall plug in at netfilter's five places (PREROUTING, INPUT, FORWARD, OUTPUT,
+ * POSTROUTING) through {@link Ipv4Layer.addHook}; see hooks.ts. With no hook installed the path
+ * above runs untouched.
+ *
  * Hosts and routers run this same code (DESIGN.md principle 7); `forwarding` is the difference.
  * Everything dropped is counted (RFC 4293 names, see counters.ts) and traced with its reason.
  */
@@ -36,6 +40,7 @@ import * as arp from "./arp.js";
 import { Ipv4Counters } from "./counters.js";
 import { fragmentDatagram } from "./fragmentation.js";
 import { allocateFrame, copyFrame } from "./frame-pool.js";
+import { HookChain, type Ipv4Hook, Verdict } from "./hooks.js";
 import { Icmp } from "./icmp.js";
 import type { InterfaceOwner, NetInterface, NodeContext } from "./interface.js";
 import type {
@@ -99,6 +104,8 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
   private randomSource: SeededRandom | undefined;
   /** The datagram being handed to a transport (so an ICMP error about it can quote it exactly). */
   private delivering: { header: Uint8Array; payload: Uint8Array } | undefined;
+  /** NAT, firewall: see hooks.ts. */
+  private hooks: HookChain | undefined;
 
   constructor(
     readonly context: NodeContext,
@@ -250,6 +257,21 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     return group === ALL_SYSTEMS || (this.groups?.has(group) ?? false);
   }
 
+  /**
+   * Installs a packet hook (NAT, a firewall) at the places it implements (see hooks.ts). From then
+   * on, fragments are reassembled on arrival so hooks always see whole datagrams.
+   */
+  addHook(hook: Ipv4Hook): void {
+    this.hooks ??= new HookChain();
+    this.hooks.add(hook);
+  }
+
+  removeHook(hook: Ipv4Hook): boolean {
+    const removed = this.hooks?.remove(hook) ?? false;
+    if (this.hooks?.size === 0) this.hooks = undefined;
+    return removed;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // NetworkLayer (what transports see)
 
@@ -382,6 +404,20 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       return "message-too-big";
     }
     const frame = this.buildDatagram(datagram, src, dst, total);
+    const hooks = this.hooks;
+    if (hooks !== undefined) {
+      if (hooks.output && hooks.runOutput(frame, ETHERNET_HEADER_LENGTH, iface) !== Verdict.Accept) {
+        counters.outDiscards++;
+        return "filtered";
+      }
+      if (
+        hooks.postrouting &&
+        hooks.runPostrouting(frame, ETHERNET_HEADER_LENGTH, undefined, iface) !== Verdict.Accept
+      ) {
+        counters.outDiscards++;
+        return "filtered";
+      }
+    }
     if (total <= mtu) {
       return iface.sendIpv4(frame, ETHERNET_HEADER_LENGTH, total, nextHop)
         ? undefined
@@ -480,6 +516,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
 
   /** An IPv4 packet arrived on `iface` (the header at `frame[offset]`). Never throws. */
   ipv4Input(iface: NetInterface, frame: Uint8Array, offset: number, linkBroadcast: boolean): void {
+    // (frame, offset and total are reassigned when hooks reassemble or copy the datagram.)
     const counters = this.counters;
     counters.inReceives++;
     const available = frame.length - offset;
@@ -498,7 +535,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       this.inputDrop(iface, frame, "bad-header-length");
       return;
     }
-    const total = (frame[offset + 2] << 8) | frame[offset + 3];
+    let total = (frame[offset + 2] << 8) | frame[offset + 3];
     if (total < headerLength) {
       this.inputDrop(iface, frame, "bad-total-length");
       return;
@@ -519,7 +556,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     }
 
     const src = read32(frame, offset + Ipv4Field.SOURCE);
-    const dst = read32(frame, offset + Ipv4Field.DESTINATION);
+    let dst = read32(frame, offset + Ipv4Field.DESTINATION);
     // RFC 1812 §5.3.7 / RFC 1122 §3.2.1.3: martian sources are not accepted from a link.
     if (
       src === LIMITED_BROADCAST ||
@@ -530,6 +567,27 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       counters.inAddrErrors++;
       this.traceInputDrop(iface, frame, "martian-source");
       return;
+    }
+
+    const hooks = this.hooks;
+    let owned = false;
+    if (hooks !== undefined) {
+      // Hooks see whole datagrams (hooks.ts): reassemble first, into a frame we own.
+      if ((((frame[offset + 6] << 8) | frame[offset + 7]) & (MORE_FRAGMENTS | OFFSET_MASK)) !== 0) {
+        const whole = this.defragment(iface, frame, offset, total, headerLength, src, dst);
+        if (!whole) return;
+        frame = whole;
+        offset = ETHERNET_HEADER_LENGTH;
+        total = frame.length - offset;
+        owned = true;
+      }
+      if (hooks.prerouting) {
+        // PREROUTING may rewrite (destination NAT): it gets a copy, which forwarding then keeps.
+        if (!owned) frame = copyFrame(frame, 0, offset + total);
+        owned = true;
+        if (hooks.runPrerouting(frame, offset, iface) !== Verdict.Accept) return;
+        dst = read32(frame, offset + Ipv4Field.DESTINATION);
+      }
     }
 
     let local = false;
@@ -547,6 +605,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     }
 
     if (local) {
+      if (hooks?.input && hooks.runInput(frame, offset, iface) !== Verdict.Accept) return;
       this.localInput(iface, frame, offset, total, headerLength, broadcast, linkBroadcast);
       return;
     }
@@ -567,7 +626,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       this.traceInputDrop(iface, frame, "martian-source");
       return;
     }
-    this.forward(iface, frame, offset, total, headerLength, dst);
+    this.forward(iface, frame, offset, total, headerLength, dst, owned);
   }
 
   /** Datagrams we sent to ourselves, after the loopback's "link". */
@@ -648,17 +707,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     let payload = frame.subarray(offset + headerLength, offset + total);
     let packet: Uint8Array | undefined;
     if ((flags & (MORE_FRAGMENTS | OFFSET_MASK)) !== 0) {
-      this.reassembler ??= new Reassembler(
-        this.context.scheduler,
-        this.counters,
-        {
-          timeExceeded: (quote) =>
-            this.icmp.sendError(Icmpv4Type.TimeExceeded, TimeExceededCode.FragmentReassembly, quote),
-          dropped: (reason) => this.traceDrop("ipv4", reason, iface?.name),
-        },
-        this.reassemblyOptions,
-      );
-      const whole = this.reassembler.add({
+      const whole = this.fragmentReassembler(iface).add({
         src: read32(header, Ipv4Field.SOURCE),
         dst: read32(header, Ipv4Field.DESTINATION),
         protocol: header[Ipv4Field.PROTOCOL],
@@ -676,6 +725,71 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       packet = frame.subarray(offset, offset + total);
     }
     this.deliver(iface, header, payload, packet, broadcast, linkBroadcast);
+  }
+
+  /**
+   * The reassembly queue. RFC 792 and RFC 1122 §3.3.2: Time Exceeded (code 1) comes from the
+   * destination that gave up, so only for datagrams addressed to us (not for those reassembled
+   * before forwarding, as Linux's conntrack defragmentation stays silent too).
+   */
+  private fragmentReassembler(iface: NetInterface | undefined): Reassembler {
+    this.reassembler ??= new Reassembler(
+      this.context.scheduler,
+      this.counters,
+      {
+        timeExceeded: (quote) => {
+          const dst = read32(quote, Ipv4Field.DESTINATION);
+          if (!this.localAddresses.has(dst) && !this.isBroadcastAddress(dst)) return;
+          this.icmp.sendError(Icmpv4Type.TimeExceeded, TimeExceededCode.FragmentReassembly, quote);
+        },
+        dropped: (reason) => this.traceDrop("ipv4", reason, iface?.name),
+      },
+      this.reassemblyOptions,
+    );
+    return this.reassembler;
+  }
+
+  /**
+   * With hooks installed, a fragment is reassembled before PREROUTING (hooks.ts). Returns the whole
+   * datagram in a new frame (with Ethernet headroom, MF and offset cleared, DF kept), or undefined
+   * while fragments are missing.
+   */
+  private defragment(
+    iface: NetInterface,
+    frame: Uint8Array,
+    offset: number,
+    total: number,
+    headerLength: number,
+    src: number,
+    dst: number,
+  ): Uint8Array | undefined {
+    const flags = (frame[offset + 6] << 8) | frame[offset + 7];
+    const whole = this.fragmentReassembler(iface).add({
+      src,
+      dst,
+      protocol: frame[offset + Ipv4Field.PROTOCOL],
+      identification: (frame[offset + 4] << 8) | frame[offset + 5],
+      offset: (flags & OFFSET_MASK) << 3,
+      moreFragments: (flags & MORE_FRAGMENTS) !== 0,
+      header: frame.subarray(offset, offset + headerLength),
+      data: frame.subarray(offset + headerLength, offset + total),
+    });
+    if (!whole) return undefined;
+    const length = whole.header.length + whole.data.length;
+    const out = allocateFrame(ETHERNET_HEADER_LENGTH + length);
+    const ip = out.subarray(ETHERNET_HEADER_LENGTH);
+    ip.set(whole.header);
+    ip.set(whole.data, whole.header.length);
+    ip[Ipv4Field.TOTAL_LENGTH] = length >>> 8;
+    ip[Ipv4Field.TOTAL_LENGTH + 1] = length & 0xff;
+    ip[Ipv4Field.FLAGS_FRAGMENT_OFFSET] &= DONT_FRAGMENT >>> 8;
+    ip[Ipv4Field.FLAGS_FRAGMENT_OFFSET + 1] = 0;
+    ip[Ipv4Field.CHECKSUM] = 0;
+    ip[Ipv4Field.CHECKSUM + 1] = 0;
+    const checksum = internetChecksum(ip, 0, whole.header.length);
+    ip[Ipv4Field.CHECKSUM] = checksum >>> 8;
+    ip[Ipv4Field.CHECKSUM + 1] = checksum & 0xff;
+    return out;
   }
 
   private deliver(
@@ -784,6 +898,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     total: number,
     headerLength: number,
     dst: number,
+    owned: boolean,
   ): void {
     const counters = this.counters;
     const tracer = this.context.tracer;
@@ -844,9 +959,11 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     }
     const nextHop = hop.via?.value ?? dst;
     if (tracer.enabled) this.traceRoute(dst, route, nextHop, outIface.name);
+    const hooks = this.hooks;
+    if (hooks?.forward && hooks.runForward(frame, offset, inIface, outIface) !== Verdict.Accept) return;
     // Received frames are read-only (a switch floods one buffer to every port; traces keep it):
     // the forwarded datagram is a copy, with the headroom for the new Ethernet header.
-    frame = copyFrame(frame, 0, offset + total);
+    if (!owned) frame = copyFrame(frame, 0, offset + total);
 
     // TTL - 1 with an incremental checksum update (RFC 1624), then the options a router writes.
     const newTtl = ttl - 1;
@@ -872,6 +989,12 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
         });
         return;
       }
+    }
+    // POSTROUTING (source NAT) after the checks that quote the datagram as it arrived.
+    if (hooks?.postrouting && hooks.runPostrouting(frame, offset, inIface, outIface) !== Verdict.Accept) {
+      return;
+    }
+    if (total > mtu) {
       const fragments = fragmentDatagram(frame.subarray(offset, offset + total), mtu);
       if (!fragments) {
         counters.fragFails++;
@@ -945,6 +1068,16 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
 
   announce(iface: NetInterface): void {
     arp.announce(iface);
+  }
+
+  /**
+   * Addresses this node answers ARP for without owning them (RFC 1027 proxy ARP): a NAT's pool
+   * addresses on its outside link. Set by the feature that needs it.
+   */
+  proxyArp: ((iface: NetInterface, address: number) => boolean) | undefined;
+
+  answersArpFor(iface: NetInterface, address: number): boolean {
+    return this.proxyArp?.(iface, address) ?? false;
   }
 
   /**

@@ -44,7 +44,9 @@ export type SendError =
   | "message-too-big"
   | "no-source-address"
   | "interface-down"
-  | "queue-full";
+  | "queue-full"
+  /** A firewall's OUTPUT rules refused it (Linux: EPERM). */
+  | "filtered";
 
 /**
  * An ICMP error that quotes a datagram this host sent, handed to the transport protocol that sent

@@ -74,7 +74,8 @@ export type UdpErrno =
   | "EDESTADDRREQ"
   | "EBADF"
   | "EAFNOSUPPORT"
-  | "ENETDOWN";
+  | "ENETDOWN"
+  | "EPERM";
 
 export interface UdpSocketOptions {
   /** SO_REUSEADDR: several sockets may bind the same port (all must ask). */
@@ -567,5 +568,7 @@ function sendErrno(error: SendError): UdpErrno {
       return "ENETDOWN";
     case "queue-full":
       return "ENOBUFS";
+    case "filtered":
+      return "EPERM";
   }
 }
