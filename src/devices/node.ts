@@ -11,6 +11,8 @@
 
 import type { LinkEndpoint } from "../link/endpoint.js";
 import { formatNetstat } from "../net/counters.js";
+import { Firewall, type FirewallConfig } from "../net/firewall/firewall.js";
+import { showAccessLists, showConntrack } from "../net/firewall/show.js";
 import { NetInterface, type NodeContext } from "../net/interface.js";
 import { Ipv4Layer, type Ipv4LayerOptions } from "../net/ipv4-layer.js";
 import type { NatConfig } from "../net/nat/config.js";
@@ -34,6 +36,8 @@ export interface NodeOptions extends Ipv4LayerOptions {
   allocateMac?: () => MacAddress;
   /** Translate addresses between inside and outside interfaces (see {@link Node.enableNat}). */
   nat?: NatConfig;
+  /** Filter packets statefully (see {@link Node.enableFirewall}). */
+  firewall?: FirewallConfig;
 }
 
 export class Node implements NodeContext {
@@ -44,6 +48,7 @@ export class Node implements NodeContext {
   private dgramApi: DgramApi | undefined;
   private readonly allocateMac: () => MacAddress;
   private natModule: Nat | undefined;
+  private firewallModule: Firewall | undefined;
 
   constructor(
     readonly name: string,
@@ -56,6 +61,7 @@ export class Node implements NodeContext {
     this.ipv4.registerLazy(TCP_PROTOCOL, () => this.tcp);
     this.allocateMac = options.allocateMac ?? defaultMacAllocator(name);
     if (options.nat) this.enableNat(options.nat);
+    if (options.firewall) this.enableFirewall(options.firewall);
   }
 
   /** "host" or "router", for listings. */
@@ -122,6 +128,29 @@ export class Node implements NodeContext {
   /** The NAT, when enabled. */
   get nat(): Nat | undefined {
     return this.natModule;
+  }
+
+  /**
+   * Turns on the stateful firewall (src/net/firewall): input, forward and output chains with
+   * connection tracking. Rules can be added later through {@link Firewall.addRule}.
+   */
+  enableFirewall(config: FirewallConfig = {}): Firewall {
+    if (this.firewallModule) throw new RangeError(`${this.name} already has a firewall`);
+    const firewall = new Firewall(this.ipv4, config);
+    this.ipv4.addHook(firewall);
+    this.firewallModule = firewall;
+    return firewall;
+  }
+
+  disableFirewall(): void {
+    if (!this.firewallModule) return;
+    this.ipv4.removeHook(this.firewallModule);
+    this.firewallModule = undefined;
+  }
+
+  /** The firewall, when enabled. */
+  get firewall(): Firewall | undefined {
+    return this.firewallModule;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -273,6 +302,14 @@ export class Node implements NodeContext {
   /** Cisco `show ip nat translations [verbose]` (empty table when NAT is off). */
   showIpNatTranslations(options: { verbose?: boolean } = {}): string {
     return this.natModule ? showIpNatTranslations(this.natModule, options) : "";
+  }
+  /** Cisco `show access-lists` (the firewall's chains with hit counts). */
+  showAccessLists(): string {
+    return this.firewallModule ? showAccessLists(this.firewallModule) : "No firewall configured\n";
+  }
+  /** Linux `conntrack -L`. */
+  showConntrack(): string {
+    return this.firewallModule ? showConntrack(this.firewallModule) : "";
   }
   /** Cisco `show ip nat statistics`. */
   showIpNatStatistics(): string {

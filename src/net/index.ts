@@ -2,6 +2,7 @@
 
 export * from "./arp-cache.js";
 export * from "./counters.js";
+export * from "./firewall/index.js";
 export * from "./fragmentation.js";
 export * from "./frame-pool.js";
 export * from "./hooks.js";

@@ -12,6 +12,7 @@ import { type ClientResponse, sendHttpRequest } from "../../src/apps/http/client
 import { type HttpHandler, serveHttpConnection } from "../../src/apps/http/server.js";
 import { Network } from "../../src/devices/network.js";
 import type { Node } from "../../src/devices/node.js";
+import type { FirewallConfig } from "../../src/net/firewall/firewall.js";
 import type { NatConfig } from "../../src/net/nat/config.js";
 import { driveUntil } from "../../src/sim/async-driver.js";
 import { type Nanoseconds, SECOND } from "../../src/sim/time.js";
@@ -23,9 +24,19 @@ export const OUTSIDE = "203.0.113.2";
 export const SERVER = "198.51.100.10";
 export const SERVER2 = "198.51.100.20";
 
-export function homeNetwork(options: { nat?: Partial<NatConfig>; seed?: number; hosts?: number } = {}) {
+export function homeNetwork(
+  options: {
+    nat?: Partial<NatConfig> | false;
+    firewall?: FirewallConfig;
+    seed?: number;
+    hosts?: number;
+  } = {},
+) {
   const net = new Network({ seed: options.seed ?? 1 });
-  const home = net.addRouter("home", { nat: { outside: "eth1", ...options.nat } });
+  const home = net.addRouter("home", {
+    ...(options.nat === false ? {} : { nat: { outside: "eth1", ...options.nat } }),
+    ...(options.firewall ? { firewall: options.firewall } : {}),
+  });
   const isp = net.addRouter("isp");
   const server = net.addHost("server");
   const server2 = net.addHost("server2");
@@ -47,6 +58,8 @@ export function homeNetwork(options: { nat?: Partial<NatConfig>; seed?: number; 
   home.addAddress("eth0", "192.168.1.1/24").addAddress("eth1", `${OUTSIDE}/24`);
   home.setDefaultGateway("203.0.113.1");
   isp.addAddress("eth0", "203.0.113.1/24").addAddress("eth1", "198.51.100.1/24");
+  // Without NAT the inside network must be routed (as a business's public block would be).
+  if (options.nat === false) isp.addRoute("192.168.1.0/24", OUTSIDE);
   server.addAddress("eth0", `${SERVER}/24`).setDefaultGateway("198.51.100.1");
   server2.addAddress("eth0", `${SERVER2}/24`).setDefaultGateway("198.51.100.1");
   const [h1, h2, h3] = hosts;
@@ -73,7 +86,7 @@ export function udpSocket(
 }
 
 /** A UDP echo server on `port`, recording who it saw. */
-export function udpEcho(node: Node, port: number): { seen: string[] } {
+export function udpEcho(node: Node, port: number): { seen: string[]; socket: UdpSocket } {
   const seen: string[] = [];
   const socket = node.udp.createSocket();
   socket.onMessage = (message) => {
@@ -81,7 +94,7 @@ export function udpEcho(node: Node, port: number): { seen: string[] } {
     socket.sendTo(message.data, message.port, message.address);
   };
   socket.bind(port);
-  return { seen };
+  return { seen, socket };
 }
 
 /** An HTTP server on `port` that answers every request with the client's address and port. */
