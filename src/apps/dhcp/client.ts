@@ -486,11 +486,7 @@ export class DhcpClient implements ClientPortListener {
     if (!this.configure) return;
     const node = this.node;
     const current = this.configured;
-    if (
-      !current ||
-      !current.prefix.address.equals(lease.address) ||
-      current.prefix.length !== lease.prefix.length
-    ) {
+    if (!current?.prefix.address.equals(lease.address) || current.prefix.length !== lease.prefix.length) {
       this.unconfigure();
       node.addAddress(this.iface, lease.prefix);
       this.configured = { prefix: lease.prefix };

@@ -124,7 +124,7 @@ export class DhcpRelay {
     for (const server of this.servers) {
       // RFC 1542 §4.1.1: sent to the server from port 67, with our address toward it as source.
       const src = this.node.ipv4.sourceFor(server);
-      if (!src || src.version !== 4) continue;
+      if (src?.version !== 4) continue;
       const error = sendDhcpDatagram(this.node, {
         src,
         dst: server,

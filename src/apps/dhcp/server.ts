@@ -412,10 +412,7 @@ export class DhcpServer {
     const isClients = (address: Ipv4Address) =>
       reservation
         ? reservation.address.equals(address)
-        : lease !== undefined &&
-          lease.address.equals(address) &&
-          lease.state !== "declined" &&
-          pool.isFreeFor(address, c.key, now);
+        : lease?.address.equals(address) && lease.state !== "declined" && pool.isFreeFor(address, c.key, now);
 
     if (serverId) {
       // SELECTING: the client chose an offer (RFC 2131 §4.3.2 "DHCPREQUEST generated during SELECTING state").
@@ -622,7 +619,7 @@ export class DhcpServer {
     this.echo ??= this.node.ipv4.icmp.openEcho({
       onReply: (reply) => {
         const check = this.checks.get(reply.sequence);
-        if (!check || !check.address.equals(reply.from)) return;
+        if (!check?.address.equals(reply.from)) return;
         this.checks.delete(reply.sequence);
         this.node.scheduler.cancel(check.timer);
         check.onDone(true);
