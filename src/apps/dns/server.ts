@@ -1,0 +1,358 @@
+/**
+ * A DNS server (BIND's `named` in miniature): authoritative for its zones (RFC 1034 §4.3.2) and,
+ * when recursion is on, a recursive caching resolver for its clients (./resolver.ts), over UDP and
+ * TCP port 53 (RFC 1035 §4.2, RFC 7766).
+ *
+ * - **Authoritative answers** set AA and come from the zone: records, the CNAME chain (followed
+ *   into any zone we serve), NXDOMAIN or NODATA with the SOA for negative caching (RFC 2308 §3),
+ *   or a referral (NS and glue, AA clear) for delegated names. MX, NS and SRV targets we know get
+ *   their addresses in the additional section (RFC 1035 §3.3.9).
+ * - **Recursion** is offered (RA) when configured; a query with RD for a name outside our zones is
+ *   resolved, else REFUSED (RFC 1035 §4.1.1 "the name server refuses to perform the specified
+ *   operation for policy reasons").
+ * - **Errors**: FORMERR for a message we cannot parse (if its header can carry the answer) or
+ *   without exactly one question, NOTIMP for opcodes other than QUERY, BADVERS for EDNS versions
+ *   above 0 (RFC 6891 §6.1.3).
+ * - **Size**: over UDP a response fits in 512 octets, or the client's EDNS payload size (capped at
+ *   ours, 1232 by default, the DNS flag day 2020 value). If it does not fit, additional records go
+ *   first, and if still too big the answer is sent empty with TC set (RFC 2181 §9) so the client
+ *   asks again over TCP.
+ */
+import type { Node } from "../../devices/node.js";
+import type { TcpListener } from "../../transport/tcp/tcp-layer.js";
+import type { UdpMessage, UdpSocket } from "../../transport/udp.js";
+import {
+  DNS_PORT,
+  DNS_UDP_LIMIT,
+  DnsClass,
+  DnsOpcode,
+  DnsRcode,
+  type DnsRecord,
+  type DnsRepr,
+  DnsType,
+  DnsView,
+  dnsEdns,
+  dnsLength,
+  dnsNameInZone,
+  dnsNameKey,
+  ednsRecord,
+  emitDns,
+  encodeDns,
+  parseDns,
+} from "../../wire/dns.js";
+import { isParseError } from "../../wire/parse-error.js";
+import { RecursiveResolver, type RecursiveResolverOptions } from "./resolver.js";
+import { frameTcpMessage, TcpMessageReader } from "./transport.js";
+import { Zone, type ZoneOptions } from "./zone.js";
+
+export interface DnsServerOptions {
+  /** Zones this server is authoritative for. */
+  zones?: readonly (Zone | ZoneOptions)[];
+  /** Resolve other names for clients (true: with default options). */
+  recursion?: boolean | RecursiveResolverOptions;
+  /** Our EDNS UDP payload size (default 1232). */
+  udpPayloadSize?: number;
+  /** Serve TCP too (default true). */
+  tcp?: boolean;
+  write?: (line: string) => void;
+}
+
+export class DnsServerCounters {
+  queries = 0;
+  udpQueries = 0;
+  tcpQueries = 0;
+  malformed = 0;
+  /** Responses by RCODE name. */
+  readonly responses = new Map<number, number>();
+  truncated = 0;
+  recursive = 0;
+  referrals = 0;
+}
+
+const MAX_CNAME = 16;
+
+export class DnsServer {
+  readonly zones: Zone[];
+  readonly resolver: RecursiveResolver | undefined;
+  readonly counters = new DnsServerCounters();
+  readonly udpPayloadSize: number;
+  private socket: UdpSocket | undefined;
+  private listener: TcpListener | undefined;
+
+  constructor(
+    readonly node: Node,
+    readonly options: DnsServerOptions = {},
+  ) {
+    this.zones = (options.zones ?? []).map((z) => (z instanceof Zone ? z : new Zone(z)));
+    const recursion = options.recursion;
+    if (recursion) this.resolver = new RecursiveResolver(node, recursion === true ? {} : recursion);
+    this.udpPayloadSize = options.udpPayloadSize ?? 1232;
+  }
+
+  /** Listens on UDP (and TCP) port 53. */
+  start(): this {
+    if (this.socket) return this;
+    const socket = this.node.udp.createSocket();
+    const error = socket.bind(DNS_PORT);
+    if (error) throw new Error(`${this.node.name}: DNS server cannot bind UDP port 53 (${error})`);
+    socket.onMessage = (message) => this.receiveUdp(message);
+    this.socket = socket;
+    if (this.options.tcp ?? true) {
+      this.listener = this.node.tcp.listen(DNS_PORT, (connection) => {
+        const reader = new TcpMessageReader((bytes) => {
+          this.counters.tcpQueries++;
+          this.handle(
+            bytes,
+            (response) => {
+              if (response) connection.write(frameTcpMessage(response));
+            },
+            Number.POSITIVE_INFINITY,
+          );
+        });
+        connection.onData = (data) => reader.push(data);
+        connection.onEnd = () => connection.close();
+      });
+    }
+    return this;
+  }
+
+  stop(): void {
+    this.socket?.close();
+    this.socket = undefined;
+    this.listener?.close();
+    this.listener = undefined;
+  }
+
+  /** The zone that holds `name` (the deepest origin), if we serve one. */
+  zoneFor(name: string): Zone | undefined {
+    let best: Zone | undefined;
+    for (const zone of this.zones) {
+      if (!dnsNameInZone(name, zone.origin)) continue;
+      if (!best || zone.origin.length > best.origin.length || best.origin === ".") best = zone;
+    }
+    return best;
+  }
+
+  private receiveUdp(message: UdpMessage): void {
+    this.counters.udpQueries++;
+    this.handle(
+      message.data,
+      (response) => {
+        if (response) this.socket?.sendTo(response, message.port, message.address);
+      },
+      DNS_UDP_LIMIT,
+    );
+  }
+
+  /**
+   * Answers the message in `bytes`; `reply` gets the encoded response (or undefined: no answer).
+   * `udpLimit` is 512 for UDP (raised by EDNS), infinite for TCP.
+   */
+  handle(bytes: Uint8Array, reply: (response: Uint8Array | undefined) => void, udpLimit: number): void {
+    this.counters.queries++;
+    const query = parseDns(bytes);
+    if (isParseError(query)) {
+      this.counters.malformed++;
+      // RFC 1035 §4.1.1: FORMERR, if there is a header to answer with and it was a query.
+      const view = DnsView.checked(bytes);
+      if (isParseError(view) || view.response) return reply(undefined);
+      return reply(
+        this.encode(this.errorResponse(view.id, view.opcode, DnsRcode.FormErr), udpLimit, undefined),
+      );
+    }
+    if (query.response) return reply(undefined); // never answer a response (loops)
+    this.answer(query, (response) => reply(this.encode(response, udpLimit, query)));
+  }
+
+  /** The response to a parsed query (synchronous for authoritative data, later for recursion). */
+  answer(query: DnsRepr, done: (response: DnsRepr) => void): void {
+    const edns = dnsEdns(query);
+    const response = this.responseTo(query);
+    if (edns) response.additionals.push(ednsRecord({ udpPayloadSize: this.udpPayloadSize }));
+    const finish = (rcode: number) => {
+      this.count(rcode);
+      if (rcode > 15) {
+        // Extended RCODE in the OPT record (RFC 6891 §6.1.3).
+        const opt = response.additionals.find((r) => r.type === DnsType.OPT);
+        if (opt) opt.ttl = ((rcode >>> 4) << 24) >>> 0;
+      }
+      response.rcode = rcode & 0xf;
+      done(response);
+    };
+    if (query.opcode !== DnsOpcode.Query) return finish(DnsRcode.NotImp);
+    if (query.questions.length !== 1) return finish(DnsRcode.FormErr);
+    if (edns && edns.version > 0) return finish(DnsRcode.BadVers);
+    const question = query.questions[0];
+    if (question.class !== DnsClass.IN && question.class !== DnsClass.ANY) return finish(DnsRcode.Refused);
+    if (question.type === DnsType.AXFR || question.type === DnsType.IXFR) return finish(DnsRcode.NotImp);
+
+    const recurse = this.resolver !== undefined && query.recursionDesired;
+    const outcome = this.authoritative(question.name, question.type, response);
+    if (outcome === "answered") return finish(response.rcode);
+    if (outcome === "continue" && !recurse) return finish(DnsRcode.NoError); // the CNAME chain so far
+    if (outcome === "referral" && !recurse) {
+      this.counters.referrals++;
+      return finish(DnsRcode.NoError);
+    }
+    if (!recurse) return finish(DnsRcode.Refused);
+    // Recursion: resolve the name (or the end of our CNAME chain) for the client.
+    this.counters.recursive++;
+    const chain = outcome === "continue" ? response.answers.slice() : [];
+    const target =
+      chain.length > 0 && chain[chain.length - 1].data.kind === "name"
+        ? (chain[chain.length - 1].data as { name: string }).name
+        : question.name;
+    response.authoritative = false;
+    response.authorities = [];
+    response.additionals = response.additionals.filter((r) => r.type === DnsType.OPT);
+    this.resolver!.resolve(target, question.type, (result) => {
+      response.answers = [...chain, ...result.answers];
+      response.authorities = result.authorities;
+      finish(result.rcode);
+    });
+  }
+
+  /**
+   * Fills `response` from our zones. "answered": complete (rcode set); "continue": a CNAME chain
+   * leading out of our zones (answers hold it); "referral": delegated (authority holds NS);
+   * "none": not our zone.
+   */
+  private authoritative(
+    name: string,
+    type: number,
+    response: DnsRepr,
+  ): "answered" | "continue" | "referral" | "none" {
+    let current = name;
+    const chain: DnsRecord[] = [];
+    for (let hops = 0; hops <= MAX_CNAME; hops++) {
+      const zone = this.zoneFor(current);
+      if (!zone) {
+        if (chain.length === 0) return "none";
+        response.answers = chain;
+        return "continue";
+      }
+      const found = zone.lookup(current, type);
+      switch (found.kind) {
+        case "answer":
+          response.authoritative = true;
+          response.answers = [...chain, ...found.records];
+          this.addAdditional(response);
+          response.rcode = DnsRcode.NoError;
+          return "answered";
+        case "cname": {
+          response.authoritative = true;
+          chain.push(...found.records);
+          current = found.target;
+          if (chain.length > MAX_CNAME) {
+            response.answers = chain;
+            response.rcode = DnsRcode.NoError;
+            return "answered";
+          }
+          continue;
+        }
+        case "referral":
+          // RFC 1034 §4.3.2 step 3b: a referral; not authoritative for what is below the cut.
+          response.authoritative = chain.length > 0;
+          response.answers = [...chain, ...found.cname];
+          response.authorities = found.ns;
+          response.additionals = [...found.glue, ...response.additionals];
+          return "referral";
+        case "nodata":
+        case "nxdomain":
+          response.authoritative = true;
+          response.answers = [...chain, ...found.cname];
+          response.authorities = [found.soa];
+          response.rcode = found.kind === "nxdomain" ? DnsRcode.NXDomain : DnsRcode.NoError;
+          return "answered";
+      }
+    }
+    return "none";
+  }
+
+  /** RFC 1035 §3.3.9, §3.3.11, RFC 2782: addresses of MX, NS and SRV targets we hold. */
+  private addAdditional(response: DnsRepr): void {
+    const seen = new Set<string>();
+    for (const record of response.answers) {
+      const d = record.data;
+      const target =
+        d.kind === "mx"
+          ? d.exchange
+          : d.kind === "srv"
+            ? d.target
+            : record.type === DnsType.NS && d.kind === "name"
+              ? d.name
+              : undefined;
+      if (!target || seen.has(dnsNameKey(target))) continue;
+      seen.add(dnsNameKey(target));
+      const zone = this.zoneFor(target);
+      if (!zone) continue;
+      for (const r of zone.at(target))
+        if (r.type === DnsType.A || r.type === DnsType.AAAA) response.additionals.unshift(r);
+    }
+  }
+
+  private responseTo(query: DnsRepr): DnsRepr {
+    return {
+      id: query.id,
+      response: true,
+      opcode: query.opcode,
+      authoritative: false,
+      truncated: false,
+      recursionDesired: query.recursionDesired,
+      recursionAvailable: this.resolver !== undefined,
+      zero: false,
+      authenticData: false,
+      checkingDisabled: query.checkingDisabled,
+      rcode: DnsRcode.NoError,
+      questions: query.questions.slice(0, 1),
+      answers: [],
+      authorities: [],
+      additionals: [],
+    };
+  }
+
+  private errorResponse(id: number, opcode: number, rcode: number): DnsRepr {
+    this.count(rcode);
+    return {
+      id,
+      response: true,
+      opcode,
+      authoritative: false,
+      truncated: false,
+      recursionDesired: false,
+      recursionAvailable: this.resolver !== undefined,
+      zero: false,
+      authenticData: false,
+      checkingDisabled: false,
+      rcode,
+      questions: [],
+      answers: [],
+      authorities: [],
+      additionals: [],
+    };
+  }
+
+  private count(rcode: number): void {
+    this.counters.responses.set(rcode, (this.counters.responses.get(rcode) ?? 0) + 1);
+  }
+
+  /** Encodes `response`, making it fit `limit` (the client's EDNS size, capped at ours) over UDP. */
+  private encode(response: DnsRepr, udpLimit: number, query: DnsRepr | undefined): Uint8Array {
+    let limit = udpLimit;
+    if (Number.isFinite(limit) && query) {
+      const edns = dnsEdns(query);
+      if (edns) limit = Math.max(DNS_UDP_LIMIT, Math.min(edns.udpPayloadSize, this.udpPayloadSize));
+    }
+    if (!Number.isFinite(limit) || dnsLength(response) <= limit) return encodeDns(response);
+    // RFC 2181 §9: drop additional data first (keeping OPT); TC only when the answer itself is cut.
+    response.additionals = response.additionals.filter((r) => r.type === DnsType.OPT);
+    if (dnsLength(response) <= limit) return encodeDns(response);
+    this.counters.truncated++;
+    response.truncated = true;
+    response.answers = [];
+    response.authorities = [];
+    const bytes = new Uint8Array(dnsLength(response));
+    emitDns(response, bytes);
+    return bytes;
+  }
+}

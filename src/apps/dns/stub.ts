@@ -1,0 +1,174 @@
+/**
+ * The stub resolver every host has (RFC 1034 §5.3.1; glibc's res_search): it asks the name
+ * servers of the node's resolv.conf, with recursion desired, and trusts their answer.
+ *
+ * - **Search list** (resolv.conf(5)): a name with fewer dots than `ndots` is tried with each search
+ *   domain appended first, then as given; other names as given first. A name ending in a dot is
+ *   only tried as is. NXDOMAIN moves on to the next candidate.
+ * - **Servers** are tried in order, `attempts` rounds, each waiting `timeout`; SERVFAIL and
+ *   REFUSED move on to the next server (as glibc does).
+ * - A truncated UDP answer is asked again over TCP (RFC 7766 §5).
+ */
+import type { Node } from "../../devices/node.js";
+import { type Nanoseconds, SECOND } from "../../sim/time.js";
+import { Ipv4Address } from "../../wire/address/ipv4.js";
+import { DnsRcode, type DnsRecord, type DnsRepr, DnsType, dnsQuery, ednsRecord } from "../../wire/dns.js";
+import { resolvConf } from "./resolv-conf.js";
+import { type DnsTransport, dnsExchange } from "./transport.js";
+
+export interface StubResult {
+  /** RCODE of the final answer; SERVFAIL (2) also when no server answered. */
+  rcode: number;
+  /** The name that got the answer (after the search list). */
+  name: string;
+  answers: DnsRecord[];
+  authorities: DnsRecord[];
+  /** The response as received, when there was one. */
+  response?: DnsRepr;
+  server?: Ipv4Address;
+  transport?: DnsTransport;
+  /** Octets of the response. */
+  size?: number;
+  rtt?: Nanoseconds;
+  /** Why there is no answer: "no name servers", "timed out", ... */
+  error?: string;
+}
+
+export interface StubOptions {
+  /** Ask these instead of resolv.conf's name servers. */
+  servers?: readonly Ipv4Address[];
+  /** Apply the search list (default true). */
+  search?: boolean;
+  recursionDesired?: boolean;
+  /** Take whatever RCODE the first server gives, as dig does (default: try the next on SERVFAIL/REFUSED). */
+  anyRcode?: boolean;
+  /** Start with TCP. */
+  tcp?: boolean;
+  /** Send an EDNS OPT record (default true, 1232 octets). */
+  edns?: boolean;
+  port?: number;
+  timeout?: Nanoseconds;
+  attempts?: number;
+}
+
+/** The names to try for `name`, in order (resolv.conf(5) "search" and "ndots"). */
+export function searchCandidates(name: string, search: readonly string[], ndots: number): string[] {
+  if (name.endsWith(".")) return [name.slice(0, -1) || "."];
+  const dots = name.split(".").length - 1;
+  const withSearch = search.map((domain) => `${name}.${domain}`);
+  return dots >= ndots ? [name, ...withSearch] : [...withSearch, name];
+}
+
+/** Resolves `name`/`type` as the node's stub resolver would; calls `done` once. */
+export function stubResolve(
+  node: Node,
+  name: string,
+  type: number,
+  done: (result: StubResult) => void,
+  options: StubOptions = {},
+): void {
+  const conf = resolvConf(node);
+  const servers = options.servers ?? conf.nameservers;
+  if (servers.length === 0) {
+    node.scheduler.after(0, () =>
+      done({ rcode: DnsRcode.ServFail, name, answers: [], authorities: [], error: "no name servers" }),
+    );
+    return;
+  }
+  const candidates =
+    options.search === false
+      ? [name.replace(/\.$/, "") || "."]
+      : searchCandidates(name, conf.search, conf.ndots);
+  const timeout = options.timeout ?? conf.timeout * SECOND;
+  const attempts = options.attempts ?? conf.attempts;
+  let lastNegative: StubResult | undefined;
+
+  const tryCandidate = (c: number) => {
+    if (c >= candidates.length) {
+      done(
+        lastNegative ?? { rcode: DnsRcode.ServFail, name, answers: [], authorities: [], error: "no answer" },
+      );
+      return;
+    }
+    const candidate = candidates[c];
+    let failure = "timed out";
+    const tryServer = (i: number, transport: DnsTransport) => {
+      if (i >= servers.length * attempts) {
+        done({ rcode: DnsRcode.ServFail, name: candidate, answers: [], authorities: [], error: failure });
+        return;
+      }
+      const server = servers[i % servers.length];
+      const query = dnsQuery(node.ipv4.random.int(0x10000), candidate, type, {
+        recursionDesired: options.recursionDesired ?? true,
+      });
+      if (options.edns ?? true) query.additionals.push(ednsRecord({ udpPayloadSize: 1232 }));
+      dnsExchange(
+        node,
+        server,
+        query,
+        { timeout, transport, ...(options.port ? { port: options.port } : {}) },
+        (result) => {
+          if (!result.ok) {
+            failure =
+              result.error === "timeout"
+                ? "timed out"
+                : `${result.error}${result.detail ? ` (${result.detail})` : ""}`;
+            return tryServer(i + 1, options.tcp ? "TCP" : "UDP");
+          }
+          const response = result.response;
+          if (response.truncated && transport === "UDP") return tryServer(i, "TCP");
+          const answer: StubResult = {
+            rcode: response.rcode,
+            name: candidate,
+            answers: response.answers,
+            authorities: response.authorities,
+            response,
+            server,
+            transport: result.transport,
+            size: result.size,
+            rtt: result.rtt,
+          };
+          if (
+            !options.anyRcode &&
+            (response.rcode === DnsRcode.ServFail || response.rcode === DnsRcode.Refused)
+          ) {
+            failure = response.rcode === DnsRcode.ServFail ? "SERVFAIL" : "REFUSED";
+            lastNegative = answer;
+            return tryServer(i + 1, options.tcp ? "TCP" : "UDP");
+          }
+          if (response.rcode === DnsRcode.NXDomain) {
+            lastNegative = answer;
+            return tryCandidate(c + 1);
+          }
+          done(answer);
+        },
+      );
+    };
+    tryServer(0, options.tcp ? "TCP" : "UDP");
+  };
+  tryCandidate(0);
+}
+
+/** The addresses in a stub answer, after its CNAME chain. */
+export function addressesOf(result: StubResult): Ipv4Address[] {
+  return result.answers.flatMap((r) => (r.type === DnsType.A && r.data.kind === "a" ? [r.data.address] : []));
+}
+
+/**
+ * `getaddrinfo` for IPv4: an address literal as is, `localhost` as 127.0.0.1, anything else through
+ * the stub resolver. Resolves to the first address, or rejects with an Error like glibc's message.
+ */
+export function resolveHost(node: Node, host: string): Promise<Ipv4Address> {
+  const literal = Ipv4Address.tryParse(host);
+  if (literal) return Promise.resolve(literal);
+  if (host === "localhost") return Promise.resolve(new Ipv4Address(0x7f000001));
+  return new Promise((resolve, reject) => {
+    stubResolve(node, host, DnsType.A, (result) => {
+      const [first] = addressesOf(result);
+      if (first) resolve(first);
+      else if (result.rcode === DnsRcode.NXDomain || result.rcode === DnsRcode.NoError)
+        reject(new Error(`${host}: Name or service not known`));
+      else reject(new Error(`${host}: Temporary failure in name resolution`));
+    });
+  });
+}
