@@ -156,10 +156,19 @@ class Resolution {
   private lookup(): void {
     const cache = this.resolver.cache;
     for (let hops = 0; ; hops++) {
-      if (this.chain.length > MAX_CNAME || hops > MAX_CNAME) return this.fail("CNAME chain too long");
+      if (this.chain.length > MAX_CNAME || hops > MAX_CNAME) {
+        this.fail("CNAME chain too long");
+        return;
+      }
       const hit = cache.get(this.name, this.type, DnsClass.IN);
-      if (hit?.kind === "records") return this.finish(DnsRcode.NoError, hit.records);
-      if (hit?.kind === "negative") return this.finish(hit.rcode, [], hit.soa ? [hit.soa] : []);
+      if (hit?.kind === "records") {
+        this.finish(DnsRcode.NoError, hit.records);
+        return;
+      }
+      if (hit?.kind === "negative") {
+        this.finish(hit.rcode, [], hit.soa ? [hit.soa] : []);
+        return;
+      }
       if (this.type === DnsType.CNAME) break;
       const cname = cache.get(this.name, DnsType.CNAME, DnsClass.IN);
       if (cname?.kind !== "records" || cname.records[0].data.kind !== "name") break;
@@ -172,7 +181,10 @@ class Resolution {
       return;
     }
     const start = this.closestServers();
-    if (!start) return this.fail("no root hints and no forwarders");
+    if (!start) {
+      this.fail("no root hints and no forwarders");
+      return;
+    }
     if (start.addresses.length > 0) this.askServers(start.addresses, start.zone, false);
     else this.resolveNameServers(start.zone, start.names);
   }
@@ -203,9 +215,15 @@ class Resolution {
 
   /** Name servers known by name only: resolve their addresses (a nested resolution), then ask. */
   private resolveNameServers(zone: string, names: string[]): void {
-    if (this.depth >= MAX_DEPTH) return this.fail(`name servers of ${zone} nested too deep`);
+    if (this.depth >= MAX_DEPTH) {
+      this.fail(`name servers of ${zone} nested too deep`);
+      return;
+    }
     const tryName = (i: number) => {
-      if (i >= names.length) return this.fail(`no address for any name server of ${zone}`);
+      if (i >= names.length) {
+        this.fail(`no address for any name server of ${zone}`);
+        return;
+      }
       new Resolution(this.resolver, names[i], DnsType.A, this.depth + 1, this.budget, (result) => {
         const addresses = result.answers.flatMap((r) => (r.data.kind === "a" ? [r.data.address] : []));
         if (addresses.length > 0) this.askServers(addresses, zone, false);
@@ -219,8 +237,14 @@ class Resolution {
   private askServers(servers: Ipv4Address[], zone: string, recursionDesired: boolean): void {
     const failures: string[] = [];
     const next = (i: number, transport: DnsTransport) => {
-      if (i >= servers.length) return this.fail(`no server answered for ${zone} (${failures.join("; ")})`);
-      if (this.budget.queries >= this.resolver.maxQueries) return this.fail("query limit reached");
+      if (i >= servers.length) {
+        this.fail(`no server answered for ${zone} (${failures.join("; ")})`);
+        return;
+      }
+      if (this.budget.queries >= this.resolver.maxQueries) {
+        this.fail("query limit reached");
+        return;
+      }
       this.budget.queries++;
       this.resolver.ask(servers[i], this.name, this.type, recursionDesired, transport, (response, why) => {
         if (!response) {
@@ -257,7 +281,7 @@ class Resolution {
         return true;
       }
       const cname = answers.find((r) => dnsNamesEqual(r.name, current) && r.type === DnsType.CNAME);
-      if (!cname || cname.data.kind !== "name") break;
+      if (cname?.data.kind !== "name") break;
       this.chain.push(cname);
       current = cname.data.name;
     }

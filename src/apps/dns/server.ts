@@ -155,12 +155,18 @@ export class DnsServer {
       this.counters.malformed++;
       // RFC 1035 §4.1.1: FORMERR, if there is a header to answer with and it was a query.
       const view = DnsView.checked(bytes);
-      if (isParseError(view) || view.response) return reply(undefined);
-      return reply(
-        this.encode(this.errorResponse(view.id, view.opcode, DnsRcode.FormErr), udpLimit, undefined),
-      );
+      if (isParseError(view) || view.response) {
+        reply(undefined);
+        return;
+      }
+      reply(this.encode(this.errorResponse(view.id, view.opcode, DnsRcode.FormErr), udpLimit, undefined));
+      return;
     }
-    if (query.response) return reply(undefined); // never answer a response (loops)
+    if (query.response) {
+      // never answer a response (loops)
+      reply(undefined);
+      return;
+    }
     this.answer(query, (response) => reply(this.encode(response, udpLimit, query)));
   }
 
@@ -179,22 +185,48 @@ export class DnsServer {
       response.rcode = rcode & 0xf;
       done(response);
     };
-    if (query.opcode !== DnsOpcode.Query) return finish(DnsRcode.NotImp);
-    if (query.questions.length !== 1) return finish(DnsRcode.FormErr);
-    if (edns && edns.version > 0) return finish(DnsRcode.BadVers);
+    if (query.opcode !== DnsOpcode.Query) {
+      finish(DnsRcode.NotImp);
+      return;
+    }
+    if (query.questions.length !== 1) {
+      finish(DnsRcode.FormErr);
+      return;
+    }
+    if (edns && edns.version > 0) {
+      finish(DnsRcode.BadVers);
+      return;
+    }
     const question = query.questions[0];
-    if (question.class !== DnsClass.IN && question.class !== DnsClass.ANY) return finish(DnsRcode.Refused);
-    if (question.type === DnsType.AXFR || question.type === DnsType.IXFR) return finish(DnsRcode.NotImp);
+    if (question.class !== DnsClass.IN && question.class !== DnsClass.ANY) {
+      finish(DnsRcode.Refused);
+      return;
+    }
+    if (question.type === DnsType.AXFR || question.type === DnsType.IXFR) {
+      finish(DnsRcode.NotImp);
+      return;
+    }
 
     const recurse = this.resolver !== undefined && query.recursionDesired;
     const outcome = this.authoritative(question.name, question.type, response);
-    if (outcome === "answered") return finish(response.rcode);
-    if (outcome === "continue" && !recurse) return finish(DnsRcode.NoError); // the CNAME chain so far
+    if (outcome === "answered") {
+      finish(response.rcode);
+      return;
+    }
+    if (outcome === "continue" && !recurse) {
+      // The CNAME chain so far: the client resolves the rest.
+      finish(DnsRcode.NoError);
+      return;
+    }
     if (outcome === "referral" && !recurse) {
       this.counters.referrals++;
-      return finish(DnsRcode.NoError);
+      finish(DnsRcode.NoError);
+      return;
     }
-    if (!recurse) return finish(DnsRcode.Refused);
+    if (!recurse) {
+      finish(DnsRcode.Refused);
+      return;
+    }
     // Recursion: resolve the name (or the end of our CNAME chain) for the client.
     this.counters.recursive++;
     const chain = outcome === "continue" ? response.answers.slice() : [];

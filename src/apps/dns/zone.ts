@@ -191,8 +191,7 @@ export class Zone {
       const wanted = type === DnsType.ANY ? records : records.filter((r) => r.type === type);
       if (wanted.length > 0) return { kind: "answer", records: [...chain, ...wanted] };
       const cname = records.find((r) => r.type === DnsType.CNAME);
-      if (!cname || cname.data.kind !== "name")
-        return { kind: "nodata", soa: this.negativeSoa, cname: chain };
+      if (cname?.data.kind !== "name") return { kind: "nodata", soa: this.negativeSoa, cname: chain };
       chain.push(cname);
       current = cname.data.name;
       if (!dnsNameInZone(current, this.origin)) return { kind: "cname", records: chain, target: current };
