@@ -13,7 +13,13 @@
  * The file's own settings always win; what was added is listed in `notes`.
  */
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
-import type { EndpointSpec, InterfaceSpec, NodeSpec, TopologySpec } from "./model.js";
+import {
+  type EndpointSpec,
+  type InterfaceSpec,
+  type NodeSpec,
+  type TopologySpec,
+  usesDhcp,
+} from "./model.js";
 
 /** An interface in a broadcast domain. */
 interface Member {
@@ -117,6 +123,29 @@ function findSegments(topology: TopologySpec): Segment[] {
   return [...segments.values()];
 }
 
+/**
+ * A segment with no address yet whose router serves DHCP there without naming a subnet: the subnet
+ * is the /24 (or wider) around the pool, so the server's interface and the pool agree.
+ */
+function dhcpPoolSubnet(segment: Segment, used: Ipv4Prefix[]): Ipv4Prefix | undefined {
+  if (!segment.members.some((m) => usesDhcp(m.node, m.iface))) return undefined;
+  for (const member of segment.members) {
+    const pools = member.node.dhcpServer?.pools ?? [];
+    const pool =
+      pools.find((p) => p.interface === member.iface.name) ??
+      (pools.length === 1 && !pools[0].subnet && pools[0].interface === undefined ? pools[0] : undefined);
+    if (!pool) continue;
+    for (let length = 24; length >= 8; length--) {
+      const candidate = new Ipv4Prefix(pool.first, length).networkPrefix;
+      if (candidate.contains(pool.last)) {
+        used.push(candidate);
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Hands out subnets that overlap nothing already in use. */
 class SubnetPool {
   private next: number;
@@ -154,8 +183,9 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
 
   for (const segment of segments) {
     const addressed = segment.members.find((m) => m.iface.ipv4.length > 0);
-    segment.subnet = addressed?.iface.ipv4[0].networkPrefix;
-    const missing = segment.members.filter((m) => m.iface.ipv4.length === 0);
+    segment.subnet = addressed?.iface.ipv4[0].networkPrefix ?? dhcpPoolSubnet(segment, used);
+    // Interfaces that get their address by DHCP are left to the DHCP server (docs/topology.md).
+    const missing = segment.members.filter((m) => m.iface.ipv4.length === 0 && !usesDhcp(m.node, m.iface));
     if (missing.length === 0) continue;
     if (!segment.subnet) {
       const pointToPoint =
@@ -203,6 +233,8 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
 function assignGateways(topology: TopologySpec, segments: Segment[], notes: string[]): void {
   for (const node of topology.nodes.values()) {
     if (node.kind === "router" || node.kind === "switch" || node.gateway) continue;
+    // DHCP gives the gateway (option 3).
+    if ([...node.interfaces.values()].some((i) => usesDhcp(node, i))) continue;
     if (node.routes.some((r) => r.to.length === 0 && r.to instanceof Ipv4Prefix)) continue;
     for (const segment of segments) {
       if (!segment.members.some((m) => m.node === node)) continue;

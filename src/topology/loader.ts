@@ -5,11 +5,16 @@
  */
 import { Ajv, type ErrorObject } from "ajv";
 import { LineCounter, parseDocument } from "yaml";
+import { Zone } from "../apps/dns/zone.js";
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import { MacAddress } from "../wire/address/mac.js";
+import { canonicalDnsName, dnsTypeFromName } from "../wire/dns.js";
 import { type PathSegment, SourceMap, splitPointer } from "./locate.js";
 import type {
+  DhcpPoolSpec,
+  DnsRecordSpec,
+  DnsZoneSpec,
   EndpointSpec,
   ImpairmentSpec,
   InterfaceSpec,
@@ -33,6 +38,7 @@ export interface LoadResult {
 
 // The raw shapes after schema validation.
 interface RawInterface {
+  dhcp?: boolean;
   ipv4?: string | string[];
   ipv6?: string | string[];
   mac?: string;
@@ -48,6 +54,27 @@ interface RawRoute {
   metric?: number;
   distance?: number;
 }
+interface RawDhcpPool {
+  pool?: string;
+  interface?: string;
+  subnet?: string;
+  router?: string | string[];
+  dns?: string | string[];
+  domain?: string;
+  lease?: string | number;
+  static?: { mac: string; address: string; name?: string }[];
+}
+interface RawDhcpServer extends RawDhcpPool {
+  pools?: RawDhcpPool[];
+  authoritative?: boolean;
+  "ping-check"?: boolean;
+}
+interface RawDnsZone {
+  origin: string;
+  ttl?: number;
+  hosts?: boolean;
+  records?: { name: string; type: string; value: string | number; ttl?: number }[];
+}
 interface RawNode {
   kind?: NodeKind;
   group?: string;
@@ -57,6 +84,18 @@ interface RawNode {
   routes?: RawRoute[];
   exec?: string[];
   labels?: Record<string, string>;
+  dhcp?: boolean;
+  "dhcp-server"?: RawDhcpServer;
+  "dhcp-relay"?: { servers: string | string[]; interfaces?: string[] };
+  dns?: string | string[];
+  "dns-search"?: string[];
+  "dns-server"?: {
+    zones?: RawDnsZone[];
+    recursion?: boolean;
+    forwarders?: string | string[];
+    "root-hints"?: string | string[];
+  };
+  "dns-zone"?: RawDnsZone;
 }
 interface RawTap {
   netns?: string;
@@ -255,6 +294,16 @@ function schemaErrors(errors: ErrorObject[], sourceMap: SourceMap): TopologyErro
   return result;
 }
 
+/** "1d", "12h", "30m", "45s", "2w" or a number of seconds; undefined when malformed or zero. */
+export function parseLeaseTime(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) && value > 0 ? value : undefined;
+  const match = /^\s*([0-9]+)\s*([smhdw]?)\s*$/.exec(value);
+  if (!match) return undefined;
+  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[match[2]] ?? 1;
+  const seconds = Number(match[1]) * unit;
+  return seconds > 0 && seconds <= 0xffffffff ? seconds : undefined;
+}
+
 const asList = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
@@ -357,6 +406,7 @@ class SemanticChecker {
       const parsed = this.buildRoute(name, route, [...path, "routes", index]);
       if (parsed) spec.routes.push(parsed);
     });
+    this.buildServices(spec, merged, path);
     return spec;
   }
 
@@ -376,6 +426,7 @@ class SemanticChecker {
       vlan: raw.vlan,
       trunk: raw.trunk,
       native: raw.native,
+      ...(raw.dhcp ? { dhcp: true } : {}),
     };
     asList(raw.ipv4).forEach((text, index) => {
       const prefix = Ipv4Prefix.tryParse(text);
@@ -412,6 +463,12 @@ class SemanticChecker {
         "mac",
       ]);
     }
+    if (raw.dhcp && asList(raw.ipv4).length > 0) {
+      this.error(`${where}: an address comes from "ipv4" or from "dhcp: true", not both`, [...path, "dhcp"]);
+    }
+    if (raw.dhcp && node.kind === "switch") {
+      this.error(`"dhcp" of ${where}: a switch port has no address to get`, [...path, "dhcp"]);
+    }
     const switchOnly = (["vlan", "trunk", "native"] as const).filter((k) => raw[k] !== undefined);
     if (node.kind !== "switch" && switchOnly.length > 0) {
       this.error(
@@ -432,6 +489,212 @@ class SemanticChecker {
       ]);
     }
     return spec;
+  }
+
+  /** The DHCP and DNS keys of a node (docs/topology.md): checked, with located errors. */
+  private buildServices(spec: NodeSpec, merged: RawNode, path: PathSegment[]): void {
+    const node = spec.name;
+    const addresses = (value: string | string[] | undefined, at: PathSegment[], key: string) => {
+      const list: Ipv4Address[] = [];
+      asList(value).forEach((text, index) => {
+        const address = Ipv4Address.tryParse(text);
+        if (address) list.push(address);
+        else
+          this.error(
+            `"${key}" of node "${node}": expected an IPv4 address such as 192.0.2.53, found "${text}"`,
+            [...at, ...(Array.isArray(value) ? [index] : [])],
+          );
+      });
+      return list;
+    };
+    if (merged.dhcp) {
+      if (spec.kind === "switch") {
+        this.error(`"dhcp" of node "${node}": a switch has no address to get`, [...path, "dhcp"]);
+      } else {
+        spec.dhcp = true;
+        if (spec.gateway && spec.kind !== "router") {
+          this.error(
+            `node "${node}" gets its default gateway by DHCP: drop "gateway", or give the interface an address instead of "dhcp"`,
+            [...path, "gateway"],
+          );
+        }
+      }
+    }
+    const server = merged["dhcp-server"];
+    if (server) {
+      const at = [...path, "dhcp-server"];
+      if (spec.kind === "switch")
+        this.error(`"dhcp-server" of node "${node}": a switch cannot serve DHCP`, at);
+      const raws: [RawDhcpPool, PathSegment[]][] = [];
+      if (server.pool !== undefined) raws.push([server, at]);
+      for (const [i, pool] of (server.pools ?? []).entries()) raws.push([pool, [...at, "pools", i]]);
+      if (raws.length === 0)
+        this.error(`"dhcp-server" of node "${node}": give "pool" (first-last) or "pools"`, at);
+      const pools = raws.flatMap(([raw, where]) => {
+        const pool = this.buildDhcpPool(node, raw, where, addresses);
+        return pool ? [pool] : [];
+      });
+      spec.dhcpServer = {
+        pools,
+        ...(server.authoritative !== undefined ? { authoritative: server.authoritative } : {}),
+        ...(server["ping-check"] !== undefined ? { pingCheck: server["ping-check"] } : {}),
+      };
+    }
+    const relay = merged["dhcp-relay"];
+    if (relay) {
+      const at = [...path, "dhcp-relay"];
+      if (spec.kind !== "router")
+        this.error(`"dhcp-relay" of node "${node}": relay agents run on routers`, at);
+      spec.dhcpRelay = {
+        servers: addresses(relay.servers, [...at, "servers"], "servers"),
+        ...(relay.interfaces ? { interfaces: relay.interfaces } : {}),
+      };
+    }
+    if (merged.dns !== undefined || merged["dns-search"] !== undefined) {
+      const search: string[] = [];
+      (merged["dns-search"] ?? []).forEach((domain, i) => {
+        const canonical = canonicalDnsName(domain);
+        if (canonical === undefined || canonical === ".")
+          this.error(`"dns-search" of node "${node}": "${domain}" is not a domain name`, [
+            ...path,
+            "dns-search",
+            i,
+          ]);
+        else search.push(canonical);
+      });
+      spec.resolver = { servers: addresses(merged.dns, [...path, "dns"], "dns"), search };
+    }
+    const dnsServer = merged["dns-server"];
+    const dnsZone = merged["dns-zone"];
+    if (dnsServer || dnsZone) {
+      if (spec.kind === "switch") this.error(`node "${node}": a switch cannot serve DNS`, path);
+      const zones: DnsZoneSpec[] = [];
+      (dnsServer?.zones ?? []).forEach((zone, i) => {
+        const built = this.buildZone(node, zone, [...path, "dns-server", "zones", i]);
+        if (built) zones.push(built);
+      });
+      if (dnsZone) {
+        const built = this.buildZone(node, dnsZone, [...path, "dns-zone"]);
+        if (built) zones.push(built);
+      }
+      spec.dnsServer = {
+        zones,
+        recursion: dnsServer?.recursion ?? false,
+        forwarders: addresses(dnsServer?.forwarders, [...path, "dns-server", "forwarders"], "forwarders"),
+        rootHints: addresses(dnsServer?.["root-hints"], [...path, "dns-server", "root-hints"], "root-hints"),
+      };
+    }
+  }
+
+  private buildDhcpPool(
+    node: string,
+    raw: RawDhcpPool,
+    at: PathSegment[],
+    addresses: (value: string | string[] | undefined, at: PathSegment[], key: string) => Ipv4Address[],
+  ): DhcpPoolSpec | undefined {
+    const where = `"pool" of node "${node}"`;
+    const [firstText, lastText] = (raw.pool ?? "").split("-").map((t) => t.trim());
+    const first = Ipv4Address.tryParse(firstText ?? "");
+    const last = Ipv4Address.tryParse(lastText ?? "");
+    if (!first || !last) {
+      this.error(`${where}: expected first-last such as 192.168.1.100-192.168.1.199, found "${raw.pool}"`, [
+        ...at,
+        "pool",
+      ]);
+      return undefined;
+    }
+    if (last.value < first.value) {
+      this.error(`${where}: ${last} comes before ${first}; write the lower address first`, [...at, "pool"]);
+      return undefined;
+    }
+    let subnet: Ipv4Prefix | undefined;
+    if (raw.subnet !== undefined) {
+      const parsed = Ipv4Prefix.tryParse(raw.subnet);
+      if (!parsed || !raw.subnet.includes("/")) {
+        this.error(
+          `"subnet" of node "${node}": expected a prefix such as 10.1.0.0/24, found "${raw.subnet}"`,
+          [...at, "subnet"],
+        );
+      } else {
+        subnet = parsed.networkPrefix;
+        if (!subnet.contains(first) || !subnet.contains(last))
+          this.error(`${where}: ${raw.pool} is not inside the subnet ${subnet}`, [...at, "pool"]);
+      }
+    }
+    let leaseTime = 86400;
+    if (raw.lease !== undefined) {
+      const seconds = parseLeaseTime(raw.lease);
+      if (seconds === undefined)
+        this.error(
+          `"lease" of node "${node}": expected a time such as 1d, 12h, 30m or 3600, found "${raw.lease}"`,
+          [...at, "lease"],
+        );
+      else leaseTime = seconds;
+    }
+    const statics: DhcpPoolSpec["static"] = [];
+    (raw.static ?? []).forEach((entry, i) => {
+      const address = Ipv4Address.tryParse(entry.address);
+      if (!MacAddress.tryParse(entry.mac))
+        this.error(
+          `"static" of node "${node}": expected a MAC address such as 02:00:00:00:01:01, found "${entry.mac}"`,
+          [...at, "static", i, "mac"],
+        );
+      if (!address)
+        this.error(`"static" of node "${node}": expected an IPv4 address, found "${entry.address}"`, [
+          ...at,
+          "static",
+          i,
+          "address",
+        ]);
+      else
+        statics.push({ mac: entry.mac, address, ...(entry.name !== undefined ? { name: entry.name } : {}) });
+    });
+    return {
+      first,
+      last,
+      ...(raw.interface !== undefined ? { interface: raw.interface } : {}),
+      ...(subnet ? { subnet } : {}),
+      ...(raw.router !== undefined ? { router: addresses(raw.router, [...at, "router"], "router") } : {}),
+      ...(raw.dns !== undefined ? { dns: addresses(raw.dns, [...at, "dns"], "dns") } : {}),
+      ...(raw.domain !== undefined ? { domain: raw.domain } : {}),
+      leaseTime,
+      static: statics,
+    };
+  }
+
+  /** A zone, each record checked by the DNS module's own master-file parser. */
+  private buildZone(node: string, raw: RawDnsZone, at: PathSegment[]): DnsZoneSpec | undefined {
+    const origin = canonicalDnsName(raw.origin);
+    if (origin === undefined) {
+      this.error(`"origin" of node "${node}": "${raw.origin}" is not a domain name`, [...at, "origin"]);
+      return undefined;
+    }
+    const zone = new Zone({ origin, ...(raw.ttl !== undefined ? { ttl: raw.ttl } : {}) });
+    const records: DnsRecordSpec[] = [];
+    (raw.records ?? []).forEach((record, i) => {
+      const value = String(record.value);
+      try {
+        zone.addText({
+          name: record.name,
+          type: record.type,
+          value,
+          ...(record.ttl !== undefined ? { ttl: record.ttl } : {}),
+        });
+        records.push({
+          name: record.name,
+          type: record.type,
+          value,
+          ...(record.ttl !== undefined ? { ttl: record.ttl } : {}),
+        });
+      } catch (error) {
+        const known = dnsTypeFromName(record.type) !== undefined;
+        this.error(
+          `record #${i + 1} of zone ${origin} on node "${node}": ${known ? (error as Error).message : `unknown type "${record.type}" (A, AAAA, CNAME, MX, NS, PTR, SRV, TXT, SOA or TYPEnnn)`}`,
+          [...at, "records", i, known ? "value" : "type"],
+        );
+      }
+    });
+    return { origin, ...(raw.ttl !== undefined ? { ttl: raw.ttl } : {}), hosts: raw.hosts ?? true, records };
   }
 
   private buildRoute(node: string, raw: RawRoute, path: PathSegment[]): RouteSpec | undefined {

@@ -26,6 +26,8 @@ export interface InterfaceSpec {
   /** Switch trunk VLANs. */
   trunk?: number[];
   native?: number;
+  /** The address comes from DHCP (`dhcp: true` on the interface). */
+  dhcp?: boolean;
 }
 
 export interface RouteSpec {
@@ -46,6 +48,75 @@ export interface NodeSpec {
   exec: string[];
   labels: Record<string, string>;
   location: SourceLocation;
+  /** `dhcp: true`: interfaces without an ipv4 address get one by DHCP (see {@link usesDhcp}). */
+  dhcp?: boolean;
+  /** `dhcp-server`: the pools this node serves. */
+  dhcpServer?: DhcpServerSpec;
+  /** `dhcp-relay`. */
+  dhcpRelay?: DhcpRelaySpec;
+  /** `dns` and `dns-search`: the node's resolv.conf. */
+  resolver?: ResolverSpec;
+  /** `dns-server` (and `dns-zone`). */
+  dnsServer?: DnsServerSpec;
+}
+
+/** One DHCP pool, checked (addresses parsed, lease in seconds). */
+export interface DhcpPoolSpec {
+  first: Ipv4Address;
+  last: Ipv4Address;
+  /** Given, or left for the builder: the interface whose subnet holds the pool. */
+  interface?: string;
+  /** For a relayed subnet. */
+  subnet?: Ipv4Prefix;
+  router?: Ipv4Address[];
+  dns?: Ipv4Address[];
+  domain?: string;
+  /** Seconds (default 86400). */
+  leaseTime: number;
+  static: { mac: string; address: Ipv4Address; name?: string }[];
+}
+
+export interface DhcpServerSpec {
+  pools: DhcpPoolSpec[];
+  authoritative?: boolean;
+  pingCheck?: boolean;
+}
+
+export interface DhcpRelaySpec {
+  servers: Ipv4Address[];
+  interfaces?: string[];
+}
+
+export interface ResolverSpec {
+  servers: Ipv4Address[];
+  search: string[];
+}
+
+export interface DnsRecordSpec {
+  name: string;
+  type: string;
+  value: string;
+  ttl?: number;
+}
+
+export interface DnsZoneSpec {
+  origin: string;
+  ttl?: number;
+  /** Add the lab's nodes: A records for NAME.ORIGIN, PTR records in reverse zones (default true). */
+  hosts: boolean;
+  records: DnsRecordSpec[];
+}
+
+export interface DnsServerSpec {
+  zones: DnsZoneSpec[];
+  recursion: boolean;
+  forwarders: Ipv4Address[];
+  rootHints: Ipv4Address[];
+}
+
+/** Whether `iface` of `node` gets its address by DHCP: flagged itself, or unaddressed on a `dhcp: true` node. */
+export function usesDhcp(node: NodeSpec, iface: InterfaceSpec): boolean {
+  return iface.dhcp === true || (node.dhcp === true && iface.ipv4.length === 0 && node.kind !== "switch");
 }
 
 /** Link impairments as written (with units), converted by the builder's link layer. */

@@ -1,8 +1,9 @@
 /**
  * The JSON Schema of a topology file, in containerlab's shape (`name`, `topology.defaults`,
  * `topology.kinds`, `topology.groups`, `topology.nodes`, `topology.links[].endpoints`) plus our own
- * keys where containerlab has none: interface addresses, gateways, static routes, VLANs, and link
- * impairments with units. Published by `tinkernet schema` for editor completion.
+ * keys where containerlab has none: interface addresses, gateways, static routes, VLANs, link
+ * impairments with units, and the DHCP and DNS services (docs/topology.md). Published by
+ * `tinkernet schema` for editor completion.
  */
 
 const duration = {
@@ -37,6 +38,7 @@ export const interfaceSchema = {
       description: "Switch port: 802.1Q trunk carrying these VLANs",
     },
     native: { type: "integer", minimum: 1, maximum: 4094, description: "Switch trunk port: untagged VLAN" },
+    dhcp: { type: "boolean", description: "Get this interface's IPv4 address by DHCP instead of ipv4" },
     description: { type: "string" },
   },
 } as const;
@@ -60,6 +62,134 @@ export const routeSchema = {
   },
 } as const;
 
+/** A lease time: seconds, or a number with s, m, h, d or w. */
+const leaseTime = {
+  type: ["string", "integer"],
+  pattern: "^[0-9]+\\s*[smhdw]?$",
+  minimum: 1,
+  description: "Lease time, e.g. 1d, 12h, 30m or 3600 (seconds)",
+} as const;
+
+/** The settings of one DHCP pool (inline in `dhcp-server`, or an item of its `pools`). */
+const dhcpPoolProperties = {
+  pool: {
+    type: "string",
+    pattern: "^\\s*[0-9.]+\\s*-\\s*[0-9.]+\\s*$",
+    description: "The addresses handed out, first-last, e.g. 192.168.1.100-192.168.1.199",
+  },
+  interface: {
+    type: "string",
+    description: "The interface serving the pool's link (default: the one whose subnet holds the pool)",
+  },
+  subnet: {
+    type: "string",
+    description: "The pool's subnet, for a subnet reached through a DHCP relay (e.g. 10.1.0.0/24)",
+  },
+  router: stringOrList("Default gateway(s) given to clients (default: the serving interface's address)"),
+  dns: stringOrList("DNS server(s) given to clients (default: the serving interface's address)"),
+  domain: { type: "string", description: "Domain name given to clients (option 15), e.g. lab.example" },
+  lease: leaseTime,
+  static: {
+    type: "array",
+    description: "Fixed addresses by MAC address",
+    items: {
+      type: "object",
+      additionalProperties: false,
+      required: ["mac", "address"],
+      properties: {
+        mac: { type: "string", description: "The client's MAC address" },
+        address: { type: "string", description: "The address it always gets" },
+        name: { type: "string", description: "Host name given to it (option 12)" },
+      },
+    },
+  },
+} as const;
+
+const dhcpPoolSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["pool"],
+  properties: dhcpPoolProperties,
+} as const;
+
+export const dhcpServerSchema = {
+  type: "object",
+  description: "Serve DHCP (RFC 2131): one pool inline, or several under pools",
+  additionalProperties: false,
+  properties: {
+    ...dhcpPoolProperties,
+    pools: { type: "array", items: dhcpPoolSchema, minItems: 1, description: "Several pools" },
+    authoritative: {
+      type: "boolean",
+      description: "NAK requests for addresses wrong for the network (default true)",
+    },
+    "ping-check": { type: "boolean", description: "Ping an address before offering it (default true)" },
+  },
+} as const;
+
+export const dhcpRelaySchema = {
+  type: "object",
+  description: "Relay DHCP to servers elsewhere (ip helper-address, RFC 1542)",
+  additionalProperties: false,
+  required: ["servers"],
+  properties: {
+    servers: stringOrList("The DHCP server(s) to forward to"),
+    interfaces: {
+      type: "array",
+      items: { type: "string" },
+      description: "Client-facing interfaces (default: all)",
+    },
+  },
+} as const;
+
+export const dnsZoneSchema = {
+  type: "object",
+  description: "A zone this node is authoritative for",
+  additionalProperties: false,
+  required: ["origin"],
+  properties: {
+    origin: { type: "string", description: "The zone's name, e.g. lab.example or 10.in-addr.arpa" },
+    ttl: { type: "integer", minimum: 0, description: "TTL of its records in seconds (default 300)" },
+    hosts: {
+      type: "boolean",
+      description: "Records for the lab's nodes: A for NAME.ORIGIN, PTR in reverse zones (default true)",
+    },
+    records: {
+      type: "array",
+      description: "Records in master-file form",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "type", "value"],
+        properties: {
+          name: { type: "string", description: "Owner: relative to the origin, @ for the origin" },
+          type: { type: "string", description: "A, AAAA, CNAME, MX, NS, PTR, SRV, TXT, SOA or TYPEnnn" },
+          value: {
+            type: ["string", "number"],
+            description: 'The data as a zone file writes it, e.g. 198.51.100.80, "10 mail", www',
+          },
+          ttl: { type: "integer", minimum: 0 },
+        },
+      },
+    },
+  },
+} as const;
+
+export const dnsServerSchema = {
+  type: "object",
+  description: "Serve DNS: authoritative zones, and recursion for clients",
+  additionalProperties: false,
+  properties: {
+    zones: { type: "array", items: dnsZoneSchema, description: "Zones this node is authoritative for" },
+    recursion: {
+      type: "boolean",
+      description: "Resolve any name for clients, from the root servers or forwarders (default false)",
+    },
+    forwarders: stringOrList("Ask these resolvers instead of walking from the root"),
+    "root-hints": stringOrList('Root servers to start from (default: the lab\'s servers of the zone ".")'),
+  },
+} as const;
+
 export const nodeKinds = ["host", "server", "router", "switch"] as const;
 
 /** Properties a node, a kind, a group or the defaults may set. */
@@ -76,6 +206,20 @@ const nodeProperties = {
   gateway6: { type: "string", description: "IPv6 default gateway" },
   routes: { type: "array", items: routeSchema, description: "Static routes" },
   exec: { type: "array", items: { type: "string" }, description: "Shell commands run on the node at start" },
+  dhcp: {
+    type: "boolean",
+    description: "Get the address of every interface without ipv4 by DHCP (and gateway and DNS with it)",
+  },
+  "dhcp-server": dhcpServerSchema,
+  "dhcp-relay": dhcpRelaySchema,
+  dns: stringOrList("The node's DNS resolver(s), as resolv.conf's nameserver lines"),
+  "dns-search": {
+    type: "array",
+    items: { type: "string" },
+    description: "Domains tried for short names, as resolv.conf's search line",
+  },
+  "dns-server": dnsServerSchema,
+  "dns-zone": dnsZoneSchema,
   labels: { type: "object", additionalProperties: { type: "string" }, description: "Free-form labels" },
   description: { type: "string" },
 } as const;
