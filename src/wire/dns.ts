@@ -418,6 +418,8 @@ function labelText(bytes: Uint8Array, start: number, end: number): string {
   return text;
 }
 
+let encoder: TextEncoder | undefined;
+
 /**
  * A name's labels from its text (`www.example.com`, with or without the final dot; `.` or `""` is
  * the root). Escapes `\X` and `\DDD` are understood; other non-ASCII text is taken as UTF-8.
@@ -428,7 +430,7 @@ export function dnsNameLabels(text: string): Uint8Array[] | string {
   const labels: Uint8Array[] = [];
   let current: number[] = [];
   let wire = 1;
-  const encoder = new TextEncoder();
+  encoder ??= new TextEncoder();
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x5c) {
@@ -786,7 +788,7 @@ class DnsWriter {
     this.suffixes = compress ? new Map() : undefined;
   }
 
-  private room(n: number): void {
+  room(n: number): void {
     if (this.into && this.at + n > this.into.length) {
       throw new RangeError(`DNS message needs more than the ${this.into.length} bytes of the buffer`);
     }
@@ -814,28 +816,72 @@ class DnsWriter {
   }
 
   name(text: string, compress: boolean): void {
+    if (!this.plainName(text, compress)) this.escapedName(text, compress);
+  }
+
+  /**
+   * The common case, without allocating: ASCII text with no escapes. The key of each suffix is the
+   * text from that label on (two texts for the same octets would only miss a compression).
+   * Returns false when the text needs the general path.
+   */
+  private plainName(text: string, compress: boolean): boolean {
+    let end = text.length;
+    if (end > 0 && text.charCodeAt(end - 1) === 0x2e) end--;
+    if (end === 0) {
+      this.u8(0);
+      return true;
+    }
+    // Check first (labels 1-63 octets, name ≤ 255, no escapes or non-ASCII) so nothing is half written.
+    let labelLength = 0;
+    for (let i = 0; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x5c || c >= 0x80) return false;
+      if (c === 0x2e) {
+        if (labelLength === 0) return false;
+        labelLength = 0;
+      } else if (++labelLength > DNS_MAX_LABEL_LENGTH) return false;
+    }
+    if (labelLength === 0 || end + 2 > DNS_MAX_NAME_LENGTH) return false;
+    const suffixes = this.suffixes;
+    let start = 0;
+    while (start < end) {
+      if (suffixes) {
+        const key = start === 0 && end === text.length ? text : text.slice(start, end);
+        const known = compress ? suffixes.get(key) : undefined;
+        if (known !== undefined) {
+          this.u16(0xc000 | known);
+          return true;
+        }
+        // Remember where this suffix starts, if a pointer (14 bits) can reach it.
+        if (this.at < 0x4000 && !suffixes.has(key)) suffixes.set(key, this.at);
+      }
+      let dot = text.indexOf(".", start);
+      if (dot < 0 || dot > end) dot = end;
+      this.u8(dot - start);
+      this.room(dot - start);
+      if (this.into) for (let i = start; i < dot; i++) this.into[this.at + i - start] = text.charCodeAt(i);
+      this.at += dot - start;
+      start = dot + 1;
+    }
+    this.u8(0);
+    return true;
+  }
+
+  /** Names with escapes or non-ASCII octets: through their labels, keyed by canonical text. */
+  private escapedName(text: string, compress: boolean): void {
     const labels = dnsNameLabels(text);
     if (typeof labels === "string") throw new RangeError(`cannot emit name: ${labels}`);
-    const suffixes = compress ? this.suffixes : undefined;
-    // Keys are the suffixes' octets as one string (labels joined by a separator no octet maps to).
-    let keys: string[] | undefined;
-    if (this.suffixes) {
-      keys = new Array(labels.length);
-      let key = "";
-      for (let i = labels.length - 1; i >= 0; i--) {
-        key = `${String.fromCharCode(...labels[i])}\u0100${key}`;
-        keys[i] = key;
-      }
-    }
+    const suffixes = this.suffixes;
     for (let i = 0; i < labels.length; i++) {
-      const known = suffixes?.get(keys![i]);
-      if (known !== undefined) {
-        this.u16(0xc000 | known);
-        return;
+      if (suffixes) {
+        const key = dnsNameFromLabels(labels.slice(i));
+        const known = compress ? suffixes.get(key) : undefined;
+        if (known !== undefined) {
+          this.u16(0xc000 | known);
+          return;
+        }
+        if (this.at < 0x4000 && !suffixes.has(key)) suffixes.set(key, this.at);
       }
-      // Remember where this suffix starts, if a pointer (14 bits) can reach it.
-      if (this.suffixes && this.at < 0x4000 && !this.suffixes.has(keys![i]))
-        this.suffixes.set(keys![i], this.at);
       this.u8(labels[i].length);
       this.bytes(labels[i]);
     }
@@ -961,10 +1007,13 @@ export function emitDns(repr: DnsRepr, into: Uint8Array, options: DnsEmitOptions
 
 /** A fresh Uint8Array holding the message. */
 export function encodeDns(repr: DnsRepr, options: DnsEmitOptions = {}): Uint8Array {
-  const bytes = new Uint8Array(dnsLength(repr, options));
-  emitDns(repr, bytes, options);
-  return bytes;
+  // One pass into a scratch buffer as large as any DNS message (65535 octets over TCP), then a copy.
+  scratch ??= new Uint8Array(0xffff);
+  const length = emitDns(repr, scratch, options);
+  return scratch.slice(0, length);
 }
+
+let scratch: Uint8Array | undefined;
 
 // -----------------------------------------------------------------------------------------------
 // EDNS (RFC 6891)

@@ -375,7 +375,8 @@ export class DnsServer {
       const edns = dnsEdns(query);
       if (edns) limit = Math.max(DNS_UDP_LIMIT, Math.min(edns.udpPayloadSize, this.udpPayloadSize));
     }
-    if (!Number.isFinite(limit) || dnsLength(response) <= limit) return encodeDns(response);
+    const whole = encodeDns(response);
+    if (!Number.isFinite(limit) || whole.length <= limit) return whole;
     // RFC 2181 §9: drop additional data first (keeping OPT); TC only when the answer itself is cut.
     response.additionals = response.additionals.filter((r) => r.type === DnsType.OPT);
     if (dnsLength(response) <= limit) return encodeDns(response);
