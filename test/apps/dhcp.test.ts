@@ -420,3 +420,27 @@ test("same seed, same exchange: two runs give identical logs (deterministic)", (
   };
   assert.equal(run(), run());
 });
+
+test("trace events: every client, server and relay log line is a `dhcp` event with the client's state", () => {
+  const { net, clients } = homeLan(1);
+  const events: { role: string; state?: string; message: string; node: string }[] = [];
+  net.tracer.subscribe((event) => {
+    if (event.type === "dhcp") events.push(event);
+  });
+  clients[0].start();
+  net.runFor(10 * SECOND);
+  assert.deepEqual(
+    events.map((e) => `${e.node} ${e.role} ${e.state ?? "-"} ${e.message.split(" ")[0]}`),
+    [
+      "h1 client SELECTING DHCPDISCOVER",
+      "r1 server - DHCPDISCOVER(eth0)",
+      "r1 server - DHCPOFFER(eth0)",
+      "h1 client SELECTING DHCPOFFER",
+      "h1 client REQUESTING DHCPREQUEST",
+      "r1 server - DHCPREQUEST(eth0)",
+      "r1 server - DHCPACK(eth0)",
+      "h1 client REQUESTING DHCPACK",
+      "h1 client BOUND bound",
+    ],
+  );
+});

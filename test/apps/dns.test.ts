@@ -364,3 +364,20 @@ test("zones: text records, wildcards, empty non-terminals, CNAME exclusivity", (
   assert.throws(() => zone.addText({ name: "bad", type: "MX", value: "mail" }), /preference exchange/);
   assert.throws(() => zone.addText({ name: "x", type: "HINFO", value: "a b" }), /RFC 3597/);
 });
+
+test("trace events: servers report each answer, the stub each lookup", async () => {
+  const { net, h1 } = internet();
+  const events: string[] = [];
+  net.tracer.subscribe((event) => {
+    if (event.type === "dns")
+      events.push(`${event.node} ${event.role} ${event.name} ${event.qtype} ${event.rcode} ${event.detail}`);
+  });
+  await net.waitFor(resolveHost(h1, "web1"));
+  assert.deepEqual(events, [
+    "root server web1.lab.example A NOERROR referral",
+    "tld server web1.lab.example A NOERROR referral",
+    "ns1 server web1.lab.example A NOERROR authoritative",
+    "resolver server web1.lab.example A NOERROR recursive",
+    "h1 stub web1.lab.example A NOERROR 10.0.0.53",
+  ]);
+});

@@ -66,6 +66,7 @@ import {
 } from "../../wire/dhcp.js";
 import { isParseError } from "../../wire/parse-error.js";
 import { resolvConf } from "../dns/resolv-conf.js";
+import { traceDhcp } from "./trace.js";
 import { type ClientPortListener, clientPort, sendDhcpDatagram } from "./transport.js";
 
 export type DhcpClientState =
@@ -179,6 +180,14 @@ export class DhcpClient implements ClientPortListener {
     if (this.log.length >= LOG_LIMIT) this.log.shift();
     this.log.push(line);
     this.options.write?.(line);
+    traceDhcp(this.node.tracer, {
+      time: this.now,
+      node: this.node.name,
+      role: "client",
+      iface: this.iface,
+      state: this.state,
+      message: line,
+    });
   }
 
   private setState(state: DhcpClientState): void {

@@ -19,6 +19,7 @@ import {
   parseDhcp,
 } from "../../wire/dhcp.js";
 import { isParseError } from "../../wire/parse-error.js";
+import { traceDhcp } from "./trace.js";
 import { sendDhcpDatagram } from "./transport.js";
 
 export interface DhcpRelayOptions {
@@ -80,6 +81,12 @@ export class DhcpRelay {
     if (this.log.length >= 1000) this.log.shift();
     this.log.push(line);
     this.options.write?.(line);
+    traceDhcp(this.node.tracer, {
+      time: this.node.scheduler.now,
+      node: this.node.name,
+      role: "relay",
+      message: line,
+    });
   }
 
   private serves(iface: string): boolean {

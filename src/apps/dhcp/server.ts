@@ -53,6 +53,7 @@ import {
 } from "../../wire/dhcp.js";
 import { isParseError } from "../../wire/parse-error.js";
 import { AddressPool, type Lease, type PoolConfig, type StaticLease } from "./pool.js";
+import { traceDhcp } from "./trace.js";
 import { sendDhcpDatagram } from "./transport.js";
 
 /** One pool as configured (text, as in a topology file). */
@@ -263,6 +264,12 @@ export class DhcpServer {
     if (this.log.length >= 1000) this.log.shift();
     this.log.push(line);
     this.options.write?.(line);
+    traceDhcp(this.node.tracer, {
+      time: this.node.scheduler.now,
+      node: this.node.name,
+      role: "server",
+      message: line,
+    });
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ import {
   dnsLength,
   dnsNameInZone,
   dnsNameKey,
+  dnsRcodeName,
+  dnsTypeName,
   ednsRecord,
   emitDns,
   encodeDns,
@@ -42,6 +44,7 @@ import {
 } from "../../wire/dns.js";
 import { isParseError } from "../../wire/parse-error.js";
 import { RecursiveResolver, type RecursiveResolverOptions } from "./resolver.js";
+import { traceDns } from "./trace.js";
 import { frameTcpMessage, TcpMessageReader } from "./transport.js";
 import { Zone, type ZoneOptions } from "./zone.js";
 
@@ -175,8 +178,22 @@ export class DnsServer {
     const edns = dnsEdns(query);
     const response = this.responseTo(query);
     if (edns) response.additionals.push(ednsRecord({ udpPayloadSize: this.udpPayloadSize }));
+    let detail = "error";
     const finish = (rcode: number) => {
       this.count(rcode);
+      const q = query.questions[0];
+      if (q) {
+        traceDns(this.node.tracer, {
+          time: this.node.scheduler.now,
+          node: this.node.name,
+          role: "server",
+          name: q.name,
+          qtype: dnsTypeName(q.type),
+          rcode: dnsRcodeName(rcode),
+          detail,
+          answers: response.answers.length,
+        });
+      }
       if (rcode > 15) {
         // Extended RCODE in the OPT record (RFC 6891 §6.1.3).
         const opt = response.additionals.find((r) => r.type === DnsType.OPT);
@@ -209,6 +226,7 @@ export class DnsServer {
 
     const recurse = this.resolver !== undefined && query.recursionDesired;
     const outcome = this.authoritative(question.name, question.type, response);
+    detail = outcome === "referral" ? "referral" : outcome === "none" ? "refused" : "authoritative";
     if (outcome === "answered") {
       finish(response.rcode);
       return;
@@ -229,6 +247,7 @@ export class DnsServer {
     }
     // Recursion: resolve the name (or the end of our CNAME chain) for the client.
     this.counters.recursive++;
+    detail = "recursive";
     const chain = outcome === "continue" ? response.answers.slice() : [];
     const target =
       chain.length > 0 && chain[chain.length - 1].data.kind === "name"

@@ -12,8 +12,18 @@
 import type { Node } from "../../devices/node.js";
 import { type Nanoseconds, SECOND } from "../../sim/time.js";
 import { Ipv4Address } from "../../wire/address/ipv4.js";
-import { DnsRcode, type DnsRecord, type DnsRepr, DnsType, dnsQuery, ednsRecord } from "../../wire/dns.js";
+import {
+  DnsRcode,
+  type DnsRecord,
+  type DnsRepr,
+  DnsType,
+  dnsQuery,
+  dnsRcodeName,
+  dnsTypeName,
+  ednsRecord,
+} from "../../wire/dns.js";
 import { resolvConf } from "./resolv-conf.js";
+import { traceDns } from "./trace.js";
 import { type DnsTransport, dnsExchange } from "./transport.js";
 
 export interface StubResult {
@@ -69,6 +79,24 @@ export function stubResolve(
 ): void {
   const conf = resolvConf(node);
   const servers = options.servers ?? conf.nameservers;
+  const finish = done;
+  done = (result: StubResult) => {
+    traceDns(node.tracer, {
+      time: node.scheduler.now,
+      node: node.name,
+      role: "stub",
+      name: result.name,
+      qtype: dnsTypeName(type),
+      rcode: result.response
+        ? dnsRcodeName(result.response.rcode)
+        : result.error === "timed out"
+          ? "TIMEOUT"
+          : dnsRcodeName(result.rcode),
+      detail: result.server ? String(result.server) : (result.error ?? ""),
+      answers: result.answers.length,
+    });
+    finish(result);
+  };
   if (servers.length === 0) {
     node.scheduler.after(0, () =>
       done({ rcode: DnsRcode.ServFail, name, answers: [], authorities: [], error: "no name servers" }),
