@@ -270,7 +270,6 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
   for (const o of chosen) {
     if (!columnSet.has(o.node)) continue;
     const to = [...new Set(o.deliveries.map((d) => d.node))].filter((n) => columnSet.has(n) && n !== o.node);
-    if (filter.focus && o.node !== filter.focus && !to.includes(filter.focus)) continue;
     const message: ExchangeMessage = {
       kind: "message",
       index: o.index,
@@ -300,6 +299,14 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
         }
       }
     }
+    // With a focus, only what the focus node sent, received, or should have received.
+    if (
+      filter.focus &&
+      o.node !== filter.focus &&
+      !to.includes(filter.focus) &&
+      message.lostToward !== filter.focus
+    )
+      continue;
     items.push(message);
     const address = o.packet.arp?.senderIp ?? o.packet.ipSrc;
     if (address && !columnAddress.has(o.node) && ownerOf(address) === o.node)

@@ -239,12 +239,12 @@ function hexDump(bytes: Uint8Array, sections: readonly Section[]): string[] {
     }
   }
   const lines = ["Hex dump (the tag under a byte names the field that starts there):"];
-  if (covered.includes(0)) lines[0] = lines[0].replace("):", "; ?? = not decoded):");
+  if (covered.includes(0)) lines[0] = lines[0].replace("):", "; ?? = bytes no field describes):");
   for (let offset = 0; offset < bytes.length; offset += 16) {
     const row = bytes.subarray(offset, offset + 16);
     const hexText = Array.from(row, hexByte).join(" ");
     const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
-    // `??` marks bytes no decoded field covers (a layer that could not be decoded).
+    // `??` marks bytes no field covers (a layer that could not be decoded, an unnamed field).
     const tags = Array.from(row, (_, i) => tagAt[offset + i] || (covered[offset + i] ? ".." : "??"));
     lines.push(`  ${offset.toString(16).padStart(4, "0")}  ${hexText.padEnd(47)}  ${ascii}`);
     lines.push(`        ${tags.join(" ")}`);

@@ -125,28 +125,40 @@ test("UDP with loss: every lost datagram is an X with the link's reason, every o
   const { net, h1, h2 } = setup;
   const got: string[] = [];
   const server = h2.dgram.createSocket("udp4");
-  server.on("message", (message: Uint8Array) => got.push(String(message)));
+  server.on("message", (message: Uint8Array, rinfo: { address: string; port: number }) => {
+    got.push(String(message));
+    server.send(message, rinfo.port, rinfo.address);
+  });
   server.bind(9000);
   const client = h1.dgram.createSocket("udp4");
   for (let i = 0; i < 12; i++)
     net.scheduler.after(i * 100_000_000, () => client.send(`datagram ${i}`, 9000, "10.0.2.10"));
   net.runFor(5_000_000_000);
-  const udp = messages(setup.events, { protocol: "udp", focus: "h1" });
-  assert.equal(udp.length, 12);
-  const lost = udp.filter((m) => m.to.length === 0);
+  const all = messages(setup.events, { protocol: "udp", focus: "h1" });
+  const sent = all.filter((m) => m.from === "h1");
+  assert.equal(sent.length, 12);
+  const lost = sent.filter((m) => m.to.length === 0);
   assert.ok(lost.length > 0 && lost.length < 12, `${lost.length} lost`);
-  assert.equal(udp.length - lost.length, got.length);
+  assert.equal(sent.length - lost.length, got.length);
+  for (const m of lost) assert.equal(m.lost, "link loss on r1:eth1-r2:eth0");
+  // The echoes h2 sent back: those lost on the way are shown too, headed for the focus node.
+  const echoes = all.filter((m) => m.from === "h2");
+  assert.equal(echoes.length, got.length);
+  const lostEchoes = echoes.filter((m) => m.to.length === 0);
+  assert.ok(lostEchoes.length > 0, "some echoes were lost too");
+  for (const m of lostEchoes) assert.equal(m.lostToward, "h1");
+  // Every loss on the link is in the diagram, as an X with the reason.
   const linkDrops = setup.events.filter(
     (e) => e.type === "drop" && e.layer === "link" && e.reason === "loss",
   );
-  assert.equal(lost.length, linkDrops.length);
-  for (const m of lost) assert.equal(m.lost, "link loss on r1:eth1-r2:eth0");
+  assert.equal(lost.length + lostEchoes.length, linkDrops.length);
   const diagram = sequenceDiagram(setup.events, { protocol: "udp", focus: "h1" });
   const xs = diagram
     .split("\n")
-    .filter((l) => /-X\s/.test(l) && l.endsWith("lost: link loss on r1:eth1-r2:eth0"));
-  assert.equal(xs.length, lost.length, diagram);
+    .filter((l) => /-X\s|X-/.test(l) && l.endsWith("lost: link loss on r1:eth1-r2:eth0"));
+  assert.equal(xs.length, linkDrops.length, diagram);
   assert.match(diagram, /UDP \d+ > 9000 len=10 "datagram 0"/);
+  assert.match(diagram, /\|\s+X-+ UDP 9000 > \d+ len=\d+ "datagram \d+" -+\|/);
 });
 
 test("ARP on a switched LAN: the request is heard by every host, the reply and the ping only by their target", () => {
