@@ -17,12 +17,19 @@
  * `timeout` (-W: how long to wait for the last replies, iputils' linger time, default 10 s).
  * The data starts with the send time as a struct timeval (16 octets, as iputils does when the
  * size allows) and continues with the byte pattern 0x10, 0x11, ...
+ *
+ * An IPv6 destination (or `family: 6`, ping -6) pings with ICMPv6 Echo (RFC 4443 §4) and prints
+ * as iputils does for IPv6 ("PING 2001:db8::1(2001:db8::1) 56 data bytes", "Time exceeded: Hop
+ * limit"). A link-local destination needs its zone: `fe80::1%eth0`, or `iface` (ping -I).
  */
 import type { Node } from "../devices/node.js";
 import type { EchoReply, EchoSocket, IcmpErrorReport } from "../net/icmp.js";
+import type { Echo6Reply, Echo6Socket, Icmp6ErrorReport } from "../net/icmp6.js";
 import { MICROSECOND, MILLISECOND, type Nanoseconds, SECOND } from "../sim/time.js";
 import { Ipv4Address } from "../wire/address/ipv4.js";
+import { Ipv6Address } from "../wire/address/ipv6.js";
 import { Icmpv4Type, UnreachableCode } from "../wire/icmpv4.js";
+import { Icmpv6Type } from "../wire/icmpv6.js";
 
 export interface PingOptions {
   /** -c: echo requests to send (default 4). */
@@ -41,6 +48,10 @@ export interface PingOptions {
   tos?: number;
   /** -q: only the summary lines. */
   quiet?: boolean;
+  /** -4 / -6: the address family (default: the destination's). */
+  family?: 4 | 6;
+  /** -I: the interface to send from (the zone of a link-local destination). */
+  iface?: string;
   /** Where output lines go (without newline). */
   write?: (line: string) => void;
 }
@@ -107,8 +118,11 @@ class PingSession implements PingRun {
   private readonly size: number;
   private readonly interval: Nanoseconds;
   private readonly linger: Nanoseconds;
-  private readonly dst: Ipv4Address | undefined;
-  private socket: EchoSocket | undefined;
+  private readonly dst: Ipv4Address | Ipv6Address | undefined;
+  /** Octets of IP and ICMP header in front of the data: 20 + 8, or 40 + 8 for IPv6. */
+  private readonly headers: number;
+  private readonly zone: string | undefined;
+  private socket: EchoSocket | Echo6Socket | undefined;
   private transmitted = 0;
   private received = 0;
   private duplicates = 0;
@@ -135,9 +149,25 @@ class PingSession implements PingRun {
     this.size = options.size ?? 56;
     this.interval = options.interval ?? SECOND;
     this.linger = options.timeout ?? 10 * SECOND;
-    this.dst = Ipv4Address.tryParse(destination);
+    const percent = destination.indexOf("%");
+    this.zone = options.iface ?? (percent > 0 ? destination.slice(percent + 1) : undefined);
+    const v4 = options.family === 6 ? undefined : Ipv4Address.tryParse(destination);
+    const v6 = v4 || options.family === 4 ? undefined : Ipv6Address.tryParse(destination);
+    this.dst = v4 ?? v6;
+    this.headers = v6 ? 48 : 28;
     if (!this.dst) {
-      this.fatal = `${destination}: Name or service not known`;
+      const known =
+        options.family !== undefined &&
+        (Ipv4Address.tryParse(destination) || Ipv6Address.tryParse(destination));
+      this.fatal = known
+        ? `${destination}: Address family for hostname not supported`
+        : `${destination}: Name or service not known`;
+      this.print(`ping: ${this.fatal}`);
+      this.finish(false);
+      return;
+    }
+    if (this.dst.version === 6 && (!node.hasIpv6 || node.ipv6.interfaces.length === 0)) {
+      this.fatal = "connect: Network is unreachable";
       this.print(`ping: ${this.fatal}`);
       this.finish(false);
       return;
@@ -148,11 +178,17 @@ class PingSession implements PingRun {
       this.finish(false);
       return;
     }
-    this.socket = node.ipv4.icmp.openEcho({
-      onReply: (reply) => this.onReply(reply),
-      onError: (error) => this.onError(error),
-    });
-    this.print(`PING ${destination} (${this.dst}) ${this.size}(${this.size + 28}) bytes of data.`);
+    const handlers = {
+      onReply: (reply: EchoReply | Echo6Reply) => this.onReply(reply),
+      onError: (error: IcmpErrorReport | Icmp6ErrorReport) => this.onError(error),
+    };
+    if (this.dst.version === 6) {
+      this.socket = node.ipv6.icmp.openEcho(handlers);
+      this.print(`PING ${destination}(${this.dst}) ${this.size} data bytes`);
+    } else {
+      this.socket = node.ipv4.icmp.openEcho(handlers);
+      this.print(`PING ${destination} (${this.dst}) ${this.size}(${this.size + 28}) bytes of data.`);
+    }
     this.firstSend = node.scheduler.now;
     // Start at the current instant, but after the caller's own setup code.
     this.timer = node.scheduler.after(0, () => this.sendNext());
@@ -179,12 +215,19 @@ class PingSession implements PingRun {
     const dst = this.dst!;
     const pmtudisc = this.options.pmtudisc ?? "want";
     let dontFragment = pmtudisc === "do";
-    if (pmtudisc === "want") dontFragment = 28 + this.size <= this.node.ipv4.pathMtu(dst);
-    const error = this.socket!.send(dst, sequence & 0xffff, data, {
+    if (pmtudisc === "want") dontFragment = this.headers + this.size <= this.pathMtu();
+    const sendOptions = {
       ...(this.options.ttl !== undefined ? { ttl: this.options.ttl } : {}),
       ...(this.options.tos !== undefined ? { tos: this.options.tos } : {}),
       dontFragment,
-    });
+    };
+    const error =
+      dst.version === 6
+        ? (this.socket as Echo6Socket).send(dst, sequence & 0xffff, data, {
+            ...sendOptions,
+            ...(this.zone !== undefined ? { iface: this.zone } : {}),
+          })
+        : (this.socket as EchoSocket).send(dst, sequence & 0xffff, data, sendOptions);
     if (error === "no-route" && this.transmitted === 0) {
       this.fatal = "connect: Network is unreachable";
       this.print(`ping: ${this.fatal}`);
@@ -199,7 +242,7 @@ class PingSession implements PingRun {
     } else {
       this.errors++;
       if (error === "message-too-big") {
-        this.printVerbose(`ping: local error: message too long, mtu=${this.node.ipv4.pathMtu(dst)}`);
+        this.printVerbose(`ping: local error: message too long, mtu=${this.pathMtu()}`);
       } else {
         this.printVerbose(`ping: sendmsg: ${sendErrorText(error)}`);
       }
@@ -211,6 +254,11 @@ class PingSession implements PingRun {
     } else {
       this.timer = scheduler.after(this.linger, () => this.finish(true));
     }
+  }
+
+  private pathMtu(): number {
+    const dst = this.dst!;
+    return dst.version === 6 ? this.node.ipv6.pathMtu(dst) : this.node.ipv4.pathMtu(dst);
   }
 
   /** iputils' layout: a struct timeval of the send time (little-endian), then 0x10, 0x11, ... */
@@ -229,7 +277,7 @@ class PingSession implements PingRun {
     return data;
   }
 
-  private onReply(reply: EchoReply): void {
+  private onReply(reply: EchoReply | Echo6Reply): void {
     if (this.done) return;
     const sent = this.findSent(reply.sequence);
     if (sent === undefined) return;
@@ -249,13 +297,16 @@ class PingSession implements PingRun {
     this.maybeFinish();
   }
 
-  private onError(error: IcmpErrorReport): void {
+  private onError(error: IcmpErrorReport | Icmp6ErrorReport): void {
     if (this.done) return;
     const q = error.quoted;
     const sent = this.findSent((q[6] << 8) | q[7]);
     if (sent === undefined) return;
     this.errors++;
-    const message = icmpErrorText(error.type, error.code, error.mtu);
+    const message =
+      this.dst?.version === 6
+        ? icmp6ErrorText(error.type, error.code, error.mtu, (error as Icmp6ErrorReport).pointer)
+        : icmpErrorText(error.type, error.code, error.mtu);
     const from = error.reporter.toString();
     this.errorReports.push({
       sequence: sent.sequence,
@@ -398,6 +449,39 @@ export function icmpErrorText(type: number, code: number, mtu?: number): string 
   if (type === Icmpv4Type.ParameterProblem) return "Parameter problem";
   if (type === Icmpv4Type.SourceQuench) return "Source Quench";
   return `Bad ICMP type: ${type}`;
+}
+
+/** iputils' texts for ICMPv6 errors (ping6_common.c, pr_icmph). */
+export function icmp6ErrorText(type: number, code: number, mtu?: number, pointer?: number): string {
+  switch (type) {
+    case Icmpv6Type.DestinationUnreachable: {
+      const reasons = [
+        "No route",
+        "Administratively prohibited",
+        "Beyond scope of source address",
+        "Address unreachable",
+        "Port unreachable",
+      ];
+      return `Destination unreachable: ${reasons[code] ?? `Unknown code ${code}`}`;
+    }
+    case Icmpv6Type.PacketTooBig:
+      return `Packet too big: mtu=${mtu ?? 0}${code ? `, code=${code}` : ""}`;
+    case Icmpv6Type.TimeExceeded:
+      return `Time exceeded: ${code === 0 ? "Hop limit" : code === 1 ? "Defragmentation failure" : `code ${code}`}`;
+    case Icmpv6Type.ParameterProblem: {
+      const what =
+        code === 0
+          ? "Wrong header field "
+          : code === 1
+            ? "Unknown header "
+            : code === 2
+              ? "Unknown option "
+              : `code ${code} `;
+      return `Parameter problem: ${what}at ${pointer ?? 0}`;
+    }
+    default:
+      return `Unknown icmp type: ${type}`;
+  }
 }
 
 function sendErrorText(error: string): string {

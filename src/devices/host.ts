@@ -4,7 +4,7 @@
  * It speaks Linux: `show()` prints `ip addr` and `ip route`.
  */
 
-import type { Route } from "../net/routing-table.js";
+import type { Ipv6Route, Route } from "../net/routing-table.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { Tracer } from "../trace/events.js";
 import { Node, type NodeOptions } from "./node.js";
@@ -14,9 +14,11 @@ export class Host extends Node {
     super(name, scheduler, tracer, { ...options, forwarding: false });
   }
 
-  /** `ip route add default via GATEWAY` (replacing any previous default). */
-  setGateway(gateway: string): Route {
-    return this.setDefaultGateway(gateway);
+  /** `ip route add default via GATEWAY` (replacing any previous default); an IPv6 gateway sets the IPv6 default. */
+  setGateway(gateway: `${string}:${string}`, options?: { iface?: string }): Ipv6Route;
+  setGateway(gateway: string, options?: { iface?: string }): Route;
+  setGateway(gateway: string, options: { iface?: string } = {}): Route | Ipv6Route {
+    return this.setDefaultGateway(gateway, options);
   }
 
   /** `ip addr; ip route`: the host's configuration at a glance. */

@@ -18,7 +18,9 @@ import { Ipv4Layer, type Ipv4LayerOptions } from "../net/ipv4-layer.js";
 import type { NatConfig } from "../net/nat/config.js";
 import { Nat } from "../net/nat/nat.js";
 import { showIpNatStatistics, showIpNatTranslations } from "../net/nat/show.js";
-import type { Route } from "../net/routing-table.js";
+import type { RouterAdvertisementConfig } from "../net/ipv6-interface.js";
+import { Ipv6Layer, type Ipv6LayerOptions } from "../net/ipv6-layer.js";
+import type { Ipv6Route, Route } from "../net/routing-table.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { createDgramApi, type DgramApi } from "../socket/dgram.js";
 import { createNetApi, type NetApi } from "../socket/net.js";
@@ -27,8 +29,10 @@ import type { Tracer } from "../trace/events.js";
 import { TCP_PROTOCOL, TcpLayer } from "../transport/tcp/tcp-layer.js";
 import { UdpLayer } from "../transport/udp.js";
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
+import { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import { MacAddress } from "../wire/address/mac.js";
 import { IP_PROTOCOL_UDP } from "../wire/udp.js";
+import { DualStack } from "./dual-stack.js";
 import * as show from "./show.js";
 
 export interface NodeOptions extends Ipv4LayerOptions {
@@ -38,10 +42,23 @@ export interface NodeOptions extends Ipv4LayerOptions {
   nat?: NatConfig;
   /** Filter packets statefully (see {@link Node.enableFirewall}). */
   firewall?: FirewallConfig;
+  /** Run IPv6 on every interface from the start (default: only once an IPv6 address or `enableIpv6`). */
+  ipv6?: boolean;
+  /** IPv6 settings (DAD, accepting router advertisements, SLAAC, hop limit). */
+  ipv6Options?: Omit<Ipv6LayerOptions, "forwarding">;
 }
+
+/** A text that names an IPv6 prefix or address (it has a colon), for the overloads below. */
+type Ipv6Text = `${string}:${string}`;
 
 export class Node implements NodeContext {
   readonly ipv4: Ipv4Layer;
+  /** The network layer UDP and TCP use: IPv4 or IPv6 by the destination's family. */
+  readonly ip: DualStack;
+  private ipv6Layer: Ipv6Layer | undefined;
+  /** IPv6 runs on every interface, present and future (`enableIpv6()` without a name). */
+  private ipv6Everywhere = false;
+  private readonly ipv6Options: Omit<Ipv6LayerOptions, "forwarding"> | undefined;
   private udpLayer: UdpLayer | undefined;
   private tcpLayer: TcpLayer | undefined;
   private netApi: NetApi | undefined;
@@ -59,9 +76,54 @@ export class Node implements NodeContext {
     this.ipv4 = new Ipv4Layer(this, options);
     this.ipv4.registerLazy(IP_PROTOCOL_UDP, () => this.udp);
     this.ipv4.registerLazy(TCP_PROTOCOL, () => this.tcp);
+    this.ip = new DualStack(this.ipv4, () => this.ipv6);
     this.allocateMac = options.allocateMac ?? defaultMacAllocator(name);
+    this.ipv6Options = options.ipv6Options;
+    if (options.ipv6) this.ipv6Everywhere = true;
     if (options.nat) this.enableNat(options.nat);
     if (options.firewall) this.enableFirewall(options.firewall);
+  }
+
+  /** The IPv6 layer, created on first use (enabling IPv6 on interfaces is separate). */
+  get ipv6(): Ipv6Layer {
+    if (!this.ipv6Layer) {
+      const layer = new Ipv6Layer(this, { ...this.ipv6Options, forwarding: this.ipv4.forwarding });
+      this.ipv6Layer = layer;
+      layer.registerLazy(IP_PROTOCOL_UDP, () => this.udp);
+      layer.registerLazy(TCP_PROTOCOL, () => this.tcp);
+      this.ip.attachIpv6(layer);
+    }
+    return this.ipv6Layer;
+  }
+
+  /** Whether the node has an IPv6 layer. */
+  get hasIpv6(): boolean {
+    return this.ipv6Layer !== undefined;
+  }
+
+  /**
+   * Runs IPv6 on interface `name`, or on every interface (now and later) when no name is given:
+   * link-local addresses, DAD, MLD, router discovery and SLAAC (RFC 4861/4862). Interfaces whose
+   * MTU is below 1280 are left out when enabling all.
+   */
+  enableIpv6(name?: string): this {
+    if (name !== undefined) {
+      this.ipv6.enableInterface(this.interface(name));
+      return this;
+    }
+    this.ipv6Everywhere = true;
+    for (const iface of this.interfaces) if (iface.mtu >= 1280) this.ipv6.enableInterface(iface);
+    return this;
+  }
+
+  /**
+   * A router interface advertises itself and its prefixes (RFC 4861 §6.2): `ipv6-ra: true`.
+   * Hosts on the link then autoconfigure addresses and a default route (RFC 4862).
+   */
+  advertiseIpv6(name: string, config: RouterAdvertisementConfig = {}): this {
+    if (!this.ipv4.forwarding) throw new RangeError(`${this.name} is not a router: only routers advertise`);
+    this.ipv6.setAdvertise(this.interface(name), config);
+    return this;
   }
 
   /** "host" or "router", for listings. */
@@ -71,13 +133,13 @@ export class Node implements NodeContext {
 
   /** UDP, created (and registered with IPv4) on first use. */
   get udp(): UdpLayer {
-    this.udpLayer ??= new UdpLayer(this.ipv4);
+    this.udpLayer ??= new UdpLayer(this.ip);
     return this.udpLayer;
   }
 
   /** TCP, created (and registered with IPv4) on first use. */
   get tcp(): TcpLayer {
-    this.tcpLayer ??= new TcpLayer(this.ipv4, this.scheduler, { tracer: this.tracer, node: this.name });
+    this.tcpLayer ??= new TcpLayer(this.ip, this.scheduler, { tracer: this.tracer, node: this.name });
     return this.tcpLayer;
   }
 
@@ -177,6 +239,7 @@ export class Node implements NodeContext {
     }
     if (options.mtu !== undefined) iface.mtuOverride = options.mtu;
     this.ipv4.addInterface(iface);
+    if (this.ipv6Everywhere && iface.mtu >= 1280) this.ipv6.enableInterface(iface);
     return iface;
   }
 
@@ -202,15 +265,43 @@ export class Node implements NodeContext {
     return iface;
   }
 
-  /** `ip addr add 10.0.1.10/24 dev eth0` / `ip address 10.0.1.1 255.255.255.0`. */
-  addAddress(ifaceName: string, prefix: string | Ipv4Prefix): this {
+  /**
+   * `ip addr add 10.0.1.10/24 dev eth0` / `ip address 10.0.1.1 255.255.255.0`, or an IPv6 address
+   * (`2001:db8:1::10/64`, which enables IPv6 on the interface; `nodad` skips duplicate address
+   * detection, so the address is usable at once).
+   */
+  addAddress(
+    ifaceName: string,
+    prefix: string | Ipv4Prefix | Ipv6Prefix,
+    options: { nodad?: boolean } = {},
+  ): this {
+    const iface = this.ensureInterface(ifaceName);
+    if (prefix instanceof Ipv6Prefix || (typeof prefix === "string" && prefix.includes(":"))) {
+      const parsed = typeof prefix === "string" ? Ipv6Prefix.parse(prefix) : prefix;
+      this.ipv6.addAddress(iface, parsed, options);
+      return this;
+    }
     const parsed = typeof prefix === "string" ? Ipv4Prefix.parse(prefix) : prefix;
-    this.ipv4.addAddress(this.ensureInterface(ifaceName), parsed);
+    this.ipv4.addAddress(iface, parsed);
     return this;
   }
 
   removeAddress(ifaceName: string, address: string): boolean {
+    if (address.includes(":")) {
+      return this.ipv6Layer?.removeAddress(this.interface(ifaceName), Ipv6Address.parse(address)) ?? false;
+    }
     return this.ipv4.removeAddress(this.interface(ifaceName), Ipv4Address.parse(address));
+  }
+
+  /** The usable global IPv6 address of the first interface that has one. */
+  get primaryIpv6Address(): Ipv6Address | undefined {
+    for (const state of this.ipv6Layer?.interfaces ?? []) {
+      for (const a of state.addresses) {
+        if (a.origin !== "link-local" && (a.state === "preferred" || a.state === "deprecated"))
+          return a.address;
+      }
+    }
+    return undefined;
   }
 
   /** The first address of the first interface that has one (a node's "main" address). */
@@ -233,22 +324,44 @@ export class Node implements NodeContext {
    * on-link route. `distance` > 1 makes a floating static.
    */
   addRoute(
+    prefix: Ipv6Text,
+    gateway?: string,
+    options?: { iface?: string; distance?: number; metric?: number },
+  ): Ipv6Route;
+  addRoute(
+    prefix: string,
+    gateway?: string,
+    options?: { iface?: string; distance?: number; metric?: number },
+  ): Route;
+  addRoute(
     prefix: string,
     gateway?: string,
     options: { iface?: string; distance?: number; metric?: number } = {},
-  ): Route {
+  ): Route | Ipv6Route {
+    if (prefix.includes(":")) return this.ipv6.addStaticRoute(prefix, gateway, options);
     return this.ipv4.addStaticRoute(prefix, gateway, options);
   }
 
-  /** Removes a static route. */
+  /** Removes a static route (IPv4 or IPv6). */
   removeRoute(prefix: string, distance?: number): boolean {
+    if (prefix.includes(":")) {
+      return (
+        this.ipv6Layer?.routes.remove(Ipv6Prefix.parse(prefix).networkPrefix, "static", distance) ?? false
+      );
+    }
     return this.ipv4.routes.remove(Ipv4Prefix.parse(prefix).networkPrefix, "static", distance);
   }
 
-  /** The default route's gateway (`ip route add default via X`). */
-  setDefaultGateway(gateway: string): Route {
+  /** The default route's gateway (`ip route add default via X`, or `ip -6 route add default via X`). */
+  setDefaultGateway(gateway: Ipv6Text, options?: { iface?: string }): Ipv6Route;
+  setDefaultGateway(gateway: string, options?: { iface?: string }): Route;
+  setDefaultGateway(gateway: string, options: { iface?: string } = {}): Route | Ipv6Route {
+    if (gateway.includes(":")) {
+      this.removeRoute("::/0");
+      return this.ipv6.addStaticRoute("::/0", gateway, options);
+    }
     this.removeRoute("0.0.0.0/0");
-    return this.addRoute("0.0.0.0/0", gateway);
+    return this.addRoute("0.0.0.0/0", gateway, options);
   }
 
   /** Adds a static ARP entry (`arp -s` / `arp 10.0.1.5 0200.0000.0005 ARPA`). */

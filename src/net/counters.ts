@@ -105,6 +105,42 @@ export class Ipv4Counters {
   readonly drops = new DropTally();
 }
 
+/**
+ * IPv6 counters (RFC 4293 ipSystemStatsTable for IPv6; Linux's /proc/net/snmp6 "Ip6" names). The
+ * reassembly and fragmentation fields share IPv4's names, so the same reassembler counts both.
+ */
+export class Ipv6Counters {
+  inReceives = 0;
+  /** Bad version, truncated header chains, malformed options, hop limit expired when forwarding. */
+  inHdrErrors = 0;
+  /** Packets too big for the next link (answered with Packet Too Big, RFC 8201). */
+  inTooBigErrors = 0;
+  /** Forwarded packets with no route. */
+  inNoRoutes = 0;
+  /** Bad source or destination: multicast source, not ours, group not joined, scope violations. */
+  inAddrErrors = 0;
+  inUnknownProtos = 0;
+  inTruncatedPkts = 0;
+  inDiscards = 0;
+  inDelivers = 0;
+  inMcastPkts = 0;
+  forwDatagrams = 0;
+  outRequests = 0;
+  outDiscards = 0;
+  outNoRoutes = 0;
+  outMcastPkts = 0;
+  reasmReqds = 0;
+  reasmOKs = 0;
+  reasmFails = 0;
+  reasmTimeout = 0;
+  reasmOverlaps = 0;
+  /** Packets we fragmented at the source (IPv6 routers never fragment, RFC 8200 §4.5). */
+  fragOKs = 0;
+  fragFails = 0;
+  fragCreates = 0;
+  readonly drops = new DropTally();
+}
+
 /** ICMP counters (RFC 4293 icmpStatsTable plus per-type counts, as in `netstat -s`). */
 export class IcmpCounters {
   inMsgs = 0;

@@ -103,8 +103,8 @@ export class EchoSocket {
   }
 }
 
-/** A token bucket in virtual time: `rate` tokens per second, holding at most `burst`. */
-class TokenBucket {
+/** A token bucket in virtual time: `rate` tokens per second, holding at most `burst` (ICMPv6 uses it too). */
+export class TokenBucket {
   private tokens: number;
   private last: Nanoseconds;
 
@@ -136,7 +136,7 @@ export interface IcmpRateLimit {
   perDestinationBurst: number;
 }
 
-const DEFAULT_RATE_LIMIT: IcmpRateLimit = {
+export const DEFAULT_RATE_LIMIT: IcmpRateLimit = {
   globalRate: 1000,
   globalBurst: 50,
   perDestinationRate: 1,
@@ -144,7 +144,7 @@ const DEFAULT_RATE_LIMIT: IcmpRateLimit = {
 };
 
 /** Destinations the per-destination limiter remembers (oldest forgotten first). */
-const MAX_LIMITED_DESTINATIONS = 256;
+export const MAX_LIMITED_DESTINATIONS = 256;
 
 /** Extra fields of an error: the next-hop MTU (code 4) or the parameter-problem pointer. */
 export interface ErrorDetail {

@@ -46,6 +46,18 @@ export interface InterfaceOwner {
   answersArpFor?(iface: NetInterface, address: number): boolean;
 }
 
+/**
+ * What the interface hands IPv6 to: the node's IPv6 layer, once IPv6 is enabled on the interface
+ * (src/net/ipv6-layer.ts). Until then IPv6 frames are dropped, as on a Linux interface with
+ * `disable_ipv6`.
+ */
+export interface Ipv6InterfaceOwner {
+  /** An IPv6 packet arrived; its header starts at `offset`. `linkBroadcast`: sent to a group MAC. */
+  ipv6Input(iface: NetInterface, frame: Uint8Array, offset: number, linkBroadcast: boolean): void;
+  /** The interface went up or down (carrier or administrative state). */
+  ipv6LinkChanged(iface: NetInterface, up: boolean): void;
+}
+
 /** A packet waiting in the ARP queue (created only when a packet must wait). */
 interface PendingPacket {
   frame: Uint8Array;
@@ -74,6 +86,8 @@ export class NetInterface {
   mtuOverride: number | undefined;
   /** A description for `show interfaces` (Cisco `description`). */
   description: string | undefined;
+  /** The IPv6 layer, when IPv6 is enabled on this interface. */
+  ipv6: Ipv6InterfaceOwner | undefined;
   private subinterfaces: Map<number, NetInterface> | undefined;
   private arpCache: ArpCache<PendingPacket> | undefined;
   private arpStats: ArpCounters | undefined;
@@ -228,6 +242,7 @@ export class NetInterface {
     endpoint.onReceive = (frame) => this.receive(frame);
     endpoint.onCarrierChange = (up) => this.carrierChanged(up);
     if (this.isUp) this.announceSoon();
+    this.notifyIpv6();
   }
 
   /** Sets the administrative state; coming up announces the addresses again. */
@@ -237,6 +252,13 @@ export class NetInterface {
     if (up) this.announceSoon();
     else this.arpCache?.flush();
     for (const sub of this.listSubinterfaces()) if (up) sub.announceSoon();
+    this.notifyIpv6();
+  }
+
+  /** Tells IPv6 (here and on the sub-interfaces) the link's state after a change. */
+  private notifyIpv6(): void {
+    this.ipv6?.ipv6LinkChanged(this, this.isUp);
+    for (const sub of this.listSubinterfaces()) sub.ipv6?.ipv6LinkChanged(sub, sub.isUp);
   }
 
   /** Adds an address (the node installs the routes); announces it once the link is up. */
@@ -274,6 +296,7 @@ export class NetInterface {
       this.arpCache?.flush();
       for (const sub of this.listSubinterfaces()) sub.arpCache?.flush();
     }
+    this.notifyIpv6();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -321,6 +344,10 @@ export class NetInterface {
         return;
       case EtherType.ARP:
         this.owner.arpInput(this, frame, offset);
+        return;
+      case EtherType.IPv6:
+        if (this.ipv6) this.ipv6.ipv6Input(this, frame, offset, linkBroadcast);
+        else this.rxDrop(frame, "ipv6-disabled");
         return;
       case EtherType.VLAN: {
         // IEEE 802.1Q: a 4-octet tag (TPID 0x8100 already read, then PCP/DEI/VID), then the type.

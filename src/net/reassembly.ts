@@ -27,6 +27,12 @@ import type { Scheduler, Timer } from "../sim/scheduler.js";
 import { type Nanoseconds, SECOND } from "../sim/time.js";
 import type { Ipv4Counters } from "./counters.js";
 
+/** The counters the reassembler keeps (IPv4's and IPv6's share these names, RFC 4293). */
+export type ReassemblyCounters = Pick<
+  Ipv4Counters,
+  "reasmReqds" | "reasmOKs" | "reasmFails" | "reasmTimeout" | "reasmOverlaps" | "drops"
+>;
+
 export interface ReassemblyOptions {
   /** How long an incomplete datagram is held (default 30 s). */
   timeout?: Nanoseconds;
@@ -34,6 +40,11 @@ export interface ReassemblyOptions {
   memoryLimit?: number;
   /** Fragments one datagram may consist of (default 1024: a 65 535-octet datagram over a 68-octet MTU needs 1366). */
   maxFragments?: number;
+  /**
+   * The largest datagram, header included (default 65 535, IPv4's Total Length). IPv6 passes
+   * 65 575: its 16-bit Payload Length does not count the 40-octet fixed header.
+   */
+  maxDatagramLength?: number;
 }
 
 /** Bookkeeping cost charged per fragment held, in octets (roughly what a fragment record costs). */
@@ -47,14 +58,15 @@ const IP_PROTOCOL_UDP = 17;
 
 /** A fragment as the IPv4 input path hands it over (its header already validated). */
 export interface Fragment {
-  src: number;
-  dst: number;
+  /** Source and destination: uint32 for IPv4, any unique text (e.g. hex) for IPv6. */
+  src: number | string;
+  dst: number | string;
   protocol: number;
   identification: number;
   /** Fragment offset in octets (the header field × 8). */
   offset: number;
   moreFragments: boolean;
-  /** The fragment's IPv4 header, options included. */
+  /** The fragment's IPv4 header, options included (IPv6: the unfragmentable part). */
   header: Uint8Array;
   /** The data after the header. */
   data: Uint8Array;
@@ -104,16 +116,18 @@ export class Reassembler {
   private readonly timeout: Nanoseconds;
   private readonly memoryLimit: number;
   private readonly maxFragments: number;
+  private readonly maxDatagramLength: number;
 
   constructor(
     private readonly scheduler: Scheduler,
-    private readonly counters: Ipv4Counters,
+    private readonly counters: ReassemblyCounters,
     private readonly hooks: ReassemblyHooks,
     options: ReassemblyOptions = {},
   ) {
     this.timeout = options.timeout ?? 30 * SECOND;
     this.memoryLimit = options.memoryLimit ?? 4 * 1024 * 1024;
     this.maxFragments = options.maxFragments ?? 1024;
+    this.maxDatagramLength = options.maxDatagramLength ?? MAX_DATAGRAM_LENGTH;
   }
 
   /** Datagrams being reassembled. */
@@ -145,7 +159,7 @@ export class Reassembler {
     // RFC 791: every fragment but the last carries a multiple of 8 octets, and at least 8.
     if (moreFragments && (length === 0 || length % 8 !== 0)) return this.reject("frag-malformed", fragment);
     // The "ping of death": data beyond what a 16-bit Total Length can describe.
-    if (fragment.header.length + end > MAX_DATAGRAM_LENGTH) return this.reject("frag-too-big", fragment);
+    if (fragment.header.length + end > this.maxDatagramLength) return this.reject("frag-too-big", fragment);
 
     const key = `${fragment.src}>${fragment.dst}/${protocol}#${fragment.identification}`;
     let datagram = this.datagrams.get(key);
