@@ -23,6 +23,7 @@ export class Host extends Node {
 
   /** `ip addr; ip route`: the host's configuration at a glance. */
   show(): string {
-    return `${this.ipAddr()}\n${this.ipRoute()}`;
+    const ipv6 = this.hasIpv6 ? `\n${this.ipRoute6()}` : "";
+    return `${this.ipAddr()}\n${this.ipRoute()}${ipv6}`;
   }
 }

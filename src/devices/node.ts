@@ -396,6 +396,26 @@ export class Node implements NodeContext {
   netstat(): string {
     return formatNetstat(this.ipv4.counters, this.ipv4.icmp.counters, this.udpLayer?.counters);
   }
+  /** Linux `ip -6 route`. */
+  ipRoute6(): string {
+    return show.ipRoute6(this);
+  }
+  /** Linux `ip -6 neigh`. */
+  ipNeigh6(): string {
+    return show.ipNeigh6(this);
+  }
+  /** Cisco `show ipv6 route`. */
+  showIpv6Route(): string {
+    return show.showIpv6Route(this);
+  }
+  /** Cisco `show ipv6 neighbors`. */
+  showIpv6Neighbors(): string {
+    return show.showIpv6Neighbors(this);
+  }
+  /** Cisco `show ipv6 interface brief`. */
+  showIpv6InterfaceBrief(): string {
+    return show.showIpv6InterfaceBrief(this);
+  }
   /** Cisco `show ip route`. */
   showIpRoute(): string {
     return show.showIpRoute(this);

@@ -14,6 +14,7 @@ export class Router extends Node {
 
   /** `show ip interface brief` and `show ip route`. */
   show(): string {
-    return `${this.showIpInterfaceBrief()}\n${this.showIpRoute()}`;
+    const ipv6 = this.hasIpv6 ? `\n${this.showIpv6InterfaceBrief()}\n${this.showIpv6Route()}` : "";
+    return `${this.showIpInterfaceBrief()}\n${this.showIpRoute()}${ipv6}`;
   }
 }

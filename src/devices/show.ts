@@ -6,8 +6,15 @@
  */
 import type { ArpEntryInfo } from "../net/arp-cache.js";
 import type { NetInterface } from "../net/interface.js";
-import { showIpRoute as formatShowIpRoute } from "../net/show-ip-route.js";
+import type { Ipv6InterfaceAddress } from "../net/ipv6-interface.js";
+import type { NeighborState } from "../net/neighbor-cache.js";
+import {
+  showIpRoute as formatShowIpRoute,
+  showIpv6Route as formatShowIpv6Route,
+} from "../net/show-ip-route.js";
+import { SECOND } from "../sim/time.js";
 import { Ipv4Address, ipv4Netmask } from "../wire/address/ipv4.js";
+import type { Ipv6Prefix } from "../wire/address/ipv6.js";
 import { MacAddress } from "../wire/address/mac.js";
 import type { Node } from "./node.js";
 
@@ -54,7 +61,141 @@ export function ipAddr(node: Node): string {
       const brd = prefix.length < 31 ? ` brd ${prefix.broadcast}` : "";
       lines.push(`    inet ${prefix}${brd} scope global ${iface.name}`);
     }
+    const state = node.hasIpv6 ? node.ipv6.interfaceState(iface.name) : undefined;
+    if (state) {
+      // Linux lists global addresses (newest first) before the link-local one.
+      const ordered = [...state.addresses]
+        .reverse()
+        .sort((a, b) => Number(a.origin === "link-local") - Number(b.origin === "link-local"));
+      for (const entry of ordered) lines.push(...inet6Lines(entry, node.scheduler.now));
+    }
   });
+  return `${lines.join("\n")}\n`;
+}
+
+/** The two lines `ip addr` prints for an IPv6 address, with its flags and lifetimes. */
+function inet6Lines(entry: Ipv6InterfaceAddress, now: number): string[] {
+  const flags: string[] = [entry.address.isLinkLocal ? "scope link" : "scope global"];
+  if (entry.origin === "slaac") flags.push("dynamic", "mngtmpaddr");
+  if (entry.nodad) flags.push("nodad");
+  if (entry.state === "duplicate") flags.push("dadfailed", "tentative");
+  else if (entry.state === "tentative") flags.push("tentative");
+  else if (entry.state === "deprecated") flags.push("deprecated");
+  const lifetime = (until: number | undefined) =>
+    until === undefined ? "forever" : `${Math.max(0, Math.floor((until - now) / SECOND))}sec`;
+  return [
+    `    inet6 ${entry.address}/${entry.prefixLength} ${flags.join(" ")}`,
+    `       valid_lft ${lifetime(entry.validUntil)} preferred_lft ${lifetime(entry.preferredUntil ?? entry.validUntil)}`,
+  ];
+}
+
+/**
+ * Linux `ip -6 route`: kernel prefix routes (metric 256), RA-learned ones (`proto ra`, with their
+ * expiry), statics (metric 1024), the link-local prefix of each interface, and the default last.
+ */
+export function ipRoute6(node: Node): string {
+  if (!node.hasIpv6) return "";
+  const ipv6 = node.ipv6;
+  const now = node.scheduler.now;
+  const lines = ["::1 dev lo proto kernel metric 256 pref medium"];
+  const defaults: string[] = [];
+  for (const route of ipv6.routes.routes()) {
+    if (!ipv6.routes.isSelected(route) || route.protocol === "local") continue;
+    const isDefault = route.prefix.length === 0;
+    const prefix = isDefault ? "default" : route.prefix.toString();
+    for (const hop of route.nextHops) {
+      let line = prefix;
+      if (hop.via) line += ` via ${hop.via}`;
+      line += ` dev ${hop.interface}`;
+      if (route.protocol === "connected") line += " proto kernel metric 256";
+      else if (route.protocol === "kernel") {
+        const expires = ipv6.nd.expiryOf(
+          hop.interface,
+          isDefault ? "default" : (route.prefix as Ipv6Prefix),
+          hop.via,
+        );
+        line += ` proto ra metric ${route.metric}`;
+        if (expires !== undefined) line += ` expires ${Math.max(0, Math.floor((expires - now) / SECOND))}sec`;
+      } else line += ` proto ${route.protocol} metric ${route.metric || 1024}`;
+      line += " pref medium";
+      (isDefault ? defaults : lines).push(line);
+    }
+  }
+  for (const state of ipv6.interfaces) {
+    if (state.linkLocal) lines.push(`fe80::/64 dev ${state.iface.name} proto kernel metric 256 pref medium`);
+  }
+  return `${[...lines, ...defaults].join("\n")}\n`;
+}
+
+const NUD_NAMES: Record<NeighborState, string> = {
+  incomplete: "INCOMPLETE",
+  reachable: "REACHABLE",
+  stale: "STALE",
+  delay: "DELAY",
+  probe: "PROBE",
+  permanent: "PERMANENT",
+};
+
+/** Linux `ip -6 neigh`. */
+export function ipNeigh6(node: Node): string {
+  if (!node.hasIpv6) return "";
+  const lines: string[] = [];
+  for (const state of node.ipv6.interfaces) {
+    for (const entry of state.neighborCache?.list() ?? []) {
+      const mac = entry.mac === undefined ? " " : ` lladdr ${new MacAddress(entry.mac)}`;
+      lines.push(
+        `${entry.address} dev ${state.iface.name}${mac}${entry.isRouter ? " router" : ""} ${NUD_NAMES[entry.state]}`,
+      );
+    }
+  }
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+/** Cisco `show ipv6 route` (FRR's format). */
+export function showIpv6Route(node: Node): string {
+  if (!node.hasIpv6) return "";
+  return formatShowIpv6Route(node.ipv6.routes, { now: node.scheduler.now });
+}
+
+const IOS_NUD: Record<NeighborState, string> = {
+  incomplete: "INCMP",
+  reachable: "REACH",
+  stale: "STALE",
+  delay: "DELAY",
+  probe: "PROBE",
+  permanent: "REACH",
+};
+
+/** Cisco `show ipv6 neighbors`: address, age in minutes, MAC, NUD state, interface. */
+export function showIpv6Neighbors(node: Node): string {
+  const lines = [`${"IPv6 Address".padEnd(42)}Age Link-layer Addr State Interface`];
+  const now = node.scheduler.now;
+  for (const state of node.hasIpv6 ? node.ipv6.interfaces : []) {
+    for (const entry of state.neighborCache?.list() ?? []) {
+      const age = entry.state === "permanent" ? "-" : String(Math.floor((now - entry.updated) / 60e9));
+      const mac = entry.mac === undefined ? "-" : ciscoMacText(entry.mac);
+      lines.push(
+        `${entry.address.toString().toUpperCase().padEnd(42)}${age.padStart(3)} ${mac.padEnd(15)} ${IOS_NUD[entry.state].padEnd(5)} ${state.iface.name}`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Cisco `show ipv6 interface brief`: each interface's state and addresses (link-local first). */
+export function showIpv6InterfaceBrief(node: Node): string {
+  const lines: string[] = [];
+  for (const iface of node.interfaces) {
+    const status = !iface.adminUp ? "administratively down" : iface.isUp ? "up" : "down";
+    lines.push(`${iface.name.padEnd(23)}[${status}/${iface.isUp ? "up" : "down"}]`);
+    const state = node.hasIpv6 ? node.ipv6.interfaceState(iface.name) : undefined;
+    const usable = state?.addresses.filter((a) => a.state !== "duplicate") ?? [];
+    if (usable.length === 0) lines.push("    unassigned");
+    const ordered = [...usable].sort(
+      (a, b) => Number(b.origin === "link-local") - Number(a.origin === "link-local"),
+    );
+    for (const entry of ordered) lines.push(`    ${entry.address.toString().toUpperCase()}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 

@@ -260,10 +260,10 @@ export class Ipv6Layer implements NetworkLayer, Ipv6InterfaceOwner {
   /** Router advertisement settings for a router interface (undefined stops advertising). */
   setAdvertise(iface: NetInterface, config: RouterAdvertisementConfig | undefined): void {
     const state = this.enableInterface(iface);
-    const was = state.advertise;
+    // §6.2.5: a router that stops advertising first says so, with a zero router lifetime.
+    if (!config && state.advertise) this.nd.stopAdvertising(state, true);
     state.advertise = config;
     if (config) this.nd.startAdvertising(state);
-    else if (was) this.nd.stopAdvertising(state, true);
   }
 
   /** Interface went up or down (from NetInterface). */
@@ -957,6 +957,14 @@ export class Ipv6Layer implements NetworkLayer, Ipv6InterfaceOwner {
     return this.originate(state, src, dst, message, 1, true);
   }
 
+  /** @internal Sends an MLD General Query to all nodes (RFC 3810 §5.1.15: link-local source, Hop Limit 1). */
+  sendMldQuery(state: Ipv6InterfaceState, src: Ipv6Address, body: Uint8Array): boolean {
+    const message = new Uint8Array(4 + body.length);
+    emitIcmpv6({ kind: "multicast-listener-query", code: 0, body }, message, { src, dst: ALL_NODES });
+    this.icmp.counters.countOut(message[0]);
+    return this.originate(state, src, ALL_NODES, message, 1, true);
+  }
+
   /** Builds and sends an ICMPv6 message the stack itself originates on one interface. */
   private originate(
     state: Ipv6InterfaceState,
@@ -1279,8 +1287,9 @@ export class Ipv6Layer implements NetworkLayer, Ipv6InterfaceOwner {
       );
       return undefined;
     }
-    // §4.5: the reassembled payload would exceed 65 535 octets.
-    if (at - IPV6_HEADER_LENGTH + 8 + offset + data.length > 0xffff) {
+    // §4.5: the reassembled payload (the unfragmentable headers, without the Fragment header, and
+    // the fragmentable part) would exceed 65 535 octets.
+    if (at - IPV6_HEADER_LENGTH + offset + data.length > 0xffff) {
       this.parameterProblem(
         iface,
         packet,
@@ -1315,7 +1324,12 @@ export class Ipv6Layer implements NetworkLayer, Ipv6InterfaceOwner {
           ),
         dropped: (reason) => this.traceDrop("ipv6", reason, iface?.name),
       },
-      { ...this.reassemblyOptions, maxDatagramLength: 0xffff + IPV6_HEADER_LENGTH },
+      {
+        // RFC 8200 §4.5: abandon reassembly 60 s after the first-arriving fragment.
+        timeout: 60 * SECOND,
+        ...this.reassemblyOptions,
+        maxDatagramLength: 0xffff + IPV6_HEADER_LENGTH,
+      },
     );
     const whole = this.reassembler.add({
       src: hexOf(packet, 8),

@@ -16,7 +16,13 @@
  */
 import { MILLISECOND, SECOND } from "../sim/time.js";
 import type { Ipv6Address } from "../wire/address/ipv6.js";
-import { ALL_MLDV2_ROUTERS, emitMldReportV2, MldRecordType, parseMldQuery } from "../wire/mld.js";
+import {
+  ALL_MLDV2_ROUTERS,
+  emitMldQuery,
+  emitMldReportV2,
+  MldRecordType,
+  parseMldQuery,
+} from "../wire/mld.js";
 import { isParseError } from "../wire/parse-error.js";
 import { ALL_NODES, type Ipv6InterfaceState } from "./ipv6-interface.js";
 import type { Ipv6Layer } from "./ipv6-layer.js";
@@ -99,6 +105,16 @@ export class Mld {
         if (groups.length > 0 && state.up) this.send(state, groups, MldRecordType.ModeIsExclude);
       }),
     );
+  }
+
+  /**
+   * Sends a General Query on the interface (what an MLD querier router does, §5.1; the node runs
+   * no querier election): listeners answer within `maxResponseDelay` milliseconds.
+   */
+  query(state: Ipv6InterfaceState, maxResponseDelay = 10_000): boolean {
+    const ll = state.linkLocal;
+    if (ll?.state !== "preferred") return false;
+    return this.ip.sendMldQuery(state, ll.address, emitMldQuery({ maxResponseDelay }));
   }
 
   /** A State Change Report, repeated once more after a random delay (§6.1). */

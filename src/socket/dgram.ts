@@ -1,7 +1,11 @@
 /**
  * A Node.js-compatible `dgram` API over an emulated host's UDP: `createSocket("udp4")`, `bind`,
- * `connect`, `send`, `close`, `setBroadcast`, `setTTL`, and the `message`, `listening`,
- * `connect`, `close` and `error` events, with Node's `rinfo` and error codes.
+ * `connect`, `send`, `close`, `setBroadcast`, `setTTL`, multicast membership, and the `message`,
+ * `listening`, `connect`, `close` and `error` events, with Node's `rinfo` and error codes.
+ *
+ * A `udp6` socket is dual-stack unless created with `ipv6Only` (RFC 3493 §3.7): bound to `::` it
+ * also receives IPv4, whose senders it sees as IPv4-mapped addresses (`::ffff:10.0.0.1`), and it
+ * may send to such addresses, as Node's sockets do.
  */
 import { Buffer } from "buffer";
 import { EventEmitter } from "events";
@@ -25,9 +29,19 @@ export interface RemoteInfo {
 
 type SendCallback = (error: Error | null, bytes?: number) => void;
 
-function parseAddress(text: string): Ipv4Address | Ipv6Address | undefined {
-  if (text === "localhost") return Ipv4Address.parse("127.0.0.1");
-  return Ipv4Address.tryParse(text) ?? Ipv6Address.tryParse(text);
+function parseAddress(text: string, type: "udp4" | "udp6" = "udp4"): Ipv4Address | Ipv6Address | undefined {
+  if (text === "localhost") return type === "udp4" ? Ipv4Address.parse("127.0.0.1") : Ipv6Address.LOOPBACK;
+  const v4 = Ipv4Address.tryParse(text);
+  if (v4) return v4;
+  const v6 = Ipv6Address.tryParse(text);
+  // An IPv4-mapped address (RFC 4291 §2.5.5.2) names an IPv4 peer of a dual-stack socket.
+  if (v6?.isIpv4Mapped) return Ipv4Address.fromBytes(v6.bytes, 12);
+  return v6;
+}
+
+/** How a `udp6` socket shows an IPv4 peer: as an IPv4-mapped address. */
+function shownAddress(address: Ipv4Address | Ipv6Address, type: "udp4" | "udp6"): string {
+  return type === "udp6" && address.version === 4 ? `::ffff:${address}` : address.toString();
 }
 
 export class DgramSocket extends EventEmitter {
@@ -37,15 +51,19 @@ export class DgramSocket extends EventEmitter {
   constructor(
     context: DgramContext,
     readonly type: "udp4" | "udp6",
-    options: { reuseAddr?: boolean } = {},
+    options: { reuseAddr?: boolean; ipv6Only?: boolean } = {},
   ) {
     super();
-    this.socket = context.udp.createSocket({ reuseAddress: options.reuseAddr });
+    const family = type === "udp4" ? 4 : options.ipv6Only ? 6 : undefined;
+    this.socket = context.udp.createSocket({
+      reuseAddress: options.reuseAddr,
+      ...(family !== undefined ? { family } : {}),
+    });
     this.socket.onMessage = (message: UdpMessage) => {
       context.scheduler.requestYield();
       const rinfo: RemoteInfo = {
-        address: message.address.toString(),
-        family: message.address.version === 4 ? "IPv4" : "IPv6",
+        address: shownAddress(message.address, type),
+        family: type === "udp6" || message.address.version === 6 ? "IPv6" : "IPv4",
         port: message.port,
         size: message.data.length,
       };
@@ -74,7 +92,9 @@ export class DgramSocket extends EventEmitter {
     }
     if (callback) this.once("listening", callback);
     const local =
-      address !== undefined && address !== "0.0.0.0" && address !== "::" ? parseAddress(address) : undefined;
+      address !== undefined && address !== "0.0.0.0" && address !== "::"
+        ? parseAddress(address, this.type)
+        : undefined;
     if (address !== undefined && local === undefined && address !== "0.0.0.0" && address !== "::") {
       this.fail(socketError("EINVAL", "bind", address, port));
       return this;
@@ -90,8 +110,9 @@ export class DgramSocket extends EventEmitter {
   }
 
   /** Associates the socket with one peer (RFC 1122 §4.1.3.4: only its datagrams are received). */
-  connect(port: number, address = "127.0.0.1", callback?: () => void): void {
-    const remote = parseAddress(address);
+  connect(port: number, address?: string, callback?: () => void): void {
+    address ??= this.type === "udp4" ? "127.0.0.1" : "::1";
+    const remote = parseAddress(address, this.type);
     const error = remote ? this.socket.connect(remote, port) : "EINVAL";
     if (error) {
       this.fail(socketError(error, "connect", address, port));
@@ -126,7 +147,7 @@ export class DgramSocket extends EventEmitter {
     let error: string | undefined;
     if (port === undefined) error = this.socket.send(data);
     else {
-      const remote = parseAddress(address ?? (this.type === "udp4" ? "127.0.0.1" : "::1"));
+      const remote = parseAddress(address ?? (this.type === "udp4" ? "127.0.0.1" : "::1"), this.type);
       error = remote ? this.socket.sendTo(data, port, remote) : "EINVAL";
     }
     this.bound = true;
@@ -148,7 +169,7 @@ export class DgramSocket extends EventEmitter {
   remoteAddress(): { address: string; family: string; port: number } {
     if (!this.socket.isConnected) throw socketError("ENOTCONN", "getpeername");
     return {
-      address: this.socket.remoteAddress!.toString(),
+      address: shownAddress(this.socket.remoteAddress!, this.type),
       family: this.type === "udp4" ? "IPv4" : "IPv6",
       port: this.socket.remotePort,
     };
@@ -161,6 +182,25 @@ export class DgramSocket extends EventEmitter {
   setTTL(ttl: number): number {
     this.socket.ttl = ttl;
     return ttl;
+  }
+
+  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS. */
+  setMulticastTTL(ttl: number): number {
+    this.socket.multicastTtl = ttl;
+    return ttl;
+  }
+
+  /** IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP. */
+  addMembership(group: string): void {
+    const address = parseAddress(group, this.type);
+    const error = address ? this.socket.addMembership(address) : "EINVAL";
+    if (error) throw socketError(error, "addMembership");
+  }
+
+  dropMembership(group: string): void {
+    const address = parseAddress(group, this.type);
+    const error = address ? this.socket.dropMembership(address) : "EINVAL";
+    if (error) throw socketError(error, "dropMembership");
   }
 
   close(callback?: () => void): this {
@@ -196,7 +236,7 @@ function toBytes(message: Uint8Array | string | (Uint8Array | string)[]): Uint8A
 
 export interface DgramApi {
   createSocket(
-    type: "udp4" | "udp6" | { type: "udp4" | "udp6"; reuseAddr?: boolean },
+    type: "udp4" | "udp6" | { type: "udp4" | "udp6"; reuseAddr?: boolean; ipv6Only?: boolean },
     listener?: (message: Buffer, rinfo: RemoteInfo) => void,
   ): DgramSocket;
   Socket: typeof DgramSocket;

@@ -15,6 +15,9 @@
  * - **ICMP errors** (RFC 1122 §4.1.3.3) go to the socket that sent the quoted datagram: a connected
  *   socket gets the errno (ECONNREFUSED for port unreachable, like Linux's); with `recvErr` (Linux's
  *   IP_RECVERR, what traceroute uses) every error is reported with its ICMP details.
+ * - **Both IP versions**: a socket takes IPv4 and IPv6 unless `family` restricts it (`udp4`, or
+ *   IPV6_V6ONLY); over IPv6 the checksum is mandatory (RFC 8200 §8.1) and a datagram may carry
+ *   65,527 octets.
  * - **Receive buffer**: a socket without a message handler queues datagrams up to
  *   `receiveBufferSize` octets (Linux's rmem_default is 212992); beyond that they are dropped and
  *   counted as RcvbufErrors.
@@ -84,6 +87,11 @@ export interface UdpSocketOptions {
   broadcast?: boolean;
   /** Queue limit in octets of payload when no `onMessage` handler is set (default 212992). */
   receiveBufferSize?: number;
+  /**
+   * Only this IP version: 4 for an `AF_INET` socket, 6 for `AF_INET6` with IPV6_V6ONLY; undefined
+   * (the default) takes both, as an `AF_INET6` socket bound to `::` does (RFC 3493 §3.7).
+   */
+  family?: 4 | 6;
 }
 
 /** The dynamic port range (RFC 6335 §6). */
@@ -91,6 +99,8 @@ export const EPHEMERAL_PORT_MIN = 49152;
 export const EPHEMERAL_PORT_MAX = 65535;
 /** Largest UDP payload over IPv4: 65535 − 20 (IP header) − 8 (UDP header). */
 export const MAX_UDP_PAYLOAD = 65507;
+/** Largest UDP payload over IPv6 without jumbograms: 65535 (Payload Length) − 8 (UDP header). */
+export const MAX_UDP6_PAYLOAD = 65527;
 const DEFAULT_RECEIVE_BUFFER = 212_992;
 
 export class UdpSocket {
@@ -103,6 +113,8 @@ export class UdpSocket {
   /** SO_BROADCAST. */
   broadcast: boolean;
   readonly reuseAddress: boolean;
+  /** The IP version this socket is limited to, if any (see {@link UdpSocketOptions.family}). */
+  readonly family: 4 | 6 | undefined;
   /** IP_TTL for datagrams this socket sends (default: the node's). */
   ttl: number | undefined;
   /** IP_TOS. */
@@ -137,6 +149,7 @@ export class UdpSocket {
   ) {
     this.broadcast = options.broadcast ?? false;
     this.reuseAddress = options.reuseAddress ?? false;
+    this.family = options.family;
     this.receiveBufferSize = options.receiveBufferSize ?? DEFAULT_RECEIVE_BUFFER;
   }
 
@@ -206,8 +219,9 @@ export class UdpSocket {
   /** IP_ADD_MEMBERSHIP: receive datagrams sent to `group` (on this socket's port). */
   addMembership(group: IpAddress): UdpErrno | undefined {
     if (this.closed) return "EBADF";
-    if (group.version !== 4 || group.value >>> 28 !== 0xe) return "EINVAL";
-    if (this.memberships?.some((g) => g.version === 4 && g.value === group.value)) return "EADDRINUSE";
+    if (group.version === 4 ? group.value >>> 28 !== 0xe : !group.isMulticast) return "EINVAL";
+    if (this.family !== undefined && group.version !== this.family) return "EINVAL";
+    if (this.memberships?.some((g) => sameAddress(g, group))) return "EADDRINUSE";
     this.udp.network.joinGroup(group);
     this.memberships ??= [];
     this.memberships.push(group);
@@ -216,8 +230,7 @@ export class UdpSocket {
 
   /** IP_DROP_MEMBERSHIP. */
   dropMembership(group: IpAddress): UdpErrno | undefined {
-    const index =
-      this.memberships?.findIndex((g) => g.version === 4 && g.value === (group as Ipv4Address).value) ?? -1;
+    const index = this.memberships?.findIndex((g) => sameAddress(g, group)) ?? -1;
     if (index < 0) return "EADDRNOTAVAIL";
     this.memberships!.splice(index, 1);
     this.udp.network.leaveGroup(group);
@@ -296,17 +309,17 @@ export class UdpLayer implements TransportProtocol {
   /** @internal */
   bindSocket(socket: UdpSocket, port: number, address: IpAddress | undefined): UdpErrno | undefined {
     if (!validPort(port)) return "EINVAL";
-    if (address && address.version !== 4) return "EAFNOSUPPORT";
-    const wildcard = !address || (address.version === 4 && address.value === 0);
+    if (address && socket.family !== undefined && address.version !== socket.family) return "EAFNOSUPPORT";
+    const wildcard = !address || (address.version === 4 ? address.value === 0 : address.isUnspecified);
     if (!wildcard && !this.network.isLocalAddress(address!) && !this.isBroadcastDestination(address!)) {
       return "EADDRNOTAVAIL";
     }
     const local = wildcard ? undefined : address;
     if (port === 0) {
-      const chosen = this.ephemeralPort(local, socket.reuseAddress);
+      const chosen = this.ephemeralPort(local, socket.reuseAddress, socket.family);
       if (chosen === undefined) return "EADDRINUSE";
       port = chosen;
-    } else if (this.conflicts(port, local, socket.reuseAddress)) {
+    } else if (this.conflicts(port, local, socket.reuseAddress, socket.family)) {
       return "EADDRINUSE";
     }
     socket.localAddress = local;
@@ -326,12 +339,20 @@ export class UdpLayer implements TransportProtocol {
     if (list.length === 0) this.ports.delete(socket.localPort);
   }
 
-  /** Two bindings overlap when the ports match and either address is the wildcard or they are equal. */
-  private conflicts(port: number, address: IpAddress | undefined, reuse: boolean): boolean {
+  /**
+   * Two bindings overlap when the ports match and either address is the wildcard (of a family the
+   * other socket takes) or they are equal.
+   */
+  private conflicts(port: number, address: IpAddress | undefined, reuse: boolean, family?: 4 | 6): boolean {
     const list = this.ports.get(port);
     if (!list) return false;
     for (const other of list) {
       if (reuse && other.reuseAddress) continue;
+      if (family !== undefined && other.family !== undefined && family !== other.family) continue;
+      if (!address && other.localAddress && family !== undefined && other.localAddress.version !== family)
+        continue;
+      if (!other.localAddress && address && other.family !== undefined && address.version !== other.family)
+        continue;
       if (!address || !other.localAddress) return true;
       if (sameAddress(address, other.localAddress)) return true;
     }
@@ -339,12 +360,12 @@ export class UdpLayer implements TransportProtocol {
   }
 
   /** RFC 6056 §3.3.1: a random starting point in the dynamic range, then the next free port. */
-  private ephemeralPort(address: IpAddress | undefined, reuse: boolean): number | undefined {
+  private ephemeralPort(address: IpAddress | undefined, reuse: boolean, family?: 4 | 6): number | undefined {
     const range = EPHEMERAL_PORT_MAX - EPHEMERAL_PORT_MIN + 1;
     if (this.nextEphemeral < 0) this.nextEphemeral = this.network.random.int(range);
     for (let i = 0; i < range; i++) {
       const port = EPHEMERAL_PORT_MIN + ((this.nextEphemeral + i) % range);
-      if (!this.conflicts(port, address, reuse)) {
+      if (!this.conflicts(port, address, reuse, family)) {
         this.nextEphemeral = (this.nextEphemeral + i + 1) % range;
         return port;
       }
@@ -354,8 +375,8 @@ export class UdpLayer implements TransportProtocol {
 
   /** @internal Builds the datagram (header, data, checksum) and hands it to the network layer. */
   sendFrom(socket: UdpSocket, data: Uint8Array, port: number, address: IpAddress): UdpErrno | undefined {
-    if (address.version !== 4) return "EAFNOSUPPORT";
-    if (data.length > MAX_UDP_PAYLOAD) return "EMSGSIZE";
+    if (socket.family !== undefined && address.version !== socket.family) return "EAFNOSUPPORT";
+    if (data.length > (address.version === 4 ? MAX_UDP_PAYLOAD : MAX_UDP6_PAYLOAD)) return "EMSGSIZE";
     if (this.isBroadcastDestination(address) && !socket.broadcast) return "EACCES";
     if (socket.localPort === 0) {
       const error = socket.bind(0);
@@ -363,7 +384,11 @@ export class UdpLayer implements TransportProtocol {
     }
     // RFC 1122 §4.1.3.4: the source is the bound address, else the one the route suggests.
     let src = socket.localAddress;
-    if (!src || (src.version === 4 && (src.value === 0xffffffff || src.value >>> 28 === 0xe))) {
+    if (src && src.version !== address.version) return "EAFNOSUPPORT";
+    if (
+      !src ||
+      (src.version === 4 ? src.value === 0xffffffff || src.value >>> 28 === 0xe : src.isMulticast)
+    ) {
       src = this.network.sourceFor(address);
     }
     if (!src) {
@@ -395,7 +420,7 @@ export class UdpLayer implements TransportProtocol {
       dst: address,
       protocol: IP_PROTOCOL_UDP,
       payload: datagram,
-      ...(address.value >>> 28 === 0xe
+      ...((address.version === 4 ? address.value >>> 28 === 0xe : address.isMulticast)
         ? { ttl: socket.multicastTtl }
         : socket.ttl !== undefined
           ? { ttl: socket.ttl }
@@ -480,6 +505,7 @@ export class UdpLayer implements TransportProtocol {
 
   /** Whether `socket` takes this datagram: bound address and connected peer must match. */
   private accepts(socket: UdpSocket, datagram: ReceivedDatagram, srcPort: number): boolean {
+    if (socket.family !== undefined && datagram.dst.version !== socket.family) return false;
     // A socket bound to a unicast address sees neither other addresses nor broadcasts (as Linux).
     if (socket.localAddress && !sameAddress(socket.localAddress, datagram.dst)) return false;
     if (socket.isConnected) {
