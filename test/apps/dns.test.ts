@@ -381,3 +381,17 @@ test("trace events: servers report each answer, the stub each lookup", async () 
     "h1 stub web1.lab.example A NOERROR 10.0.0.53",
   ]);
 });
+
+test("TCP: an idle connection is closed by the server after 30 s (RFC 7766 §6.2.3)", () => {
+  const { net, h1 } = internet();
+  const connection = h1.tcp.connect({ remote: Ipv4Address.parse("10.0.0.4"), port: 53 });
+  let ended = false;
+  connection.onEnd = () => {
+    ended = true;
+    connection.close();
+  };
+  net.runFor(29 * SECOND);
+  assert.equal(ended, false);
+  net.runFor(2 * SECOND);
+  assert.equal(ended, true);
+});

@@ -19,6 +19,7 @@
  *   asks again over TCP.
  */
 import type { Node } from "../../devices/node.js";
+import { SECOND } from "../../sim/time.js";
 import type { TcpListener } from "../../transport/tcp/tcp-layer.js";
 import type { UdpMessage, UdpSocket } from "../../transport/udp.js";
 import {
@@ -73,6 +74,8 @@ export class DnsServerCounters {
 }
 
 const MAX_CNAME = 16;
+/** How long a TCP connection may stay idle (BIND's tcp-idle-timeout is 30 s). */
+const TCP_IDLE_TIMEOUT = 30 * SECOND;
 
 export class DnsServer {
   readonly zones: Zone[];
@@ -112,8 +115,19 @@ export class DnsServer {
             Number.POSITIVE_INFINITY,
           );
         });
-        connection.onData = (data) => reader.push(data);
-        connection.onEnd = () => connection.close();
+        // RFC 7766 §6.2.3: close connections that stay idle, so clients cannot hold them forever.
+        const { scheduler } = this.node;
+        let idle = scheduler.after(TCP_IDLE_TIMEOUT, () => connection.close());
+        connection.onData = (data) => {
+          scheduler.cancel(idle);
+          idle = scheduler.after(TCP_IDLE_TIMEOUT, () => connection.close());
+          reader.push(data);
+        };
+        connection.onEnd = () => {
+          scheduler.cancel(idle);
+          connection.close();
+        };
+        connection.onClose = () => scheduler.cancel(idle);
       });
     }
     return this;
