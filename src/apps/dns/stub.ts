@@ -120,9 +120,15 @@ export function stubResolve(
     }
     const candidate = candidates[c];
     let failure = "timed out";
+    let failed: StubResult | undefined;
     const tryServer = (i: number, transport: DnsTransport) => {
       if (i >= servers.length * attempts) {
-        done({ rcode: DnsRcode.ServFail, name: candidate, answers: [], authorities: [], error: failure });
+        // Every server failed: report the last SERVFAIL/REFUSED answer if there was one.
+        done(
+          failed
+            ? { ...failed, error: failure }
+            : { rcode: DnsRcode.ServFail, name: candidate, answers: [], authorities: [], error: failure },
+        );
         return;
       }
       const server = servers[i % servers.length];
@@ -161,7 +167,7 @@ export function stubResolve(
             (response.rcode === DnsRcode.ServFail || response.rcode === DnsRcode.Refused)
           ) {
             failure = response.rcode === DnsRcode.ServFail ? "SERVFAIL" : "REFUSED";
-            lastNegative = answer;
+            failed = answer;
             return tryServer(i + 1, options.tcp ? "TCP" : "UDP");
           }
           if (response.rcode === DnsRcode.NXDomain) {
