@@ -1,0 +1,11 @@
+/** The shell's standard commands. */
+import type { ShellCommand } from "../command.js";
+import { curlCommands } from "./curl.js";
+import { mininetCommands } from "./mininet.js";
+import { probeCommands } from "./probe.js";
+import { serviceCommands } from "./services.js";
+import { viewCommands } from "./views.js";
+
+export function defaultCommands(): ShellCommand[] {
+  return [...mininetCommands, ...probeCommands, ...curlCommands, ...serviceCommands, ...viewCommands];
+}

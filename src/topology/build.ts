@@ -1,0 +1,371 @@
+/**
+ * Builds a running {@link Network} from a loaded topology: the step between "the file is valid"
+ * and "you can ping". Nodes by kind (a `server` is a host that runs services; a `router` forwards;
+ * a `switch` is an 802.1Q learning bridge), their interfaces (MAC, MTU, VLAN sub-interfaces such
+ * as `eth0.10`), addresses, default gateways and static routes, links with their impairments
+ * (tc's units, parsed by src/link/impairments.ts), and switch ports as access or trunk ports.
+ *
+ * Automatic addressing (src/topology/addressing.ts) fills in what the file leaves out, so a lab
+ * with no addresses at all still works. What the builder cannot apply (an impairment that does not
+ * parse, a route whose gateway is on no connected subnet) comes back as a {@link TopologyError}
+ * pointing at the file, line and column, like the loader's errors; building never throws on a
+ * topology the loader accepted.
+ *
+ * The `exec` commands of each node are returned in file order for whoever runs the lab (the shell
+ * runs them at start, as containerlab runs `exec` after deploying).
+ */
+import { Network } from "../devices/network.js";
+import type { Node } from "../devices/node.js";
+import type { LinkEndpoint } from "../link/endpoint.js";
+import {
+  type LinkImpairments,
+  parseDuration,
+  parseLoss,
+  parsePercent,
+  parseRate,
+} from "../link/impairments.js";
+import { Link } from "../link/link.js";
+import type { PortMode, Switch } from "../link/switch.js";
+import type { Scheduler } from "../sim/scheduler.js";
+import type { Tracer } from "../trace/events.js";
+import { Ipv4Prefix } from "../wire/address/ipv4.js";
+import { assignAddresses } from "./addressing.js";
+import type {
+  ImpairmentSpec,
+  InterfaceSpec,
+  LinkSpec,
+  NodeSpec,
+  SourceLocation,
+  TapLinkSpec,
+  TopologySpec,
+} from "./model.js";
+import { TopologyError } from "./model.js";
+
+export interface BuildOptions {
+  /** Seed of the simulation's random source (default 1). */
+  seed?: number;
+  /** Share a scheduler (real-time runs, the web lab's stepper). */
+  scheduler?: Scheduler;
+  tracer?: Tracer;
+  /** Fill in missing addresses, gateways and routes (default true). */
+  autoAddress?: boolean;
+  /**
+   * Provides the Linux side of a `tap:IFACE` link (Node.js and Linux only, src/platform/tap).
+   * Without it, a topology with TAP links does not build: the error says how to run it.
+   */
+  tapEndpoint?: (tap: TapLinkSpec) => LinkEndpoint;
+}
+
+/** One `exec` line of a node, to run once the lab is up. */
+export interface ExecSpec {
+  node: string;
+  command: string;
+}
+
+/** A link as the file declared it, with the running link. */
+export interface BuiltLink {
+  spec: LinkSpec;
+  link: Link;
+}
+
+export interface BuiltLab {
+  topology: TopologySpec;
+  network: Network;
+  links: BuiltLink[];
+  /** `exec` commands in file order (node by node). */
+  exec: ExecSpec[];
+  /** What automatic addressing decided, and what was ignored (e.g. IPv6 addresses for now). */
+  notes: string[];
+}
+
+export interface BuildResult {
+  /** Present when there are no errors. */
+  lab?: BuiltLab;
+  errors: TopologyError[];
+}
+
+/** Builds the network a topology describes. */
+export function buildNetwork(topology: TopologySpec, options: BuildOptions = {}): BuildResult {
+  return new Builder(topology, options).build();
+}
+
+class Builder {
+  private readonly errors: TopologyError[] = [];
+  private readonly notes: string[] = [];
+  private readonly network: Network;
+
+  constructor(
+    private readonly topology: TopologySpec,
+    private readonly options: BuildOptions,
+  ) {
+    this.network = new Network({
+      seed: options.seed ?? 1,
+      ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+      ...(options.tracer ? { tracer: options.tracer } : {}),
+    });
+  }
+
+  build(): BuildResult {
+    if (this.options.autoAddress !== false) this.notes.push(...assignAddresses(this.topology).notes);
+    for (const spec of this.topology.nodes.values()) this.addNode(spec);
+    const links: BuiltLink[] = [];
+    for (const spec of this.topology.links) {
+      const link = this.addLink(spec);
+      if (link) links.push({ spec, link });
+    }
+    for (const tap of this.topology.taps ?? []) this.addTap(tap);
+    // Addresses and routes after the links, so that interfaces exist and gateways are on-link.
+    for (const spec of this.topology.nodes.values()) if (spec.kind !== "switch") this.configure(spec);
+    if (this.errors.length > 0) {
+      this.errors.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column);
+      return { errors: this.errors };
+    }
+    const exec: ExecSpec[] = [];
+    for (const spec of this.topology.nodes.values()) {
+      for (const command of spec.exec) exec.push({ node: spec.name, command });
+    }
+    return {
+      lab: { topology: this.topology, network: this.network, links, exec, notes: this.notes },
+      errors: [],
+    };
+  }
+
+  private error(message: string, location: SourceLocation): void {
+    this.errors.push(new TopologyError(message, location));
+  }
+
+  private addNode(spec: NodeSpec): void {
+    switch (spec.kind) {
+      case "switch":
+        this.network.addSwitch(spec.name);
+        return;
+      case "router":
+        this.network.addRouter(spec.name);
+        break;
+      case "host":
+      case "server":
+        this.network.addHost(spec.name);
+        break;
+      default:
+        this.error(`node "${spec.name}": kind "${spec.kind as string}" cannot be built yet`, spec.location);
+        return;
+    }
+    const node = this.network.node(spec.name);
+    // Parents before VLAN sub-interfaces ("eth0" before "eth0.10").
+    const interfaces = [...spec.interfaces.values()].sort(
+      (a, b) => Number(isSubinterface(a.name)) - Number(isSubinterface(b.name)),
+    );
+    for (const iface of interfaces) {
+      try {
+        node.addInterface(iface.name, {
+          ...(iface.mac !== undefined ? { mac: iface.mac } : {}),
+          ...(iface.mtu !== undefined ? { mtu: iface.mtu } : {}),
+        });
+      } catch (error) {
+        this.error(
+          `interface "${iface.name}" of node "${spec.name}": ${(error as Error).message}`,
+          spec.location,
+        );
+      }
+    }
+  }
+
+  private addLink(spec: LinkSpec): Link | undefined {
+    const impairments = this.impairments(spec.impairments, `link #${this.linkNumber(spec)}`, spec.location);
+    if (!impairments) return undefined;
+    const a = `${spec.a.node}:${spec.a.iface}`;
+    const b = `${spec.b.node}:${spec.b.iface}`;
+    let link: Link;
+    try {
+      link = this.network.connect(a, b, impairments);
+    } catch (error) {
+      this.error(`link #${this.linkNumber(spec)}: ${(error as Error).message}`, spec.location);
+      return undefined;
+    }
+    for (const end of [spec.a, spec.b]) {
+      const node = this.topology.nodes.get(end.node);
+      if (node?.kind !== "switch") continue;
+      const mode = portMode(node.interfaces.get(end.iface));
+      if (!mode) continue;
+      try {
+        this.switchNamed(end.node).setPortMode(end.iface, mode);
+      } catch (error) {
+        this.error(`port "${end.iface}" of switch "${end.node}": ${(error as Error).message}`, spec.location);
+      }
+    }
+    return link;
+  }
+
+  /** A TAP link: the emulated interface, a link with the file's impairments, the Linux side. */
+  private addTap(tap: TapLinkSpec): void {
+    const where = `link to TAP interface "${tap.name}"`;
+    if (!this.options.tapEndpoint) {
+      this.error(
+        `${where}: TAP links reach the Linux kernel and need real time: run the lab with \`tinkernet run FILE --forever\` (or --realtime) on Linux`,
+        tap.location,
+      );
+      return;
+    }
+    const impairments = this.impairments(tap.impairments, where, tap.location);
+    if (!impairments) return;
+    let endpoint: LinkEndpoint;
+    try {
+      endpoint = this.options.tapEndpoint(tap);
+    } catch (error) {
+      this.error(`${where}: ${(error as Error).message}`, tap.location);
+      return;
+    }
+    // The kernel side is a LinkEndpoint already; a link in between carries the impairments.
+    const { network } = this;
+    const a = `${tap.endpoint.node}:${tap.endpoint.iface}`;
+    const link = new Link(
+      network.scheduler,
+      { ...impairments, name: `${a}-tap:${tap.name}`, a, b: `tap:${tap.name}` },
+      network.tracer,
+    );
+    network.links.push(link);
+    const owner = this.topology.nodes.get(tap.endpoint.node);
+    if (owner?.kind === "switch") {
+      const port = this.switchNamed(owner.name).addPort(tap.endpoint.iface, link.a);
+      const mode = portMode(owner.interfaces.get(tap.endpoint.iface));
+      if (mode) port.setMode(mode);
+    } else network.node(tap.endpoint.node).attach(tap.endpoint.iface, link.a);
+    relay(link.b, endpoint);
+  }
+
+  private configure(spec: NodeSpec): void {
+    let node: Node;
+    try {
+      node = this.network.node(spec.name);
+    } catch {
+      return; // its kind could not be built (already reported)
+    }
+    for (const iface of spec.interfaces.values()) {
+      for (const prefix of iface.ipv4) {
+        try {
+          node.addAddress(iface.name, prefix);
+        } catch (error) {
+          this.error(
+            `"ipv4" of interface "${iface.name}" of node "${spec.name}": ${(error as Error).message}`,
+            spec.location,
+          );
+        }
+      }
+      if (iface.ipv6.length > 0) {
+        this.notes.push(
+          `${spec.name}:${iface.name} IPv6 addresses ignored: the emulated stack speaks IPv4 for now`,
+        );
+      }
+    }
+    if (spec.gateway) {
+      try {
+        node.setDefaultGateway(spec.gateway.toString());
+      } catch (error) {
+        this.error(`"gateway" of node "${spec.name}": ${(error as Error).message}`, spec.location);
+      }
+    }
+    if (spec.gateway6)
+      this.notes.push(`${spec.name} IPv6 gateway ignored: the emulated stack speaks IPv4 for now`);
+    spec.routes.forEach((route, index) => {
+      if (!(route.to instanceof Ipv4Prefix)) {
+        this.notes.push(
+          `${spec.name} IPv6 route ${route.to} ignored: the emulated stack speaks IPv4 for now`,
+        );
+        return;
+      }
+      try {
+        node.addRoute(route.to.toString(), route.via?.toString(), {
+          ...(route.dev !== undefined ? { iface: route.dev } : {}),
+          ...(route.distance !== undefined ? { distance: route.distance } : {}),
+          ...(route.metric !== undefined ? { metric: route.metric } : {}),
+        });
+      } catch (error) {
+        this.error(
+          `route #${index + 1} of node "${spec.name}" (${route.to}): ${(error as Error).message}`,
+          spec.location,
+        );
+      }
+    });
+  }
+
+  /** The file's impairments in the link layer's terms; undefined (and errors) when one does not parse. */
+  private impairments(
+    spec: ImpairmentSpec,
+    where: string,
+    location: SourceLocation,
+  ): LinkImpairments | undefined {
+    const result: LinkImpairments = {};
+    let ok = true;
+    const parse = <T>(
+      key: keyof ImpairmentSpec,
+      value: unknown,
+      parser: (text: never) => T,
+    ): T | undefined => {
+      if (value === undefined) return undefined;
+      try {
+        return parser(value as never);
+      } catch (error) {
+        ok = false;
+        this.error(`"${key}" of ${where}: ${(error as Error).message}`, location);
+        return undefined;
+      }
+    };
+    // The schema documents a bare number as a percentage (`loss: 1` is 1%), unlike tc's fraction.
+    const percent = (value: string | number | undefined) => (typeof value === "number" ? `${value}%` : value);
+    const rate = parse("rate", spec.rate, parseRate);
+    const delay = parse("delay", spec.delay, parseDuration);
+    const jitter = parse("jitter", spec.jitter, parseDuration);
+    const loss = parse("loss", percent(spec.loss), (text: string) => {
+      parseLoss(text); // checked here, so the error points at the file; the link parses it again
+      return text;
+    });
+    const duplicate = parse("duplicate", percent(spec.duplicate), parsePercent);
+    const reorder = parse("reorder", percent(spec.reorder), parsePercent);
+    const corrupt = parse("corrupt", percent(spec.corrupt), parsePercent);
+    if (!ok) return undefined;
+    if (rate !== undefined) result.rate = rate;
+    if (delay !== undefined) result.delay = delay;
+    if (jitter !== undefined) result.jitter = jitter;
+    if (loss !== undefined) result.loss = loss;
+    if (duplicate !== undefined) result.duplicate = duplicate;
+    if (reorder !== undefined) result.reorder = reorder;
+    if (corrupt !== undefined) result.corrupt = corrupt;
+    if (spec.mtu !== undefined) result.mtu = spec.mtu;
+    if (spec.queue !== undefined) result.queueLimit = spec.queue;
+    return result;
+  }
+
+  private linkNumber(spec: LinkSpec): number {
+    return this.topology.links.indexOf(spec) + 1;
+  }
+
+  private switchNamed(name: string): Switch {
+    return this.network.switch(name);
+  }
+}
+
+const isSubinterface = (name: string) => /\.\d+$/.test(name);
+
+/** The port mode a switch interface's settings ask for (undefined: the default access port in VLAN 1). */
+function portMode(iface: InterfaceSpec | undefined): PortMode | undefined {
+  if (!iface) return undefined;
+  if (iface.trunk) {
+    return {
+      mode: "trunk",
+      allowed: iface.trunk,
+      ...(iface.native !== undefined ? { native: iface.native } : {}),
+    };
+  }
+  if (iface.vlan !== undefined) return { mode: "access", vlan: iface.vlan };
+  return undefined;
+}
+
+/** Joins a link end to another endpoint (the TAP side): frames and carrier pass both ways. */
+function relay(end: LinkEndpoint, other: LinkEndpoint): void {
+  end.onReceive = (frame) => {
+    other.transmit(frame);
+  };
+  other.onReceive = (frame) => {
+    end.transmit(frame);
+  };
+}
