@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerConformance } from "./commands/conformance.js";
 import { registerDecode } from "./commands/decode.js";
+import { registerRun } from "./commands/run.js";
 import { registerTopologyCommands } from "./commands/topology.js";
 
 const program = new Command();
@@ -20,6 +21,7 @@ registerDecode(program);
 registerBench(program);
 registerTopologyCommands(program);
 registerConformance(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,7 +16,6 @@
  */
 import { Network } from "../devices/network.js";
 import type { Node } from "../devices/node.js";
-import type { LinkEndpoint } from "../link/endpoint.js";
 import {
   type LinkImpairments,
   parseDuration,
@@ -24,7 +23,7 @@ import {
   parsePercent,
   parseRate,
 } from "../link/impairments.js";
-import { Link } from "../link/link.js";
+import type { Link } from "../link/link.js";
 import type { PortMode, Switch } from "../link/switch.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { Tracer } from "../trace/events.js";
@@ -36,7 +35,6 @@ import type {
   LinkSpec,
   NodeSpec,
   SourceLocation,
-  TapLinkSpec,
   TopologySpec,
 } from "./model.js";
 import { TopologyError } from "./model.js";
@@ -50,10 +48,11 @@ export interface BuildOptions {
   /** Fill in missing addresses, gateways and routes (default true). */
   autoAddress?: boolean;
   /**
-   * Provides the Linux side of a `tap:IFACE` link (Node.js and Linux only, src/platform/tap).
-   * Without it, a topology with TAP links does not build: the error says how to run it.
+   * Leave `tap:IFACE` links to the caller, who opens them on Linux in real time (`attachTaps` in
+   * src/platform/tap/lab.ts). Without it, a topology with TAP links does not build: the error says
+   * how to run it.
    */
-  tapEndpoint?: (tap: TapLinkSpec) => LinkEndpoint;
+  allowTaps?: boolean;
 }
 
 /** One `exec` line of a node, to run once the lab is up. */
@@ -113,7 +112,7 @@ class Builder {
       const link = this.addLink(spec);
       if (link) links.push({ spec, link });
     }
-    for (const tap of this.topology.taps ?? []) this.addTap(tap);
+    this.checkTaps();
     // Addresses and routes after the links, so that interfaces exist and gateways are on-link.
     for (const spec of this.topology.nodes.values()) if (spec.kind !== "switch") this.configure(spec);
     if (this.errors.length > 0) {
@@ -196,41 +195,19 @@ class Builder {
     return link;
   }
 
-  /** A TAP link: the emulated interface, a link with the file's impairments, the Linux side. */
-  private addTap(tap: TapLinkSpec): void {
-    const where = `link to TAP interface "${tap.name}"`;
-    if (!this.options.tapEndpoint) {
+  /**
+   * TAP links (`tap:IFACE` endpoints) reach the Linux kernel: the caller opens them once the
+   * network is built (`attachTaps` in src/platform/tap/lab.ts), in real time. A caller that cannot
+   * gets an error pointing at the link.
+   */
+  private checkTaps(): void {
+    if (this.options.allowTaps) return;
+    for (const tap of this.topology.taps ?? []) {
       this.error(
-        `${where}: TAP links reach the Linux kernel and need real time: run the lab with \`tinkernet run FILE --forever\` (or --realtime) on Linux`,
+        `link to TAP interface "${tap.name}": TAP links reach the Linux kernel and need real time: run the lab with \`tinkernet run FILE --forever\` (or --realtime) on Linux`,
         tap.location,
       );
-      return;
     }
-    const impairments = this.impairments(tap.impairments, where, tap.location);
-    if (!impairments) return;
-    let endpoint: LinkEndpoint;
-    try {
-      endpoint = this.options.tapEndpoint(tap);
-    } catch (error) {
-      this.error(`${where}: ${(error as Error).message}`, tap.location);
-      return;
-    }
-    // The kernel side is a LinkEndpoint already; a link in between carries the impairments.
-    const { network } = this;
-    const a = `${tap.endpoint.node}:${tap.endpoint.iface}`;
-    const link = new Link(
-      network.scheduler,
-      { ...impairments, name: `${a}-tap:${tap.name}`, a, b: `tap:${tap.name}` },
-      network.tracer,
-    );
-    network.links.push(link);
-    const owner = this.topology.nodes.get(tap.endpoint.node);
-    if (owner?.kind === "switch") {
-      const port = this.switchNamed(owner.name).addPort(tap.endpoint.iface, link.a);
-      const mode = portMode(owner.interfaces.get(tap.endpoint.iface));
-      if (mode) port.setMode(mode);
-    } else network.node(tap.endpoint.node).attach(tap.endpoint.iface, link.a);
-    relay(link.b, endpoint);
   }
 
   private configure(spec: NodeSpec): void {
@@ -358,14 +335,4 @@ function portMode(iface: InterfaceSpec | undefined): PortMode | undefined {
   }
   if (iface.vlan !== undefined) return { mode: "access", vlan: iface.vlan };
   return undefined;
-}
-
-/** Joins a link end to another endpoint (the TAP side): frames and carrier pass both ways. */
-function relay(end: LinkEndpoint, other: LinkEndpoint): void {
-  end.onReceive = (frame) => {
-    other.transmit(frame);
-  };
-  other.onReceive = (frame) => {
-    end.transmit(frame);
-  };
 }

@@ -31,7 +31,7 @@ const ping: NodeCommand = {
     if (pmtudisc !== undefined && pmtudisc !== "do" && pmtudisc !== "want" && pmtudisc !== "dont") {
       throw new UsageError(`invalid -M "${pmtudisc}": expected do, want or dont`);
     }
-    const count = intOption(options.values.get("count"), "count", 1, 1_000_000) ?? 4;
+    const count = intOption(options.values.get("count"), "count", 1, 2 ** 31 - 1) ?? 4;
     const interval = secondsOption(options.values.get("interval"), "interval") ?? SECOND;
     const timeout = secondsOption(options.values.get("timeout"), "timeout") ?? 10 * SECOND;
     const size = intOption(options.values.get("size"), "packet size", 0, 65507);

@@ -1,0 +1,88 @@
+/**
+ * The shell engine's view of the machine it runs on, for Node.js: stdout/stderr as
+ * {@link ShellOutput}s, the real file system for `curl -o` and `--data-binary @FILE`, and whether
+ * colours are wanted (https://no-color.org: NO_COLOR set to anything turns them off; so does output
+ * that is not a terminal).
+ */
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import type { FileSink, ShellFileSystem, ShellOutput } from "../shell/io.js";
+
+/** A Node.js stream as shell output. */
+export function streamOutput(stream: NodeJS.WriteStream): ShellOutput {
+  return {
+    write: (text) => {
+      stream.write(text);
+    },
+    writeBytes: (bytes) => {
+      stream.write(bytes);
+    },
+    get isTTY() {
+      return stream.isTTY === true;
+    },
+  };
+}
+
+/** Whether to colour what goes to `stream`. */
+export function wantsColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
+  return stream.isTTY === true && env.TERM !== "dumb";
+}
+
+const systemMessages: Record<string, string> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EISDIR: "Is a directory",
+  ENOTDIR: "Not a directory",
+  ENOSPC: "No space left on device",
+  EROFS: "Read-only file system",
+};
+
+function describe(error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new Error(code && systemMessages[code] ? systemMessages[code] : (error as Error).message);
+}
+
+/** Files on the real file system, paths relative to the working directory. Writes are buffered. */
+export const nodeFileSystem: ShellFileSystem = {
+  readFile(path) {
+    try {
+      return new Uint8Array(readFileSync(path));
+    } catch (error) {
+      throw describe(error);
+    }
+  },
+  createWriteSink(path): FileSink {
+    let fd: number;
+    try {
+      fd = path === "/dev/stdout" ? 1 : openSync(path, "w");
+    } catch (error) {
+      throw describe(error);
+    }
+    const chunks: Uint8Array[] = [];
+    let buffered = 0;
+    let failure: Error | undefined;
+    const flush = () => {
+      if (failure || chunks.length === 0) return;
+      try {
+        writeSync(fd, Buffer.concat(chunks));
+      } catch (error) {
+        failure = describe(error);
+      }
+      chunks.length = 0;
+      buffered = 0;
+    };
+    return {
+      write(bytes) {
+        chunks.push(bytes.slice());
+        buffered += bytes.length;
+        if (buffered >= 1 << 20) flush();
+      },
+      async close() {
+        flush();
+        if (fd !== 1) closeSync(fd);
+        if (failure) throw failure;
+      },
+    };
+  },
+};
