@@ -292,7 +292,10 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
         `${style.bold(`*** tinkernet: lab "${topology.name}"`)} — ${shell.nodeNames().length} nodes, ${lab.network.links.length} links, ` +
         `${realtime ? "real time" : `virtual time (seed ${options.seed}): the clock runs while a command waits`}\n` +
         `*** Type help for the commands, exit or Ctrl-D to leave.\n`;
-      records.push(...(await interactive(shell, { banner })));
+      // What is typed at a terminal does not decide the exit code (a typo is not a failed run);
+      // commands piped in (`tinkernet run lab.yml < commands`) do, as a script's would.
+      const typed = await interactive(shell, { banner });
+      if (!process.stdin.isTTY) records.push(...typed);
     }
   } finally {
     process.off("SIGINT", onSignal);

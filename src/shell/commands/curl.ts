@@ -260,6 +260,7 @@ const curl: NodeCommand = {
     if (options.positionals.length > 1)
       throw new UsageError(`one URL at a time (got ${options.positionals.length})`);
     const silent = options.flags.has("silent");
+    // -s mutes warnings and errors; -S brings the errors back (curl's mute and showerror).
     const showErrors = !silent || options.flags.has("showError");
     const verbose = options.flags.has("verbose");
     const maxTime = secondsOption(options.values.get("maxTime"), "max time");
@@ -323,10 +324,9 @@ const curl: NodeCommand = {
         let data: Uint8Array;
         try {
           data = shell.fs.readFile(path);
-        } catch (error) {
-          if (showErrors)
+        } catch {
+          if (!silent)
             err.write(`Warning: Couldn't read data from file "${path}", this makes an empty POST.\n`);
-          void error;
           throw new CurlError(26, "Failed to open/read local data from file/application");
         }
         return strip ? data.filter((b) => b !== 0x0a && b !== 0x0d) : data;
@@ -384,7 +384,7 @@ const curl: NodeCommand = {
       try {
         target = fileTarget(shell.fs.createWriteSink(outputPath!));
       } catch (error) {
-        if (showErrors)
+        if (!silent)
           err.write(`Warning: Failed to open the file ${outputPath}: ${(error as Error).message}\n`);
         return finish(23, "Failure writing output to destination");
       }
@@ -504,7 +504,7 @@ const curl: NodeCommand = {
     try {
       await target!.close();
     } catch (error) {
-      if (showErrors) err.write(`Warning: ${(error as Error).message}\n`);
+      if (!silent) err.write(`Warning: ${(error as Error).message}\n`);
       if (outcome.code === 0) outcome = { code: 23, message: "Failure writing output to destination" };
     }
     const end = scheduler.now;
