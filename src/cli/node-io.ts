@@ -5,7 +5,8 @@
  * that is not a terminal).
  */
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
-import type { FileSink, ShellFileSystem, ShellOutput } from "../shell/io.js";
+import { openCaptureSink } from "../platform/capture-sink.js";
+import type { ByteStream, FileSink, ShellFileSystem, ShellOutput } from "../shell/io.js";
 
 /** A Node.js stream as shell output. */
 export function streamOutput(stream: NodeJS.WriteStream): ShellOutput {
@@ -45,6 +46,11 @@ function describe(error: unknown): Error {
 
 /** Files on the real file system, paths relative to the working directory. Writes are buffered. */
 export const nodeFileSystem: ShellFileSystem = {
+  /** Live captures: files, FIFOs (opened without waiting for the reader) and `-` (stdout). */
+  openStream(path): ByteStream {
+    const handle = openCaptureSink(path);
+    return { write: (chunk) => handle.sink(chunk), close: () => handle.close() };
+  },
   readFile(path) {
     try {
       return new Uint8Array(readFileSync(path));

@@ -49,6 +49,8 @@ interface CommandBase {
   usage: string;
   /** More lines for `help NAME`. */
   details?: string;
+  /** Called once when the command joins a shell (e.g. to start recording what it will show). */
+  attach?(shell: Shell): void;
   /** Candidates for the word being completed, given the words before it (after the command name). */
   complete?(shell: Shell, previous: readonly string[]): readonly string[];
 }

@@ -21,6 +21,13 @@ export interface FileSink {
   close(): Promise<void>;
 }
 
+/** Bytes streaming out as they are produced (a live capture). */
+export interface ByteStream {
+  write(chunk: Uint8Array): void;
+  /** Flushes and closes (stdout is flushed but left open). */
+  close(): Promise<void>;
+}
+
 /**
  * The files commands read and write. Paths are as the user typed them (relative to the CLI's
  * working directory). Errors are thrown as `Error`s whose message reads like the system's
@@ -29,6 +36,12 @@ export interface FileSink {
 export interface ShellFileSystem {
   readFile(path: string): Uint8Array;
   createWriteSink(path: string): FileSink;
+  /**
+   * Opens a stream for a live capture: a file, a named pipe that Wireshark reads as the bytes come
+   * (opening it must not wait for the reader), or `-` for standard output. Without it, captures
+   * go through {@link createWriteSink}.
+   */
+  openStream?(path: string): ByteStream;
 }
 
 /** A file system with nothing in it, for embeddings that have none. */

@@ -54,8 +54,8 @@ export interface Job {
   readonly node: string;
   /** e.g. `httpd 80`. */
   readonly description: string;
-  /** Stops it; called once. */
-  stop(): void;
+  /** Stops it; called once. A promise when stopping takes time (a capture flushing its file). */
+  stop(): void | Promise<void>;
 }
 
 export interface ExecuteOptions {
@@ -98,6 +98,7 @@ export class Shell {
     else this.commandList[this.commandList.indexOf(this.commandMap.get(command.name)!)] = command;
     this.commandMap.set(command.name, command);
     for (const alias of command.aliases ?? []) this.commandMap.set(alias, command);
+    command.attach?.(this);
   }
 
   /** Every command, in registration order. */
@@ -174,7 +175,7 @@ export class Shell {
   // ---------------------------------------------------------------------------------------------
   // Jobs
 
-  addJob(node: string, description: string, stop: () => void): Job {
+  addJob(node: string, description: string, stop: () => void | Promise<void>): Job {
     const job: Job = { id: this.nextJob++, node, description, stop };
     this.jobMap.set(job.id, job);
     return job;
@@ -184,18 +185,27 @@ export class Shell {
     return [...this.jobMap.values()];
   }
 
-  /** Stops a job; false when there is none with that id. */
+  /** Stops a job; false when there is none with that id. `settled` waits for it to finish stopping. */
   stopJob(id: number): boolean {
     const job = this.jobMap.get(id);
     if (!job) return false;
     this.jobMap.delete(id);
-    job.stop();
+    const stopped = job.stop();
+    if (stopped) this.stopping.push(stopped.catch(() => {}));
     return true;
   }
 
-  /** Stops every job (the shell is closing). */
-  stopAllJobs(): void {
+  private stopping: Promise<void>[] = [];
+
+  /** Resolves when every job stopped so far has finished stopping. */
+  async settled(): Promise<void> {
+    while (this.stopping.length > 0) await Promise.all(this.stopping.splice(0));
+  }
+
+  /** Stops every job (the shell is closing) and waits until they have stopped. */
+  async stopAllJobs(): Promise<void> {
     for (const id of [...this.jobMap.keys()]) this.stopJob(id);
+    await this.settled();
   }
 
   /** Prints a background line from `source` (e.g. `h2 httpd`). */

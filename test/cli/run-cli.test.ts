@@ -4,15 +4,17 @@
  * --script, --duration, --forever with SIGTERM, user apps, colours.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { deterministicBytes } from "../../src/apps/deterministic-bytes.js";
+import { readPcapng } from "../../src/trace/pcapng.js";
 import { runCli } from "../support/cli.js";
-import { projectRoot } from "../support/system.js";
+import { needSystem, projectRoot } from "../support/system.js";
+import { tsharkAvailable, tsharkExpert } from "../support/tshark.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tinkernet-run-"));
 const example = (name: string) => join(projectRoot, "examples", name);
@@ -226,4 +228,44 @@ test("--forever runs in real time until SIGTERM, then ends cleanly", async () =>
   });
   assert.equal(status, 0, stderr);
   assert.match(stdout, /Serving HTTP on 10\.0\.1\.10 port 80/);
+});
+
+test("--pcap DIR: a pcapng per node, the same bytes for the same seed, clean for tshark", async (t) => {
+  const dirs = [join(dir, "pcap-a"), join(dir, "pcap-b")];
+  for (const out of dirs) {
+    const result = runCli([
+      "run",
+      chain,
+      "--seed",
+      "5",
+      "--pcap",
+      out,
+      "--exec",
+      "h2 httpd; h1 curl -s -o /dev/null h2/bytes/20000; h1 traceroute h2",
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+  }
+  for (const name of ["h1", "r1", "r2", "r3", "h2"]) {
+    const bytes = readFileSync(join(dirs[0], `${name}.pcapng`));
+    const capture = readPcapng(new Uint8Array(bytes));
+    assert.equal(capture.error, undefined, name);
+    assert.ok(capture.frames.length > 10, `${name}: ${capture.frames.length} frames`);
+    assert.deepEqual(bytes, readFileSync(join(dirs[1], `${name}.pcapng`)), `${name}: same seed, same file`);
+  }
+  if (!needSystem(t, "tshark", tsharkAvailable)) return;
+  const problems = (await tsharkExpert(join(dirs[0], "r2.pcapng"))).filter((i) => i.severity === "Errors");
+  assert.deepEqual(problems, [], "no malformed packets, no checksum errors");
+});
+
+test("capture - streams pcapng on stdout while the shell's text goes to stderr", () => {
+  const result = spawnSync(
+    process.execPath,
+    [join(projectRoot, "bin", "tinkernet.js"), "run", chain, "--exec", "capture h1:eth0 -; h1 ping -c 1 h2"],
+    { env: { ...process.env, NO_COLOR: "1" } },
+  );
+  assert.equal(result.status, 0, result.stderr.toString());
+  const capture = readPcapng(new Uint8Array(result.stdout));
+  assert.equal(capture.error, undefined);
+  assert.ok(capture.frames.length >= 4, "ARP and the echo request and reply");
+  assert.match(result.stderr.toString(), /1 packets transmitted, 1 received/);
 });

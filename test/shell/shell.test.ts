@@ -13,6 +13,7 @@ import { Shell } from "../../src/shell/shell.js";
 import { MILLISECOND, SECOND } from "../../src/sim/time.js";
 import { buildNetwork } from "../../src/topology/build.js";
 import { loadTopology } from "../../src/topology/loader.js";
+import { readPcapng } from "../../src/trace/pcapng.js";
 
 const LAB = `name: t
 topology:
@@ -458,4 +459,66 @@ test("completion: commands and nodes first, then what the command knows", () => 
   assert.deepEqual(shell.complete("link h1 s1 set l").candidates, ["loss"]);
   assert.deepEqual(shell.complete("nodes; h1 tr").candidates, ["traceroute"]);
   assert.deepEqual(shell.complete("zz").candidates, []);
+});
+
+test("trace: the recent exchange as a sequence diagram, by node and protocol; trace clear", async () => {
+  const { run } = lab();
+  await run("srv httpd");
+  await run("h1 curl -s -o /dev/null srv/bytes/100; sleep 1");
+  const tcp = await run("trace h1 tcp");
+  assert.equal(tcp.status, 0, tcp.err);
+  const [header, addresses] = tcp.out.split("\n");
+  assert.match(header, /^time \(s\) +h1 +srv$/);
+  assert.match(addresses, /10\.0\.1\.10 +10\.0\.1\.12/);
+  assert.match(tcp.out, /\|-+ \[SYN\] seq=0 win=\d+ mss=1460 -+>\|/);
+  assert.match(tcp.out, /\|<-+ \[SYN, ACK\] seq=0 ack=1 win=\d+ mss=1460 -+\|/);
+  assert.match(tcp.out, /\[FIN, ACK\]|\[FIN, PSH, ACK\]/);
+  assert.match(tcp.out, /\[ESTABLISHED\]/);
+  assert.doesNotMatch(tcp.out, /ARP/);
+  const arp = await run("trace h1 arp");
+  assert.match(arp.out, /who-has 10\.0\.1\.12\? tell 10\.0\.1\.10/);
+  const limited = await run("trace h1 tcp -n 2");
+  assert.match(limited.out, /more/);
+  assert.match((await run("trace h9")).err, /no node named "h9"/);
+  assert.match((await run("trace h1 tcp xyz")).err, /unknown protocol "xyz"/);
+  await run("trace clear");
+  assert.equal((await run("trace")).out, "(no packets to show)\n");
+});
+
+test("layers: a recent frame layer by layer, the list to choose from, and its errors", async () => {
+  const { run } = lab();
+  assert.equal((await run("layers")).status, 1, "nothing recorded yet");
+  await run("h1 ping -c 1 h2");
+  const last = await run("layers h1");
+  assert.match(last.out, /^Frame: 98 bytes, received by h1 on eth0 at [\d.]+ s$/m);
+  assert.match(last.out, /^ {2}3 Network +Internet +Internet Protocol version 4/m);
+  assert.match(last.out, /Echo \(ping\) reply|echo reply/i);
+  assert.match(last.out, /^Hex dump/m);
+  assert.doesNotMatch((await run("layers h1 --no-hex")).out, /^Hex dump/m);
+  const list = (await run("layers h1:eth0 --list")).out.split("\n").filter(Boolean);
+  assert.match(list.at(-1)!, /^ {2}1 +[\d.]+ +h1:eth0 +recv +10\.0\.1\.11 > 10\.0\.1\.10/);
+  const chosen = await run(`layers h1:eth0 ${list.length}`);
+  assert.match(chosen.out, /^Frame: \d+ bytes, (sent|received) by h1 on eth0/);
+  assert.match((await run("layers h1 999")).err, /only \d+ frames recorded there/);
+  assert.match((await run("layers h1:eth7")).err, /h1 has no interface eth7 \(interfaces: eth0\)/);
+});
+
+test("capture: pcapng of an interface, a node or a link, as a background job", async () => {
+  const { run, fs } = lab();
+  const started = await run("capture h1:eth0 h1.pcapng");
+  assert.equal(started.out, "[1] capturing h1:eth0 to h1.pcapng (pcapng; kill 1 stops it)\n");
+  await run("capture r1");
+  await run("h1 ping -c 2 far");
+  await run("kill 1; kill 2");
+  const h1 = readPcapng(fs.readFile("h1.pcapng"));
+  assert.equal(h1.error, undefined);
+  assert.equal(h1.interfaces[0].name, "h1:eth0");
+  assert.ok(
+    h1.frames.some((f) => f.direction === "outbound") && h1.frames.some((f) => f.direction === "inbound"),
+  );
+  const r1 = readPcapng(fs.readFile("r1.pcapng"));
+  assert.deepEqual(r1.interfaces.map((i) => i.name).sort(), ["r1:eth0", "r1:eth1"]);
+  assert.match((await run("capture h1:eth9 x")).err, /h1 has no interface eth9/);
+  assert.match((await run("capture h1:eth0-h2:eth0 x")).err, /no link between h1:eth0 and h2:eth0/);
+  assert.match((await run("capture")).err, /what to capture\?/);
 });

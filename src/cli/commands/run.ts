@@ -12,8 +12,10 @@
  * command failed (ping with 100% loss, curl's HTTP error with -f, an app threw), 2 a usage or
  * topology error (nothing ran, or a command was written wrong).
  */
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
+import { openCaptureSink } from "../../platform/capture-sink.js";
 import { defaultCommands } from "../../shell/commands/index.js";
 import { RealtimeDriver, type TimeDriver, VirtualDriver } from "../../shell/driver.js";
 import { BufferOutput, makeStyle } from "../../shell/io.js";
@@ -22,6 +24,7 @@ import { type CommandRecord, Shell } from "../../shell/shell.js";
 import { tokenize } from "../../shell/tokenize.js";
 import type { Nanoseconds } from "../../sim/time.js";
 import { type BuiltLab, buildNetwork } from "../../topology/build.js";
+import { startCapture } from "../../trace/views/live-capture.js";
 import { type AppMain, type AppSpec, loadApp, parseAppSpec, startApp } from "../apps.js";
 import { interactive } from "../interactive.js";
 import { nodeFileSystem, streamOutput, wantsColor } from "../node-io.js";
@@ -166,8 +169,12 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
     driver = virtual;
   }
 
-  const stdout = streamOutput(process.stdout);
   const stderr = streamOutput(process.stderr);
+  // `capture TARGET -` streams pcapng on stdout: the shell's own text then goes to stderr.
+  const pcapOnStdout = parsed.commands.some(
+    (words) => words[0]?.text === "capture" && words.at(-1)?.text === "-",
+  );
+  const stdout = pcapOnStdout ? stderr : streamOutput(process.stdout);
   const shell = new Shell({
     network: lab.network,
     topology,
@@ -179,7 +186,7 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
     commands: defaultCommands(),
   });
 
-  const captures = options.pcap !== undefined ? await startPcap(lab, options.pcap) : undefined;
+  const captures = options.pcap !== undefined ? startPcap(lab, options.pcap) : undefined;
   if (typeof captures === "string") {
     await stopTime();
     return usage(captures);
@@ -300,7 +307,7 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    shell.stopAllJobs();
+    await shell.stopAllJobs();
     await stopTime();
     if (captures) await captures.stop();
   }
@@ -312,8 +319,29 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
   return 0;
 }
 
-/** `--pcap DIR`: one pcapng file per node, every interface of it. */
-async function startPcap(lab: BuiltLab, dir: string): Promise<{ stop(): Promise<void> } | string> {
-  void lab;
-  return `--pcap ${dir}: not available yet`;
+/**
+ * `--pcap DIR`: one pcapng file per node (`DIR/h1.pcapng`), every interface of it a pcapng
+ * interface, frames with their direction; timestamps are virtual time from the Unix epoch, so the
+ * same seed writes the same files.
+ */
+function startPcap(lab: BuiltLab, dir: string): { stop(): Promise<void> } | string {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    return `--pcap ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  const names = [...lab.network.nodes.map((n) => n.name), ...lab.network.switches.map((s) => s.name)];
+  const running = names.map((name) => {
+    const handle = openCaptureSink(join(dir, `${name}.pcapng`));
+    const capture = startCapture(lab.network.tracer, { kind: "node", node: name }, handle.sink, {
+      comment: `tinkernet run ${lab.topology.file}: node ${name}`,
+    });
+    return { handle, capture };
+  });
+  return {
+    async stop() {
+      for (const { capture } of running) capture.stop();
+      await Promise.all(running.map(({ handle }) => handle.close()));
+    },
+  };
 }

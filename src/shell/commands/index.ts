@@ -1,11 +1,19 @@
 /** The shell's standard commands. */
 import type { ShellCommand } from "../command.js";
 import { curlCommands } from "./curl.js";
+import { learnCommands } from "./learn.js";
 import { mininetCommands } from "./mininet.js";
 import { probeCommands } from "./probe.js";
 import { serviceCommands } from "./services.js";
 import { viewCommands } from "./views.js";
 
 export function defaultCommands(): ShellCommand[] {
-  return [...mininetCommands, ...probeCommands, ...curlCommands, ...serviceCommands, ...viewCommands];
+  return [
+    ...mininetCommands,
+    ...probeCommands,
+    ...curlCommands,
+    ...serviceCommands,
+    ...viewCommands,
+    ...learnCommands,
+  ];
 }

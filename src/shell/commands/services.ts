@@ -79,7 +79,9 @@ const httpd: NodeCommand = {
       "httpd",
     );
     const address = node!.primaryAddress?.toString() ?? "0.0.0.0";
-    const job = shell.addJob(nodeName, `httpd ${port}`, () => server.close());
+    const job = shell.addJob(nodeName, `httpd ${port}`, () => {
+      server.close();
+    });
     out.write(
       `[${job.id}] Serving HTTP on ${address} port ${port} (http://${address}${port === 80 ? "" : `:${port}`}/) ...\n`,
     );
@@ -238,7 +240,9 @@ async function iperfServer(
     port,
     "iperf3",
   );
-  job = shell.addJob(nodeName, `iperf3 -s -p ${port}`, () => netServer?.close());
+  job = shell.addJob(nodeName, `iperf3 -s -p ${port}`, () => {
+    netServer?.close();
+  });
   out.write(`[${job.id}] iperf3 server on ${node!.primaryAddress ?? "0.0.0.0"} port ${port}\n`);
   banner((line) => out.write(`${line}\n`));
   return { status: 0, data: { job: job.id, port } };
@@ -321,7 +325,9 @@ async function ncListenTcp(context: NodeCommandContext, port: number, echo: bool
     port,
     "nc",
   );
-  job = shell.addJob(nodeName, `nc -l ${port}`, () => server.close());
+  job = shell.addJob(nodeName, `nc -l ${port}`, () => {
+    server.close();
+  });
   out.write(`[${job.id}] listening on ${node!.primaryAddress ?? "0.0.0.0"} port ${port} (tcp)\n`);
   return { status: 0, data: { job: job.id, port } };
 }
@@ -347,7 +353,9 @@ async function ncListenUdp(context: NodeCommandContext, port: number, echo: bool
   });
   await driver.until(() => bound || error !== undefined, { limit: SECOND });
   if (!bound) throw new Error(`nc: cannot bind UDP port ${port}: ${error?.message ?? "no answer"}`);
-  const job = shell.addJob(nodeName, `nc -u -l ${port}`, () => socket.close());
+  const job = shell.addJob(nodeName, `nc -u -l ${port}`, () => {
+    socket.close();
+  });
   out.write(`[${job.id}] listening on ${node!.primaryAddress ?? "0.0.0.0"} port ${port} (udp)\n`);
   return { status: 0, data: { job: job.id, port } };
 }
