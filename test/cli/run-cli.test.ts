@@ -269,3 +269,45 @@ test("capture - streams pcapng on stdout while the shell's text goes to stderr",
   assert.ok(capture.frames.length >= 4, "ARP and the echo request and reply");
   assert.match(result.stderr.toString(), /1 packets transmitted, 1 received/);
 });
+
+test("DHCP and DNS from the file: leases before the commands, names in curl, ping, dig and nslookup", () => {
+  const file = join(dir, "names.yml");
+  writeFileSync(
+    file,
+    `name: names
+topology:
+  nodes:
+    s1: {kind: switch}
+    r1:
+      kind: router
+      interfaces: {eth0: {ipv4: 192.168.1.1/24}}
+      dhcp-server: {pool: 192.168.1.100-192.168.1.150, dns: 192.168.1.53, domain: lab.example}
+    ns1:
+      kind: server
+      interfaces: {eth0: {ipv4: 192.168.1.53/24}}
+      dns-server: {zones: [{origin: lab.example, records: [{name: www, type: CNAME, value: web}]}]}
+    web: {kind: server, interfaces: {eth0: {ipv4: 192.168.1.80/24}}, exec: ["httpd"]}
+    laptop: {kind: host, dhcp: true}
+  links:
+    - endpoints: ["r1:eth0", "s1:eth1"]
+    - endpoints: ["ns1:eth0", "s1:eth2"]
+    - endpoints: ["web:eth0", "s1:eth3"]
+    - endpoints: ["laptop:eth0", "s1:eth4"]
+`,
+  );
+  const result = runCli([
+    "run",
+    file,
+    "--exec",
+    "laptop ip route; laptop curl -s -o /dev/null -w '%{http_code} %{remote_ip}\\n' http://www.lab.example/bytes/10; laptop ping -c 1 web.lab.example; laptop dig @ns1 www.lab.example +short; laptop nslookup web",
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^default via 192\.168\.1\.1 dev eth0/m, "the lease gave the gateway");
+  assert.match(result.stdout, /^200 192\.168\.1\.80$/m);
+  assert.match(result.stdout, /1 packets transmitted, 1 received/);
+  assert.match(result.stdout, /^web\.lab\.example\.\n192\.168\.1\.80$/m);
+  assert.match(result.stdout, /^Name:\tweb\.lab\.example\nAddress: 192\.168\.1\.80$/m);
+  const unknown = runCli(["run", file, "--exec", "laptop curl -sS http://nothing.lab.example/"]);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /curl: \(6\) Could not resolve host: nothing\.lab\.example/);
+});

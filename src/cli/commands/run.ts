@@ -15,6 +15,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { startLabServices } from "../../apps/lab-services.js";
 import { openCaptureSink } from "../../platform/capture-sink.js";
 import { defaultCommands } from "../../shell/commands/index.js";
 import { RealtimeDriver, type TimeDriver, VirtualDriver } from "../../shell/driver.js";
@@ -22,7 +23,7 @@ import { BufferOutput, makeStyle } from "../../shell/io.js";
 import { parseDurationText } from "../../shell/options.js";
 import { type CommandRecord, Shell } from "../../shell/shell.js";
 import { tokenize } from "../../shell/tokenize.js";
-import type { Nanoseconds } from "../../sim/time.js";
+import { type Nanoseconds, SECOND } from "../../sim/time.js";
 import { type BuiltLab, buildNetwork } from "../../topology/build.js";
 import { startCapture } from "../../trace/views/live-capture.js";
 import { type AppMain, type AppSpec, loadApp, parseAppSpec, startApp } from "../apps.js";
@@ -225,7 +226,24 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
     }
   };
 
+  // The file's DHCP and DNS servers, relays and clients; the run goes on once the clients have
+  // their leases (or a minute of network time has passed).
+  const services = startLabServices(lab.network, topology);
   try {
+    const clients = [...services.dhcpClients.values()];
+    if (clients.length > 0) {
+      const bound = await driver.until(() => clients.every((c) => c.state === "BOUND"), {
+        limit: 60 * SECOND,
+        signal: interrupt.signal,
+      });
+      if (!bound) {
+        const waiting = [...services.dhcpClients.entries()]
+          .filter(([, c]) => c.state !== "BOUND")
+          .map(([name]) => name);
+        console.error(style.yellow(`tinkernet run: no DHCP lease yet for ${waiting.join(", ")}`));
+      }
+    }
+
     // The file's `exec` lines, as containerlab runs them after deploying.
     await runCommands(
       lab.exec.flatMap((e) =>
@@ -305,6 +323,7 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
       if (!process.stdin.isTTY) records.push(...typed);
     }
   } finally {
+    services.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await shell.stopAllJobs();

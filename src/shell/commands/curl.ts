@@ -9,10 +9,10 @@ import { sendHttpRequest } from "../../apps/http/client.js";
 import type { StreamSocket } from "../../apps/http/stream-socket.js";
 import { MILLISECOND, type Nanoseconds, SECOND } from "../../sim/time.js";
 import type { NetSocket } from "../../socket/net.js";
-import { Ipv4Address } from "../../wire/address/ipv4.js";
 import type { NodeCommand } from "../command.js";
 import type { FileSink, ShellOutput } from "../io.js";
 import { parseOptions, secondsOption, UsageError } from "../options.js";
+import { resolveName } from "./dns.js";
 
 export interface ParsedUrl {
   scheme: string;
@@ -311,7 +311,9 @@ const curl: NodeCommand = {
     const url = parseUrl(urlText);
     if (typeof url === "string") return finish(url.startsWith("Protocol") ? 1 : 3, url);
     variables.url_effective = `http://${url.host}${url.port === 80 ? "" : `:${url.port}`}${url.target}`;
-    if (!Ipv4Address.tryParse(url.host)) return finish(6, `Could not resolve host: ${url.host}`);
+    const resolved = await resolveName(shell, node!, url.host, signal);
+    if (typeof resolved !== "string") return finish(6, `Could not resolve host: ${url.host}`);
+    const address = resolved;
 
     // The request body: -d (form data, newlines stripped from @files), --data-binary (as is), -T.
     let body: Uint8Array | undefined;
@@ -390,8 +392,8 @@ const curl: NodeCommand = {
       }
     } else target = terminalTarget(out);
 
-    if (verbose) err.write(`*   Trying ${url.host}:${url.port}...\n`);
-    const socket = node!.net.connect(url.port, url.host);
+    if (verbose) err.write(`*   Trying ${address}:${url.port}...\n`);
+    const socket = node!.net.connect(url.port, address);
     const watched = new WatchedSocket(socket);
     let connectedAt: Nanoseconds | undefined;
     let firstByteAt: Nanoseconds | undefined;
@@ -408,7 +410,7 @@ const curl: NodeCommand = {
       variables.local_ip = socket.localAddress ?? "";
       variables.local_port = String(socket.localPort ?? "");
       if (verbose) {
-        err.write(`* Connected to ${url.host} (${url.host}) port ${url.port}\n`);
+        err.write(`* Connected to ${url.host} (${address}) port ${url.port}\n`);
         if (watched.sentHead) {
           for (const line of latin1(watched.sentHead).split("\r\n").slice(0, -1)) err.write(`> ${line}\n`);
         }

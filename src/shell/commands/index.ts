@@ -1,6 +1,7 @@
 /** The shell's standard commands. */
 import type { ShellCommand } from "../command.js";
 import { curlCommands } from "./curl.js";
+import { dnsCommands } from "./dns.js";
 import { learnCommands } from "./learn.js";
 import { mininetCommands } from "./mininet.js";
 import { probeCommands } from "./probe.js";
@@ -12,6 +13,7 @@ export function defaultCommands(): ShellCommand[] {
     ...mininetCommands,
     ...probeCommands,
     ...curlCommands,
+    ...dnsCommands,
     ...serviceCommands,
     ...viewCommands,
     ...learnCommands,

@@ -4,6 +4,7 @@ import { traceroute as startTraceroute } from "../../apps/traceroute.js";
 import { SECOND } from "../../sim/time.js";
 import type { NodeCommand } from "../command.js";
 import { intOption, parseOptions, secondsOption, UsageError } from "../options.js";
+import { resolveName } from "./dns.js";
 
 const ping: NodeCommand = {
   scope: "node",
@@ -37,7 +38,12 @@ const ping: NodeCommand = {
     const size = intOption(options.values.get("size"), "packet size", 0, 65507);
     const ttl = intOption(options.values.get("ttl"), "TTL", 1, 255);
     const tos = intOption(options.values.get("tos"), "TOS", 0, 255);
-    const run = startPing(node!, options.positionals[0], {
+    const destination = await resolveName(shell, node!, options.positionals[0], signal);
+    if (typeof destination !== "string") {
+      out.write(`ping: ${destination.message}\n`);
+      return 2;
+    }
+    const run = startPing(node!, destination, {
       count,
       interval,
       timeout,
@@ -81,8 +87,15 @@ const traceroute: NodeCommand = {
     const firstHop = intOption(options.values.get("firstHop"), "first TTL", 1, maxHops);
     const port = intOption(options.values.get("port"), "port", 1, 65535);
     const packetLength = intOption(length, "packet length", 28, 65000);
+    const address = await resolveName(shell, node!, destination, signal);
+    if (typeof address !== "string") {
+      out.write(
+        `${destination}: ${address.message.replace(`${destination}: `, "")}\nCannot handle "host" cmdline arg \`${destination}' on position 1 (argc 1)\n`,
+      );
+      return 2;
+    }
     let live = true;
-    const run = startTraceroute(node!, destination, {
+    const run = startTraceroute(node!, address, {
       icmp: options.flags.has("icmp"),
       numeric: options.flags.has("numeric"),
       maxHops,

@@ -16,6 +16,7 @@ import type { NetServer, NetSocket } from "../../socket/net.js";
 import type { NodeCommand, NodeCommandContext } from "../command.js";
 import { intOption, parseOptions, secondsOption, UsageError } from "../options.js";
 import type { Shell } from "../shell.js";
+import { resolveName } from "./dns.js";
 
 /** Listens on `port`; resolves with the server, or throws the listen error in words. */
 async function listen(server: NetServer, port: number, what: string): Promise<NetServer> {
@@ -157,12 +158,17 @@ const iperf: NodeCommand = {
     const interval = intervalText === undefined ? 1 : Number(intervalText);
     if (!(interval >= 0)) throw new UsageError(`invalid interval "${intervalText}"`);
     const { node, out, shell, signal } = context;
+    const host = await resolveName(shell, node!, options.values.get("client")!, signal);
+    if (typeof host !== "string") {
+      out.write(`iperf3: error - unable to connect to server: ${host.message}\n`);
+      return 1;
+    }
     const scheduler = node!.scheduler;
     const random = scheduler.random.fork(`iperf:${node!.name}:${++iperfRuns}`);
     let result: Awaited<ReturnType<typeof runIperf3Client>> | undefined;
     let failure: Error | undefined;
     runIperf3Client({
-      host: options.values.get("client")!,
+      host,
       port,
       connect: connector(node!),
       clock: schedulerClock(scheduler),
