@@ -69,6 +69,7 @@ export function curlDownload(
   netns: string,
   url: string,
   timeoutMs = 120_000,
+  extra: string[] = [],
 ): Promise<{
   code: number | null;
   headers: string;
@@ -82,7 +83,7 @@ export function curlDownload(
   return new Promise((resolve) => {
     const child = spawn(
       "ip",
-      ["netns", "exec", netns, "curl", "-sS", "--fail", "-D", headerFile, "-o", "-", url],
+      ["netns", "exec", netns, "curl", "-sS", "--fail", ...extra, "-D", headerFile, "-o", "-", url],
       {
         stdio: ["ignore", "pipe", "pipe"],
       },
