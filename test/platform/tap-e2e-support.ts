@@ -3,20 +3,22 @@
  * downloads and uploads with their bytes hashed as they stream (nothing large sits in memory),
  * and netem on both directions of the TAP (egress directly, ingress through an ifb device).
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesService } from "../../src/apps/http/bytes-service.js";
+import { sendHttpRequest } from "../../src/apps/http/client.js";
 import { serveHttpConnection } from "../../src/apps/http/server.js";
 import { Network } from "../../src/devices/network.js";
+import type { Node } from "../../src/devices/node.js";
 import type { LinkImpairments } from "../../src/link/impairments.js";
 import { Link } from "../../src/link/link.js";
 import { openTapBridge } from "../../src/platform/tap/bridge.js";
 import { splice, type TapHostLab } from "../../src/platform/tap/lab.js";
 import { RealtimeRunner } from "../../src/platform/tap/realtime-runner.js";
-import { run, uniqueName } from "./tap-support.js";
+import { run, runIn, uniqueName } from "./tap-support.js";
 
 export interface HttpLab extends TapHostLab {
   netns: string;
@@ -293,4 +295,86 @@ export async function nftLoss(netns: string, iface: string, percent: number): Pr
 /** The nftables counters (packets dropped by each chain). */
 export async function nftStats(netns: string): Promise<string> {
   return (await run("ip", ["netns", "exec", netns, "nft", "list", "ruleset"])).stdout;
+}
+
+/** Our HTTP client on an emulated host: GET url, hashing the body; resolves with status and SHA-256 (hex). */
+export function emulatedGet(
+  host: Node,
+  address: string,
+  port: number,
+  path: string,
+): Promise<{ status: number; hex: string; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = host.net.connect(port, address, () => {
+      let status = 0;
+      let bytes = 0;
+      const hash = createHash("sha256");
+      sendHttpRequest(
+        socket,
+        { host: `${address}:${port}`, path },
+        {
+          onResponse: (response) => {
+            status = response.status;
+          },
+          onData: (chunk) => {
+            bytes += chunk.length;
+            hash.update(chunk);
+          },
+          onEnd: () => {
+            socket.end();
+            resolve({ status, hex: hash.digest("hex"), bytes });
+          },
+          onError: reject,
+        },
+      );
+    });
+    socket.once("error", reject);
+  });
+}
+
+/** A Linux web server (python3 -m http.server) in the namespace, serving a file of `size` random bytes. */
+export async function linuxWebServer(
+  netns: string,
+  address: string,
+  size: number,
+): Promise<{ hex: string; port: number; stop(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), "tinkernet-www-"));
+  const content = new Uint8Array(size);
+  for (let i = 0, x = 12345; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    content[i] = x >>> 24;
+  }
+  writeFileSync(join(dir, "file.bin"), content);
+  const port = 8000;
+  const child: ChildProcess = spawn(
+    "ip",
+    [
+      "netns",
+      "exec",
+      netns,
+      "python3",
+      "-m",
+      "http.server",
+      String(port),
+      "--bind",
+      address,
+      "--directory",
+      dir,
+    ],
+    { stdio: "ignore" },
+  );
+  // Wait (bounded) until it accepts connections.
+  for (let i = 0; i < 50; i++) {
+    const probe = await runIn(netns, "curl", ["-s", "-o", "/dev/null", `http://${address}:${port}/`], 2000);
+    if (probe.code === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    hex: createHash("sha256").update(content).digest("hex"),
+    port,
+    stop() {
+      child.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -5,116 +5,25 @@
  * reordering 5%, delay 5 ms, duplication 1%, both directions) complete intact.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { bytesDigest } from "../../src/apps/http/bytes-service.js";
-import { sendHttpRequest } from "../../src/apps/http/client.js";
-import type { Node } from "../../src/devices/node.js";
 import { hasCommand, needSystem } from "../support/system.js";
 import {
   curlDownload,
   curlUpload,
+  emulatedGet,
   type HttpLab,
   httpLab,
   impairBothWays,
   kernelHasNetem,
+  linuxWebServer,
   netemStats,
   nftLoss,
   nftStats,
 } from "./tap-e2e-support.js";
-import { needTap, runIn } from "./tap-support.js";
+import { needTap } from "./tap-support.js";
 
 const MiB = 1024 * 1024;
-
-/** Our HTTP client on an emulated host: GET url, hashing the body; resolves with status and SHA-256 (hex). */
-function emulatedGet(
-  host: Node,
-  address: string,
-  port: number,
-  path: string,
-): Promise<{ status: number; hex: string; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const socket = host.net.connect(port, address, () => {
-      let status = 0;
-      let bytes = 0;
-      const hash = createHash("sha256");
-      sendHttpRequest(
-        socket,
-        { host: `${address}:${port}`, path },
-        {
-          onResponse: (response) => {
-            status = response.status;
-          },
-          onData: (chunk) => {
-            bytes += chunk.length;
-            hash.update(chunk);
-          },
-          onEnd: () => {
-            socket.end();
-            resolve({ status, hex: hash.digest("hex"), bytes });
-          },
-          onError: reject,
-        },
-      );
-    });
-    socket.once("error", reject);
-  });
-}
-
-/** A Linux web server (python3 -m http.server) in the namespace, serving a file of `size` random bytes. */
-async function linuxWebServer(
-  lab: HttpLab,
-  size: number,
-): Promise<{ hex: string; port: number; stop(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), "tinkernet-www-"));
-  const content = new Uint8Array(size);
-  for (let i = 0, x = 12345; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    content[i] = x >>> 24;
-  }
-  writeFileSync(join(dir, "file.bin"), content);
-  const port = 8000;
-  const child: ChildProcess = spawn(
-    "ip",
-    [
-      "netns",
-      "exec",
-      lab.netns,
-      "python3",
-      "-m",
-      "http.server",
-      String(port),
-      "--bind",
-      lab.linux,
-      "--directory",
-      dir,
-    ],
-    { stdio: "ignore" },
-  );
-  // Wait (bounded) until it accepts connections.
-  for (let i = 0; i < 50; i++) {
-    const probe = await runIn(
-      lab.netns,
-      "curl",
-      ["-s", "-o", "/dev/null", `http://${lab.linux}:${port}/`],
-      2000,
-    );
-    if (probe.code === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    hex: createHash("sha256").update(content).digest("hex"),
-    port,
-    stop() {
-      child.kill("SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function transfers(lab: HttpLab, size: number, webSize: number): Promise<void> {
   const download = await curlDownload(lab.netns, `http://${lab.emulated}/bytes/${size}`);
@@ -129,7 +38,7 @@ async function transfers(lab: HttpLab, size: number, webSize: number): Promise<v
   assert.equal(upload.code, 0, upload.stderr);
   assert.equal(upload.answer, upload.sentHex, "our server hashed exactly the bytes curl sent");
 
-  const web = await linuxWebServer(lab, webSize);
+  const web = await linuxWebServer(lab.netns, lab.linux, webSize);
   try {
     const got = await emulatedGet(lab.host, lab.linux, web.port, "/file.bin");
     assert.equal(got.status, 200);

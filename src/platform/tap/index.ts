@@ -5,11 +5,13 @@ export {
   attachTaps,
   bridgeOptionsOf,
   type RunLabOptions,
+  runTapLab,
   runUntilInterrupted,
   splice,
   startTapHost,
   type TapAttachment,
   type TapHostLab,
+  type TapLabRunOptions,
 } from "./lab.js";
 export { loadTapAddon, TapUnavailableError, tapUnavailableReason } from "./native.js";
 export { RealtimeRunner, type RealtimeRunnerOptions } from "./realtime-runner.js";

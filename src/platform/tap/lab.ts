@@ -194,3 +194,31 @@ export async function startTapHost(
     },
   };
 }
+
+export interface TapLabRunOptions extends RunLabOptions {
+  /** Called once every TAP is open and the loop runs (start apps, print "ready"). */
+  onReady?: (attachments: readonly TapAttachment[]) => void | Promise<void>;
+}
+
+/**
+ * The entry `tinkernet run lab.yml --forever` needs once it has built `network` from a topology:
+ * opens the topology's TAP links, runs in real time until Ctrl-C/SIGTERM (or `duration`), and
+ * tears everything down. Resolves with why it stopped.
+ */
+export async function runTapLab(
+  network: Network,
+  taps: readonly TapLinkSpec[],
+  options: TapLabRunOptions = {},
+): Promise<"duration" | "signal" | "aborted"> {
+  const runner = new RealtimeRunner(network.scheduler);
+  let attachments: TapAttachment[];
+  try {
+    attachments = await attachTaps(network, taps, runner);
+  } catch (error) {
+    await runner.stop();
+    throw error;
+  }
+  const running = runUntilInterrupted(runner, attachments, options);
+  await options.onReady?.(attachments);
+  return running;
+}
