@@ -208,6 +208,10 @@ class ServerTest {
   private endTest(): void {
     if (this.phase !== "running") return;
     this.session!.stop();
+    // iperf_server_api.c closes the data streams on TEST_END. A 3.12 client with -R drains its
+    // streams with blocking reads of whole blocks until it sees EXCHANGE_RESULTS; without the
+    // close, a read that began on a partial block waits forever for the rest.
+    this.session!.endStreams();
     this.cancelTicker?.();
     this.printIntervals();
     this.phase = "results";

@@ -142,6 +142,11 @@ export class Iperf3Session {
     if (this.endTime > this.intervalStart) this.closeInterval(this.endTime);
   }
 
+  /** Half-closes every data stream: no more data from this side (queued data is still delivered). */
+  endStreams(): void {
+    for (const stream of this.streams) if (!stream.closed) stream.socket.end();
+  }
+
   /** Closes every data stream (the test is over). */
   closeStreams(): void {
     for (const stream of this.streams) {
