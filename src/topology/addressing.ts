@@ -16,10 +16,12 @@ import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import {
   type EndpointSpec,
   type InterfaceSpec,
+  isRouterKind,
   type NodeSpec,
   type TopologySpec,
   usesDhcp,
 } from "./model.js";
+import { natConfigOf } from "./nat-firewall.js";
 
 /** An interface in a broadcast domain. */
 interface Member {
@@ -189,7 +191,7 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
     if (missing.length === 0) continue;
     if (!segment.subnet) {
       const pointToPoint =
-        segment.members.length === 2 && segment.members.every((m) => m.node.kind === "router");
+        segment.members.length === 2 && segment.members.every((m) => isRouterKind(m.node.kind));
       segment.subnet = pointToPoint ? links.take() : lans.take();
       if (!segment.subnet) {
         notes.push(
@@ -200,10 +202,10 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
     }
     const subnet = segment.subnet;
     const routersFirst = [...missing].sort(
-      (a, b) => Number(b.node.kind === "router") - Number(a.node.kind === "router"),
+      (a, b) => Number(isRouterKind(b.node.kind)) - Number(isRouterKind(a.node.kind)),
     );
     for (const member of routersFirst) {
-      const start = member.node.kind === "router" || subnet.hostCount < 16 ? 0 : 9;
+      const start = isRouterKind(member.node.kind) || subnet.hostCount < 16 ? 0 : 9;
       let host: Ipv4Address | undefined;
       for (let offset = start; offset < subnet.hostCount && !host; offset++) {
         const candidate = new Ipv4Address(subnet.firstHost.value + offset);
@@ -232,13 +234,13 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
 
 function assignGateways(topology: TopologySpec, segments: Segment[], notes: string[]): void {
   for (const node of topology.nodes.values()) {
-    if (node.kind === "router" || node.kind === "switch" || node.gateway) continue;
+    if (isRouterKind(node.kind) || node.kind === "switch" || node.gateway) continue;
     // DHCP gives the gateway (option 3).
     if ([...node.interfaces.values()].some((i) => usesDhcp(node, i))) continue;
     if (node.routes.some((r) => r.to.length === 0 && r.to instanceof Ipv4Prefix)) continue;
     for (const segment of segments) {
       if (!segment.members.some((m) => m.node === node)) continue;
-      const router = segment.members.find((m) => m.node.kind === "router" && m.iface.ipv4.length > 0);
+      const router = segment.members.find((m) => isRouterKind(m.node.kind) && m.iface.ipv4.length > 0);
       if (router) {
         node.gateway = router.iface.ipv4[0].address;
         notes.push(`${node.name} gateway ${node.gateway} (${router.node.name}, auto)`);
@@ -249,11 +251,11 @@ function assignGateways(topology: TopologySpec, segments: Segment[], notes: stri
 }
 
 function assignRoutes(topology: TopologySpec, segments: Segment[], notes: string[]): void {
-  const routers = [...topology.nodes.values()].filter((n) => n.kind === "router");
+  const routers = [...topology.nodes.values()].filter((n) => isRouterKind(n.kind));
   // Adjacency: routers sharing a segment, with the neighbour's address on it.
   const neighbours = new Map<NodeSpec, { router: NodeSpec; via: Ipv4Address }[]>();
   for (const segment of segments) {
-    const members = segment.members.filter((m) => m.node.kind === "router" && m.iface.ipv4.length > 0);
+    const members = segment.members.filter((m) => isRouterKind(m.node.kind) && m.iface.ipv4.length > 0);
     for (const a of members) {
       for (const b of members) {
         if (a.node === b.node) continue;
@@ -291,7 +293,10 @@ function assignRoutes(topology: TopologySpec, segments: Segment[], notes: string
     }
     const routed = new Set(attached);
     for (const remote of reachedOrder) {
+      const hidden = natInsideInterfaces(remote);
       for (const iface of remote.interfaces.values()) {
+        // The networks behind a NAT are private: nobody outside routes to them.
+        if (hidden.has(iface.name)) continue;
         for (const prefix of iface.ipv4) {
           const network = prefix.networkPrefix;
           if (routed.has(network.toString())) continue;
@@ -302,4 +307,13 @@ function assignRoutes(topology: TopologySpec, segments: Segment[], notes: string
       }
     }
   }
+}
+
+/** The inside interfaces of a node that does NAT (empty when it does not, or when unknown yet). */
+function natInsideInterfaces(node: NodeSpec): Set<string> {
+  if (!node.nat) return new Set();
+  const config = natConfigOf(node);
+  if (typeof config === "string") return new Set();
+  const inside = config.inside ?? [...node.interfaces.keys()].filter((name) => name !== config.outside);
+  return new Set(inside);
 }

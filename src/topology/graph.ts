@@ -8,6 +8,7 @@ const dotShapes: Record<NodeKind, string> = {
   host: "box",
   server: "box3d",
   router: "ellipse",
+  nat: "doubleoctagon",
   switch: "hexagon",
 };
 
@@ -58,6 +59,7 @@ const mermaidShapes: Record<NodeKind, [string, string]> = {
   host: ["[", "]"],
   server: ["[(", ")]"],
   router: ["((", "))"],
+  nat: ["[/", "\\]"],
   switch: ["{{", "}}"],
 };
 

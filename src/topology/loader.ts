@@ -25,7 +25,14 @@ import type {
   TapLinkSpec,
   TopologySpec,
 } from "./model.js";
-import { TopologyError } from "./model.js";
+import { isRouterKind, TopologyError } from "./model.js";
+import {
+  buildFirewallSpec,
+  buildNatSpec,
+  interfacesNamed,
+  type RawFirewall,
+  type RawNat,
+} from "./nat-firewall.js";
 import { topologySchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 import { parseTapRoute, TAP_NODE, tapNameProblem } from "./tap.js";
@@ -96,6 +103,8 @@ interface RawNode {
     "root-hints"?: string | string[];
   };
   "dns-zone"?: RawDnsZone;
+  nat?: RawNat;
+  firewall?: RawFirewall;
 }
 interface RawTap {
   netns?: string;
@@ -337,6 +346,7 @@ class SemanticChecker {
     const taps: TapLinkSpec[] = [];
     const links = this.buildLinks(nodes, taps);
     this.checkDuplicateAddresses(nodes);
+    this.checkFeatureInterfaces(nodes, links);
     return { name: this.raw.name, file: this.sourceMap.file, nodes, links, taps };
   }
 
@@ -357,7 +367,7 @@ class SemanticChecker {
     const kind = own.kind ?? group.kind ?? defaults.kind;
     if (kind === undefined) {
       this.error(
-        `node "${name}" has no kind: set "kind" (host, server, router or switch) on it or in topology.defaults`,
+        `node "${name}" has no kind: set "kind" (host, server, router, nat or switch) on it or in topology.defaults`,
         path,
       );
       return undefined;
@@ -407,7 +417,65 @@ class SemanticChecker {
       if (parsed) spec.routes.push(parsed);
     });
     this.buildServices(spec, merged, path);
+    this.buildFeatures(spec, merged, path);
     return spec;
+  }
+
+  /** The `nat` and `firewall` keys (src/topology/nat-firewall.ts). */
+  private buildFeatures(spec: NodeSpec, merged: RawNode, path: PathSegment[]): void {
+    const name = spec.name;
+    const problem = (message: string, at: (string | number)[]) =>
+      this.error(`node "${name}": ${message}`, [...path, ...at]);
+    if (spec.kind === "nat" || merged.nat !== undefined) {
+      if (!isRouterKind(spec.kind)) {
+        this.error(
+          `"nat" of node "${name}": NAT needs a node that forwards (kind router or nat), but "${name}" is a ${spec.kind}`,
+          [...path, "nat"],
+        );
+      } else {
+        const nat = buildNatSpec(
+          merged.nat ?? {},
+          this.sourceMap.value([...path, ...(merged.nat ? ["nat"] : [])]),
+          problem,
+        );
+        if (nat) spec.nat = nat;
+      }
+    }
+    if (merged.firewall !== undefined) {
+      if (spec.kind === "switch") {
+        this.error(
+          `"firewall" of node "${name}": a switch does not filter IP; put the firewall on a router or host`,
+          [...path, "firewall"],
+        );
+      } else {
+        const firewall = buildFirewallSpec(
+          merged.firewall,
+          this.sourceMap.value([...path, "firewall"]),
+          problem,
+        );
+        if (firewall) spec.firewall = firewall;
+      }
+    }
+  }
+
+  /** NAT and firewall settings must name interfaces the node has (declared or linked). */
+  private checkFeatureInterfaces(nodes: Map<string, NodeSpec>, links: LinkSpec[]): void {
+    for (const node of nodes.values()) {
+      if (!node.nat && !node.firewall) continue;
+      const known = new Set(node.interfaces.keys());
+      for (const link of links) {
+        if (link.a.node === node.name) known.add(link.a.iface);
+        if (link.b.node === node.name) known.add(link.b.iface);
+      }
+      for (const { name, path } of interfacesNamed(node)) {
+        if (known.has(name)) continue;
+        const zones = node.firewall?.zones ? Object.keys(node.firewall.zones) : [];
+        this.error(
+          `node "${node.name}": no interface or zone "${name}"${didYouMean(name, [...known, ...zones])} (interfaces: ${[...known].join(", ") || "none"})`,
+          ["topology", "nodes", node.name, ...path],
+        );
+      }
+    }
   }
 
   private buildInterface(
@@ -512,7 +580,7 @@ class SemanticChecker {
         this.error(`"dhcp" of node "${node}": a switch has no address to get`, [...path, "dhcp"]);
       } else {
         spec.dhcp = true;
-        if (spec.gateway && spec.kind !== "router") {
+        if (spec.gateway && !isRouterKind(spec.kind)) {
           this.error(
             `node "${node}" gets its default gateway by DHCP: drop "gateway", or give the interface an address instead of "dhcp"`,
             [...path, "gateway"],
@@ -543,7 +611,7 @@ class SemanticChecker {
     const relay = merged["dhcp-relay"];
     if (relay) {
       const at = [...path, "dhcp-relay"];
-      if (spec.kind !== "router")
+      if (!isRouterKind(spec.kind))
         this.error(`"dhcp-relay" of node "${node}": relay agents run on routers`, at);
       spec.dhcpRelay = {
         servers: addresses(relay.servers, [...at, "servers"], "servers"),

@@ -4,6 +4,7 @@
  */
 import type { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import type { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
+import type { FirewallSpec, NatSpec } from "./nat-firewall.js";
 import type { nodeKinds } from "./schema.js";
 
 export type NodeKind = (typeof nodeKinds)[number];
@@ -47,6 +48,10 @@ export interface NodeSpec {
   routes: RouteSpec[];
   exec: string[];
   labels: Record<string, string>;
+  /** Address translation (`kind: nat`, or the `nat` key of a router). */
+  nat?: NatSpec;
+  /** A stateful firewall (the `firewall` key). */
+  firewall?: FirewallSpec;
   location: SourceLocation;
   /** `dhcp: true`: interfaces without an ipv4 address get one by DHCP (see {@link usesDhcp}). */
   dhcp?: boolean;
@@ -117,6 +122,11 @@ export interface DnsServerSpec {
 /** Whether `iface` of `node` gets its address by DHCP: flagged itself, or unaddressed on a `dhcp: true` node. */
 export function usesDhcp(node: NodeSpec, iface: InterfaceSpec): boolean {
   return iface.dhcp === true || (node.dhcp === true && iface.ipv4.length === 0 && node.kind !== "switch");
+}
+
+/** Kinds that forward: a `nat` node is a router that translates. */
+export function isRouterKind(kind: NodeKind): boolean {
+  return kind === "router" || kind === "nat";
 }
 
 /** Link impairments as written (with units), converted by the builder's link layer. */

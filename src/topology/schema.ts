@@ -6,6 +6,8 @@
  * `tinkernet schema` for editor completion.
  */
 
+import { firewallSchema, natSchema } from "./nat-firewall.js";
+
 const duration = {
   type: "string",
   pattern: "^[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s)$",
@@ -190,7 +192,7 @@ export const dnsServerSchema = {
   },
 } as const;
 
-export const nodeKinds = ["host", "server", "router", "switch"] as const;
+export const nodeKinds = ["host", "server", "router", "nat", "switch"] as const;
 
 /** Properties a node, a kind, a group or the defaults may set. */
 const nodeProperties = {
@@ -220,6 +222,8 @@ const nodeProperties = {
   },
   "dns-server": dnsServerSchema,
   "dns-zone": dnsZoneSchema,
+  nat: natSchema,
+  firewall: firewallSchema,
   labels: { type: "object", additionalProperties: { type: "string" }, description: "Free-form labels" },
   description: { type: "string" },
 } as const;

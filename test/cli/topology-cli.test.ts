@@ -34,7 +34,7 @@ test("validate: exit 2 with file:line:column for a bad file, and for a missing f
   assert.equal(result.status, 2);
   assert.match(
     result.stderr,
-    /bad\.yml:4:16: error: "kind" of node "h1": expected one of host, server, router, switch, found string "hots" \(did you mean "host"\?\)/,
+    /bad\.yml:4:16: error: "kind" of node "h1": expected one of host, server, router, nat, switch, found string "hots" \(did you mean "host"\?\)/,
   );
   const missing = runCli(["validate", join(dir, "nope.yml")]);
   assert.equal(missing.status, 2);

@@ -103,7 +103,7 @@ test("an endpoint naming a missing node, and an interface used twice", () => {
 
 test("schema errors: wrong types, bad enums, bad units, wrong endpoint counts, missing keys", () => {
   assert.deepEqual(problems(lab.replace("kind: router", "kind: ruoter")), [
-    '14:13: "kind" of node "r1": expected one of host, server, router, switch, found string "ruoter" (did you mean "router"?)',
+    '14:13: "kind" of node "r1": expected one of host, server, router, nat, switch, found string "ruoter" (did you mean "router"?)',
   ]);
   assert.deepEqual(problems(lab.replace("delay: 20ms", "delay: 20 parsecs")), [
     '24:14: "delay" of link #1: expected a duration with its unit, e.g. 20ms, 1.5s, 250us, found string "20 parsecs"',
@@ -122,7 +122,7 @@ test("YAML syntax errors, empty files and nodes without a kind are reported, nev
   assert.match(problems("")[0], /^1:1: the file is empty/);
   assert.match(problems("a: 1\na: 2\n")[0], /^2:1: YAML syntax error: Map keys must be unique/);
   assert.deepEqual(problems("name: x\ntopology:\n  nodes:\n    h1: {}\n"), [
-    '4:9: node "h1" has no kind: set "kind" (host, server, router or switch) on it or in topology.defaults',
+    '4:9: node "h1" has no kind: set "kind" (host, server, router, nat or switch) on it or in topology.defaults',
   ]);
 });
 
