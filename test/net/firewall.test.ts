@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ping } from "../../src/apps/ping.js";
 import { traceroute } from "../../src/apps/traceroute.js";
+import { ConnState, Conntrack } from "../../src/net/firewall/conntrack.js";
 import type { FirewallConfig } from "../../src/net/firewall/firewall.js";
 import { parseRuleText } from "../../src/net/firewall/rules.js";
 import { SECOND } from "../../src/sim/time.js";
@@ -322,4 +323,23 @@ test("rules written as one line of text (the shell's form), and the errors of ba
   );
   assert.equal(firewall.removeRule("forward", 1), true);
   assert.equal(firewall.removeRule("forward", 5), false);
+});
+
+test("the connection table stays bounded under a stream of short flows (lazy expiry, clock hand)", () => {
+  const conntrack = new Conntrack(1_000_000);
+  const packet = new Uint8Array(28);
+  packet[0] = 0x45;
+  packet[3] = 28;
+  packet[9] = 17;
+  let now = 0;
+  for (let i = 0; i < 20_000; i++) {
+    now += SECOND / 10; // ten new flows a second; unreplied UDP lives 30 s: 300 alive
+    packet[12] = 10;
+    packet[15] = i % 50;
+    packet[20] = (i >>> 8) & 0xff;
+    packet[21] = i & 0xff;
+    assert.equal(conntrack.track(packet, 0, now).state, ConnState.New);
+    assert.equal(conntrack.confirm(packet, 0, now), true);
+  }
+  assert.ok(conntrack.size <= 600, `connections held: ${conntrack.size}`);
 });

@@ -123,6 +123,12 @@ export interface Tracked {
   reply: boolean;
 }
 
+/**
+ * Slots (entries) the clock hand visits per new entry. The index grows to stay at most half full
+ * (it holds between a quarter and a half of its slots), so a whole turn takes at most half as
+ * many insertions as there are entries, and the table holds at most about twice the live flows.
+ */
+const SWEEP_STEPS = 8;
 const PORTS = 65536;
 const ADDRESSES = 2 ** 32;
 const FIN = 0x01;
@@ -244,7 +250,7 @@ export class Conntrack {
     this.insert(connection, p.protocol, p.dst, p.dport, p.src, p.sport);
     this.count++;
     this.stats.created++;
-    this.sweep(now, 2);
+    this.sweep(now, SWEEP_STEPS);
     return true;
   }
 

@@ -50,7 +50,7 @@ export function showIpNatTranslations(nat: Nat, options: { verbose?: boolean } =
       lines.push(`${pro}${global}${local}${"---".padEnd(width)}---`);
       if (options.verbose) lines.push(`    create ${formatAge(now - mapping.created)}, flags: static`);
     }
-    const sessions = [...mapping.sessions.values()].sort(
+    const sessions = [...mapping.sessions].sort(
       (a, b) => a.remoteAddress - b.remoteAddress || a.remotePort - b.remotePort,
     );
     for (const session of sessions) {
@@ -78,7 +78,7 @@ export function showIpNatStatistics(nat: Nat): string {
   const table = nat.table;
   const stats = table.stats;
   const counters = nat.counters;
-  const dynamicSessions = mappings.filter((m) => !m.isStatic).reduce((n, m) => n + m.sessions.size, 0);
+  const dynamicSessions = mappings.filter((m) => !m.isStatic).reduce((n, m) => n + m.sessions.length, 0);
   const total = statics + table.sessionCount;
   const lines = [
     `Total active translations: ${total} (${statics} static, ${dynamicSessions} dynamic; ${table.sessionCount} extended)`,

@@ -5,13 +5,15 @@
  * decide which inbound packets may use a mapping (filtering, §5) and carry the timers (§4.3) and,
  * for TCP, the connection state (tcp-state.ts).
  *
- * Everything is indexed by numbers so the per-packet path allocates nothing: an endpoint key packs
- * protocol, address and port into one double (50 bits). Ports are allocated without overloading
+ * The per-packet path allocates nothing: the indexes are two-level maps keyed by small integers
+ * (the address as an int32, then protocol and port packed in 18 bits), which V8 stores unboxed
+ * (a 50-bit key would be a heap number, one allocation per lookup). A mapping keeps its sessions
+ * in an array, with an index once it has many. Ports are allocated without overloading
  * (RFC 4787 REQ-3): an outside (protocol, address, port) belongs to one mapping at a time.
  *
  * Expiry is lazy, as the switch's MAC table does (docs/ARCHITECTURE.md): an expired entry is
- * removed when a lookup meets it, a "clock hand" sweeps two mappings each time a session is
- * created, and a full sweep runs before the table refuses a new flow or is listed. So an idle NAT
+ * removed when a lookup meets it, a "clock hand" sweeps eight slots each time a session is
+ * created (bounding the table to about twice the live flows), and a full sweep runs before the table refuses a new flow or is listed. So an idle NAT
  * keeps no timers in the scheduler, and the table never holds more than its limit.
  */
 import type { Nanoseconds } from "../../sim/time.js";
@@ -19,8 +21,14 @@ import { IpProtocol } from "../../wire/ipv4.js";
 import type { FilteringBehavior, MappingBehavior, NatTimeouts } from "./config.js";
 import { isEstablished, NatTcpState, nextTcpState, refreshes } from "./tcp-state.js";
 
-const PORTS = 65536;
-const ADDRESSES = 2 ** 32;
+/**
+ * Slots (entries) the clock hand visits per new entry. The index grows to stay at most half full
+ * (it holds between a quarter and a half of its slots), so a whole turn takes at most half as
+ * many insertions as there are entries, and the table holds at most about twice the live flows.
+ */
+const SWEEP_STEPS = 8;
+/** Sessions a mapping scans linearly before it builds an index. */
+const SESSION_SCAN = 8;
 
 /** TCP 0, UDP 1, ICMP 2; -1 for protocols NAPT cannot translate. */
 export function protocolIndex(protocol: number): number {
@@ -30,19 +38,139 @@ export function protocolIndex(protocol: number): number {
   return -1;
 }
 
-/** (protocol index, address, port) packed into one exact double. */
-function endpointKey(pi: number, address: number, port: number): number {
-  return (pi * ADDRESSES + address) * PORTS + port;
+/** Protocol index and port in one small integer (the inner key of the endpoint indexes). */
+function portKey(pi: number, port: number): number {
+  return (pi << 16) | port;
 }
 
-function remoteKey(address: number, port: number): number {
-  return address * PORTS + port;
+/**
+ * An index from (address, small key) to a value: open addressing with linear probing over an
+ * Int32Array of key pairs, so a lookup touches one or two cache lines and allocates nothing (a
+ * 50-bit key in a JS Map would be a heap number per lookup; nested Maps cost a miss per level).
+ * Deletion shifts the following entries back (Knuth's Algorithm R), so there are no tombstones.
+ */
+export class EndpointIndex<V> {
+  /** Per slot: the address (int32) and key + 1 (0 marks an empty slot). */
+  private keys = new Int32Array(32);
+  private values: (V | undefined)[] = new Array(16);
+  private mask = 15;
+  size = 0;
+
+  /** Slots in the table (for a sweep that walks them: see {@link valueAt}). */
+  get slots(): number {
+    return this.mask + 1;
+  }
+
+  /** The value in `slot`, if the slot is used. */
+  valueAt(slot: number): V | undefined {
+    return this.keys[slot * 2 + 1] === 0 ? undefined : this.values[slot];
+  }
+
+  get(address: number, key: number): V | undefined {
+    const keys = this.keys;
+    const a = address | 0;
+    const k = key + 1;
+    let i = slotOf(a, k) & this.mask;
+    for (;;) {
+      const stored = keys[i * 2 + 1];
+      if (stored === 0) return undefined;
+      if (stored === k && keys[i * 2] === a) return this.values[i];
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  set(address: number, key: number, value: V): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const keys = this.keys;
+    const a = address | 0;
+    const k = key + 1;
+    let i = slotOf(a, k) & this.mask;
+    for (;;) {
+      const stored = keys[i * 2 + 1];
+      if (stored === 0) {
+        keys[i * 2] = a;
+        keys[i * 2 + 1] = k;
+        this.values[i] = value;
+        this.size++;
+        return;
+      }
+      if (stored === k && keys[i * 2] === a) {
+        this.values[i] = value;
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  delete(address: number, key: number): boolean {
+    const keys = this.keys;
+    const mask = this.mask;
+    const a = address | 0;
+    const k = key + 1;
+    let i = slotOf(a, k) & mask;
+    for (;;) {
+      const stored = keys[i * 2 + 1];
+      if (stored === 0) return false;
+      if (stored === k && keys[i * 2] === a) break;
+      i = (i + 1) & mask;
+    }
+    // Shift back every entry after the hole that would no longer be found past it.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const stored = keys[j * 2 + 1];
+      if (stored === 0) break;
+      const home = slotOf(keys[j * 2], stored) & mask;
+      const between = i <= j ? i < home && home <= j : i < home || home <= j;
+      if (between) continue;
+      keys[i * 2] = keys[j * 2];
+      keys[i * 2 + 1] = stored;
+      this.values[i] = this.values[j];
+      i = j;
+    }
+    keys[i * 2] = 0;
+    keys[i * 2 + 1] = 0;
+    this.values[i] = undefined;
+    this.size--;
+    return true;
+  }
+
+  *[Symbol.iterator](): IterableIterator<V> {
+    for (let slot = 0; slot <= this.mask; slot++) {
+      if (this.keys[slot * 2 + 1] !== 0) yield this.values[slot]!;
+    }
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldValues = this.values;
+    const capacity = (this.mask + 1) * 2;
+    this.keys = new Int32Array(capacity * 2);
+    this.values = new Array(capacity);
+    this.mask = capacity - 1;
+    this.size = 0;
+    for (let slot = 0; slot < oldValues.length; slot++) {
+      const stored = oldKeys[slot * 2 + 1];
+      if (stored !== 0) this.set(oldKeys[slot * 2], stored - 1, oldValues[slot]!);
+    }
+  }
+}
+
+/** Where a key pair starts probing: a murmur3-style mix of both words. */
+function slotOf(address: number, key: number): number {
+  let h = Math.imul(address ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ key ^ (h >>> 15), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** One inside endpoint's translation. */
 export class NatMapping {
-  /** Sessions by remote endpoint (address × 65536 + port; ICMP sessions use port 0). */
-  readonly sessions = new Map<number, NatSession>();
+  /** Its sessions, one per remote endpoint (ICMP sessions use port 0), in no order. */
+  readonly sessions: NatSession[] = [];
+  /** When it has many sessions: remote address → remote port → session. */
+  private index: EndpointIndex<NatSession> | undefined;
+  /** The session found last (most packets belong to the same conversation as the one before). */
+  private recent: NatSession | undefined;
   /** When the last of its sessions expires (Infinity for static mappings). */
   expires: Nanoseconds;
 
@@ -53,17 +181,72 @@ export class NatMapping {
     readonly externalAddress: number,
     readonly externalPort: number,
     readonly isStatic: boolean,
-    /** For address(-and-port)-dependent mapping: the remote it was made for; -1 otherwise. */
-    readonly dependentKey: number,
+    /** For address(-and-port)-dependent mapping: the remote it was made for ("" otherwise). */
+    readonly dependentKey: string,
     readonly created: Nanoseconds,
   ) {
     this.expires = isStatic ? Number.POSITIVE_INFINITY : created;
+  }
+
+  /** The session with `remote`:`remotePort`, expired or not. */
+  session(remote: number, remotePort: number): NatSession | undefined {
+    const recent = this.recent;
+    if (recent !== undefined && recent.remoteAddress === remote && recent.remotePort === remotePort)
+      return recent;
+    const found = this.index ? this.index.get(remote, remotePort) : this.scan(remote, remotePort);
+    if (found !== undefined) this.recent = found;
+    return found;
+  }
+
+  private scan(remote: number, remotePort: number): NatSession | undefined {
+    const sessions = this.sessions;
+    for (let i = 0; i < sessions.length; i++) {
+      const s = sessions[i];
+      if (s.remoteAddress === remote && s.remotePort === remotePort) return s;
+    }
+    return undefined;
+  }
+
+  /** @internal */
+  addSession(session: NatSession): void {
+    session.slot = this.sessions.length;
+    this.sessions.push(session);
+    this.recent = session;
+    if (this.index) this.index.set(session.remoteAddress, session.remotePort, session);
+    else if (this.sessions.length > SESSION_SCAN) {
+      this.index = new EndpointIndex();
+      for (const s of this.sessions) this.index.set(s.remoteAddress, s.remotePort, s);
+    }
+  }
+
+  /** @internal Removes a session (the last one takes its slot). */
+  removeSession(session: NatSession): boolean {
+    const sessions = this.sessions;
+    const slot = session.slot;
+    if (sessions[slot] !== session) return false;
+    const last = sessions.pop()!;
+    if (last !== session) {
+      sessions[slot] = last;
+      last.slot = slot;
+    }
+    this.index?.delete(session.remoteAddress, session.remotePort);
+    if (this.recent === session) this.recent = undefined;
+    return true;
+  }
+
+  /** @internal */
+  clearSessions(): void {
+    this.sessions.length = 0;
+    this.index = undefined;
+    this.recent = undefined;
   }
 }
 
 /** One conversation of a mapping with one remote endpoint. */
 export class NatSession {
   state: NatTcpState = NatTcpState.Closed;
+  /** @internal Its place in the mapping's array. */
+  slot = 0;
   expires: Nanoseconds = 0;
   lastUsed: Nanoseconds;
   packetsOut = 0;
@@ -110,16 +293,15 @@ export class NatTable {
     peakTime: 0,
   };
   /** Outside endpoint → mapping: every mapping, static ones included. */
-  private readonly inbound = new Map<number, NatMapping>();
+  private readonly inbound = new EndpointIndex<NatMapping>();
   /** Inside endpoint → mapping (endpoint-independent mapping and static mappings). */
-  private readonly outbound = new Map<number, NatMapping>();
-  /** Inside endpoint → remote → mapping (address(-and-port)-dependent mapping). */
-  private readonly dependent = new Map<number, Map<number, NatMapping>>();
-  /** Outside ports in use per (protocol, outside address), to fail fast when all are taken. */
-  private readonly portsInUse = new Map<number, number>();
+  private readonly outbound = new EndpointIndex<NatMapping>();
+  /** Inside endpoint and remote → mapping (address(-and-port)-dependent mapping, rarely used). */
+  private readonly dependent = new Map<string, NatMapping>();
   /** RFC 4787 REQ-2 "paired" pooling: each inside address keeps one outside address. */
   private readonly pairing = new Map<number, { address: number; mappings: number }>();
-  private hand: Iterator<NatMapping> | undefined;
+  /** The sweep's position in the inbound index. */
+  private hand = 0;
 
   constructor(readonly options: NatTableOptions) {}
 
@@ -129,7 +311,7 @@ export class NatTable {
 
   /** The outside address an inside address is paired with, while it has mappings. */
   pairedAddress(internal: number): number | undefined {
-    return this.pairing.get(internal)?.address;
+    return this.pairing.get(internal | 0)?.address;
   }
 
   /** Inside addresses paired with each outside address (for `show ip nat statistics`). */
@@ -154,24 +336,23 @@ export class NatTable {
     remotePort: number,
     now: Nanoseconds,
   ): NatMapping | undefined {
-    const key = endpointKey(pi, address, port);
-    let mapping = this.outbound.get(key);
+    let mapping = this.outbound.get(address, portKey(pi, port));
     if (mapping === undefined && this.options.mapping !== "endpoint-independent") {
-      mapping = this.dependent.get(key)?.get(this.dependentKeyOf(remote, remotePort));
+      mapping = this.dependent.get(this.dependentKeyOf(pi, address, port, remote, remotePort));
     }
     if (mapping !== undefined && mapping.expires <= now) {
       this.expire(mapping, now);
-      if (mapping.sessions.size === 0 && !mapping.isStatic) return undefined;
+      if (mapping.sessions.length === 0 && !mapping.isStatic) return undefined;
     }
     return mapping;
   }
 
   /** The mapping that owns outside `address`:`port`, or undefined. */
   findInbound(pi: number, address: number, port: number, now: Nanoseconds): NatMapping | undefined {
-    const mapping = this.inbound.get(endpointKey(pi, address, port));
+    const mapping = this.inbound.get(address, portKey(pi, port));
     if (mapping !== undefined && mapping.expires <= now) {
       this.expire(mapping, now);
-      if (mapping.sessions.size === 0 && !mapping.isStatic) return undefined;
+      if (mapping.sessions.length === 0 && !mapping.isStatic) return undefined;
     }
     return mapping;
   }
@@ -183,7 +364,7 @@ export class NatTable {
     remotePort: number,
     now: Nanoseconds,
   ): NatSession | undefined {
-    const session = mapping.sessions.get(remoteKey(remote, remotePort));
+    const session = mapping.session(remote, remotePort);
     if (session !== undefined && session.expires <= now) {
       this.removeSession(session, "expired");
       return undefined;
@@ -201,7 +382,7 @@ export class NatTable {
       case "endpoint-independent":
         return true;
       case "address-dependent":
-        for (const session of mapping.sessions.values()) {
+        for (const session of mapping.sessions) {
           if (session.remoteAddress === remote && session.expires > now) return true;
         }
         return false;
@@ -235,7 +416,7 @@ export class NatTable {
       return "no-free-port";
     }
     const eim = this.options.mapping === "endpoint-independent";
-    const dependentKey = eim ? -1 : this.dependentKeyOf(remote, remotePort);
+    const dependentKey = eim ? "" : this.dependentKeyOf(pi, address, port, remote, remotePort);
     const mapping = new NatMapping(protocol, address, port, external, externalPort, false, dependentKey, now);
     this.index(mapping, pi);
     this.stats.mappingsCreated++;
@@ -252,10 +433,10 @@ export class NatTable {
     now: Nanoseconds,
   ): NatMapping {
     const pi = protocolIndex(protocol);
-    if (this.inbound.has(endpointKey(pi, external, externalPort))) {
+    if (this.inbound.get(external, portKey(pi, externalPort)) !== undefined) {
       throw new RangeError(`outside port ${externalPort} is already mapped`);
     }
-    const mapping = new NatMapping(protocol, internal, internalPort, external, externalPort, true, -1, now);
+    const mapping = new NatMapping(protocol, internal, internalPort, external, externalPort, true, "", now);
     this.index(mapping, pi);
     return mapping;
   }
@@ -270,7 +451,7 @@ export class NatTable {
     if (!this.makeRoom(now)) return "table-full";
     const session = new NatSession(mapping, remote, remotePort, now);
     session.expires = now + this.idleTimeout(mapping.protocol, NatTcpState.Closed);
-    mapping.sessions.set(remoteKey(remote, remotePort), session);
+    mapping.addSession(session);
     if (session.expires > mapping.expires) mapping.expires = session.expires;
     this.sessionCount++;
     this.stats.sessionsCreated++;
@@ -278,7 +459,7 @@ export class NatTable {
       this.stats.peakSessions = this.sessionCount;
       this.stats.peakTime = now;
     }
-    this.sweep(now, 2);
+    this.sweep(now, SWEEP_STEPS);
     return session;
   }
 
@@ -324,34 +505,31 @@ export class NatTable {
   /** Every live mapping, after removing what has expired. */
   mappings(now: Nanoseconds): NatMapping[] {
     this.sweepAll(now);
-    return [...this.inbound.values()];
+    return [...this.inbound];
   }
 
   /** Removes every dynamic mapping (`clear ip nat translation *`). */
   clear(): void {
-    for (const mapping of [...this.inbound.values()]) {
+    for (const mapping of [...this.inbound]) {
       if (mapping.isStatic) {
-        this.sessionCount -= mapping.sessions.size;
-        mapping.sessions.clear();
+        this.sessionCount -= mapping.sessions.length;
+        mapping.clearSessions();
       } else this.removeMapping(mapping, "cleared");
     }
   }
 
   /** Expires whatever is due, everywhere. */
   sweepAll(now: Nanoseconds): void {
-    for (const mapping of [...this.inbound.values()]) this.expire(mapping, now);
+    for (const mapping of [...this.inbound]) this.expire(mapping, now);
   }
 
-  /** Advances the clock hand over `steps` mappings, expiring what is due. */
+  /** Advances the clock hand over `steps` slots of the table, expiring what is due. */
   private sweep(now: Nanoseconds, steps: number): void {
+    const inbound = this.inbound;
     for (let i = 0; i < steps; i++) {
-      let next = this.hand?.next();
-      if (next === undefined || next.done) {
-        this.hand = this.inbound.values();
-        next = this.hand.next();
-        if (next.done) return;
-      }
-      this.expire(next.value, now);
+      this.hand = (this.hand + 1) % inbound.slots;
+      const mapping = inbound.valueAt(this.hand);
+      if (mapping !== undefined) this.expire(mapping, now);
     }
   }
 
@@ -362,15 +540,18 @@ export class NatTable {
       return;
     }
     let removed = false;
-    for (const session of mapping.sessions.values()) {
+    const sessions = mapping.sessions;
+    for (let i = sessions.length - 1; i >= 0; i--) {
+      const session = sessions[i];
       if (session.expires <= now) {
-        mapping.sessions.delete(remoteKey(session.remoteAddress, session.remotePort));
+        mapping.removeSession(session);
         this.sessionCount--;
         this.stats.sessionsExpired++;
         removed = true;
       }
     }
-    if (removed && mapping.sessions.size === 0 && !mapping.isStatic) this.removeMapping(mapping, "expired");
+    if (removed && sessions.length === 0 && !mapping.isStatic) this.removeMapping(mapping, "expired");
+    else if (removed) this.recomputeExpiry(mapping);
   }
 
   /** Before creating: room for one more session? A full table is swept once before refusing. */
@@ -384,72 +565,63 @@ export class NatTable {
 
   private removeSession(session: NatSession, reason: "expired" | "cleared"): void {
     const mapping = session.mapping;
-    if (!mapping.sessions.delete(remoteKey(session.remoteAddress, session.remotePort))) return;
+    if (!mapping.removeSession(session)) return;
     this.sessionCount--;
     if (reason === "expired") this.stats.sessionsExpired++;
-    if (mapping.sessions.size === 0 && !mapping.isStatic) this.removeMapping(mapping, reason);
+    if (mapping.sessions.length === 0 && !mapping.isStatic) this.removeMapping(mapping, reason);
     else this.recomputeExpiry(mapping);
   }
 
   private recomputeExpiry(mapping: NatMapping): void {
     if (mapping.isStatic) return;
     let latest = mapping.created;
-    for (const session of mapping.sessions.values()) if (session.expires > latest) latest = session.expires;
+    for (const session of mapping.sessions) if (session.expires > latest) latest = session.expires;
     mapping.expires = latest;
   }
 
   private removeMapping(mapping: NatMapping, reason: "expired" | "cleared"): void {
     const pi = protocolIndex(mapping.protocol);
-    if (this.inbound.get(endpointKey(pi, mapping.externalAddress, mapping.externalPort)) !== mapping) return;
-    this.inbound.delete(endpointKey(pi, mapping.externalAddress, mapping.externalPort));
-    const inside = endpointKey(pi, mapping.internalAddress, mapping.internalPort);
-    if (mapping.dependentKey < 0) {
-      if (this.outbound.get(inside) === mapping) this.outbound.delete(inside);
-    } else {
-      const byRemote = this.dependent.get(inside);
-      if (byRemote?.get(mapping.dependentKey) === mapping) {
-        byRemote.delete(mapping.dependentKey);
-        if (byRemote.size === 0) this.dependent.delete(inside);
+    const outsideKey = portKey(pi, mapping.externalPort);
+    if (this.inbound.get(mapping.externalAddress, outsideKey) !== mapping) return;
+    this.inbound.delete(mapping.externalAddress, outsideKey);
+    const insideKey = portKey(pi, mapping.internalPort);
+    if (mapping.dependentKey === "") {
+      if (this.outbound.get(mapping.internalAddress, insideKey) === mapping) {
+        this.outbound.delete(mapping.internalAddress, insideKey);
       }
-    }
-    const usedKey = pi * ADDRESSES + mapping.externalAddress;
-    const used = (this.portsInUse.get(usedKey) ?? 1) - 1;
-    if (used === 0) this.portsInUse.delete(usedKey);
-    else this.portsInUse.set(usedKey, used);
-    const pair = this.pairing.get(mapping.internalAddress);
+    } else if (this.dependent.get(mapping.dependentKey) === mapping)
+      this.dependent.delete(mapping.dependentKey);
+    const pair = this.pairing.get(mapping.internalAddress | 0);
     if (pair && pair.address === mapping.externalAddress && --pair.mappings === 0) {
-      this.pairing.delete(mapping.internalAddress);
+      this.pairing.delete(mapping.internalAddress | 0);
     }
-    if (reason === "expired") this.stats.sessionsExpired += mapping.sessions.size;
-    this.sessionCount -= mapping.sessions.size;
-    mapping.sessions.clear();
+    if (reason === "expired") this.stats.sessionsExpired += mapping.sessions.length;
+    this.sessionCount -= mapping.sessions.length;
+    mapping.clearSessions();
     this.options.onMappingRemoved?.(mapping, reason);
   }
 
   private index(mapping: NatMapping, pi: number): void {
-    this.inbound.set(endpointKey(pi, mapping.externalAddress, mapping.externalPort), mapping);
-    const inside = endpointKey(pi, mapping.internalAddress, mapping.internalPort);
-    if (mapping.dependentKey < 0) this.outbound.set(inside, mapping);
-    else {
-      let byRemote = this.dependent.get(inside);
-      if (!byRemote) {
-        byRemote = new Map();
-        this.dependent.set(inside, byRemote);
-      }
-      byRemote.set(mapping.dependentKey, mapping);
-    }
-    const usedKey = pi * ADDRESSES + mapping.externalAddress;
-    this.portsInUse.set(usedKey, (this.portsInUse.get(usedKey) ?? 0) + 1);
-    const pair = this.pairing.get(mapping.internalAddress);
+    this.inbound.set(mapping.externalAddress, portKey(pi, mapping.externalPort), mapping);
+    if (mapping.dependentKey === "") {
+      this.outbound.set(mapping.internalAddress, portKey(pi, mapping.internalPort), mapping);
+    } else this.dependent.set(mapping.dependentKey, mapping);
+    const pair = this.pairing.get(mapping.internalAddress | 0);
     if (pair === undefined) {
-      this.pairing.set(mapping.internalAddress, { address: mapping.externalAddress, mappings: 1 });
+      this.pairing.set(mapping.internalAddress | 0, { address: mapping.externalAddress, mappings: 1 });
     } else if (pair.address === mapping.externalAddress) pair.mappings++;
   }
 
-  private dependentKeyOf(remote: number, remotePort: number): number {
-    return this.options.mapping === "address-dependent"
-      ? remoteKey(remote, 0)
-      : remoteKey(remote, remotePort);
+  /** The dependent-mapping key: the inside endpoint and the remote address (and port, for APDM). */
+  private dependentKeyOf(
+    pi: number,
+    address: number,
+    port: number,
+    remote: number,
+    remotePort: number,
+  ): string {
+    const remoteText = this.options.mapping === "address-dependent" ? `${remote}` : `${remote}:${remotePort}`;
+    return `${pi}:${address}:${port}>${remoteText}`;
   }
 
   /**
@@ -474,9 +646,8 @@ export class NatTable {
       max = 65535;
     }
     const count = max - min + 1;
-    if ((this.portsInUse.get(pi * ADDRESSES + external) ?? 0) >= PORTS) return -1;
-    const base = pi * ADDRESSES + external;
-    const taken = (candidate: number) => this.inbound.has(base * PORTS + candidate);
+    const inbound = this.inbound;
+    const taken = (candidate: number) => inbound.get(external, portKey(pi, candidate)) !== undefined;
     if (port >= min && port <= max && !taken(port)) return port;
     const start = this.options.randomInt(count);
     // First pass: the same parity as the inside port (RFC 4787 REQ-4).
