@@ -1,6 +1,7 @@
 /**
  * Builds a running {@link Network} from a loaded topology: the step between "the file is valid"
  * and "you can ping". Nodes by kind (a `server` is a host that runs services; a `router` forwards;
+ * a `nat` is a router that translates, with the firewall where the file asks for one;
  * a `switch` is an 802.1Q learning bridge), their interfaces (MAC, MTU, VLAN sub-interfaces such
  * as `eth0.10`), addresses, default gateways and static routes, links with their impairments
  * (tc's units, parsed by src/link/impairments.ts), and switch ports as access or trunk ports.
@@ -38,6 +39,7 @@ import type {
   TopologySpec,
 } from "./model.js";
 import { TopologyError } from "./model.js";
+import { applyNatAndFirewall } from "./nat-firewall.js";
 
 export interface BuildOptions {
   /** Seed of the simulation's random source (default 1). */
@@ -139,6 +141,7 @@ class Builder {
         this.network.addSwitch(spec.name);
         return;
       case "router":
+      case "nat": // a router with NAT, switched on in configure()
         this.network.addRouter(spec.name);
         break;
       case "host":
@@ -262,7 +265,8 @@ class Builder {
           spec.location,
         );
       }
-    });
+    }); // NAT and the firewall last: they look at the interfaces, addresses and routes.
+    this.errors.push(...applyNatAndFirewall(node, spec));
   }
 
   /** The file's impairments in the link layer's terms; undefined (and errors) when one does not parse. */

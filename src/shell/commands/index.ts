@@ -2,6 +2,7 @@
 import type { ShellCommand } from "../command.js";
 import { curlCommands } from "./curl.js";
 import { dnsCommands } from "./dns.js";
+import { firewallCommands } from "./firewall.js";
 import { learnCommands } from "./learn.js";
 import { mininetCommands } from "./mininet.js";
 import { probeCommands } from "./probe.js";
@@ -16,6 +17,7 @@ export function defaultCommands(): ShellCommand[] {
     ...dnsCommands,
     ...serviceCommands,
     ...viewCommands,
+    ...firewallCommands,
     ...learnCommands,
   ];
 }

@@ -326,6 +326,13 @@ const showViews: readonly ShowView[] = [
   },
   { words: ["tcp", "connections"], kinds: "l3", run: ({ node }) => showTcpConnections(node!) },
   {
+    words: ["ip", "nat", "translations"],
+    kinds: "l3",
+    run: ({ node }, extra) => node!.showIpNatTranslations({ verbose: extra[0] === "verbose" }),
+  },
+  { words: ["ip", "nat", "statistics"], kinds: "l3", run: ({ node }) => node!.showIpNatStatistics() },
+  { words: ["access-lists"], kinds: "l3", run: ({ node }) => node!.showAccessLists() },
+  {
     words: ["mac", "address-table"],
     kinds: "switch",
     run: ({ switch: sw }, extra) => sw!.showMacAddressTable(macFilter(extra)),
@@ -365,9 +372,9 @@ const show: NodeCommand = {
   kinds: ALL_KINDS,
   substitute: false,
   summary:
-    "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, mac address-table",
+    "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, ip nat, access-lists, mac address-table",
   usage:
-    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | mac address-table [vlan N]",
+    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | access-lists | mac address-table [vlan N]",
   details: "Words may be shortened as on IOS: sh ip int br",
   complete(shell, previous) {
     void shell;
