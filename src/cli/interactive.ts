@@ -58,6 +58,21 @@ export function interactive(
   let running: AbortController | undefined;
   let closed = false;
   if (options.banner && terminal) process.stdout.write(options.banner);
+  // In real time, servers print between commands: clear the prompt line first, redraw it after.
+  if (terminal) {
+    const original = shell.out;
+    shell.out = {
+      write(text) {
+        if (running || closed) return original.write(text);
+        process.stdout.write("\r\u001b[K");
+        original.write(text);
+        rl.prompt(true);
+      },
+      writeBytes: (bytes) =>
+        original.writeBytes ? original.writeBytes(bytes) : original.write(new TextDecoder().decode(bytes)),
+      isTTY: original.isTTY,
+    };
+  }
   let inputEnded = false;
   const prompt = () => {
     if (terminal && !closed && !inputEnded) rl.prompt();
