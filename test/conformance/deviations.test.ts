@@ -39,3 +39,25 @@ test("another script, another line or another packet sent still fails", () => {
 test("every known deviation names the RFC clause we follow", () => {
   for (const d of KNOWN_DEVIATIONS) assert.match(d.reason, /RFC \d+ §[\d.]+/);
 });
+
+test("a SYN reopening TIME-WAIT is an RFC choice (RFC 6191), marked as the STANDARD branch's other option", () => {
+  const reopen: ScriptResult = {
+    status: "failed",
+    line: 66,
+    source: "+0.00 >  .     2:2(0)     ack     2 win 65535",
+    message: "the packet sent at 0.40s differs from the script",
+    expected: "> . 2:2(0) ack 2 win 65535",
+    sent: "> S. 100000:100000(0) ack 65537 win 65535 <mss 1460,nop,nop,sackOK>",
+  };
+  const name =
+    "state-event-engine/rcv-syn-time-wait/rcv-syn-time-wait-using-shutdown-right-edge-secure-ipv4.pkt";
+  const result = applyDeviations(name, reopen);
+  assert.equal(result.status, "not-applicable");
+  if (result.status === "not-applicable") {
+    assert.match(result.reason, /^RFC choice/);
+    assert.match(result.reason, /RFC 6191 §2/);
+  }
+  // The left edge (a SYN at RCV.NXT, not above it) must still get the challenge ACK.
+  const leftEdge = name.replace("right-edge", "left-edge");
+  assert.equal(applyDeviations(leftEdge, reopen).status, "failed");
+});
