@@ -4,7 +4,8 @@
  *
  * - retransmission timeout (RFC 6298), Karn's algorithm and timestamp RTT measurement (RFC 7323 §4);
  * - congestion control (RFC 5681) through a pluggable module (./congestion), limited transmit
- *   (RFC 3042), loss recovery with SACK (RFC 2018, RFC 6675) or NewReno (RFC 6582);
+ *   (RFC 3042), loss recovery with SACK (RFC 2018, RFC 6675) or NewReno (RFC 6582), paced by
+ *   Proportional Rate Reduction (RFC 6937);
  * - window scaling, timestamps and PAWS (RFC 7323); MSS and path MTU (RFC 9293 §3.7, RFC 1191);
  * - Nagle's algorithm, delayed ACKs and silly window syndrome avoidance (RFC 1122 §4.2.3);
  * - zero-window probing (RFC 9293 §3.8.6.1), keepalive (RFC 1122 §4.2.3.6);
@@ -47,6 +48,8 @@ const DUP_THRESH = 3;
 const PAWS_IDLE_LIMIT: Nanoseconds = 24 * 24 * 3600 * 1_000_000_000;
 /** Bytes the Timestamps option takes in every segment once negotiated (NOP, NOP, TS). */
 const TIMESTAMP_OPTION_BYTES = 12;
+/** At most one ACK per this interval answers unacceptable segments without data. */
+const INVALID_ACK_INTERVAL: Nanoseconds = 500 * MILLISECOND;
 /** Receive-window auto-tuning measures at most this often. */
 const DRS_MIN_INTERVAL: Nanoseconds = 100_000;
 
@@ -216,6 +219,11 @@ export class TcpConnection {
   private dupAcks = 0;
   /** Without SACK, duplicate ACKs stand for segments that left the network (bytes). */
   private renoSacked = 0;
+  /** RFC 6937 (PRR): RecoverFS, prr_delivered, prr_out, and the last ACK's DeliveredData. */
+  private recoverFs = 0;
+  private prrDelivered = 0;
+  private prrOut = 0;
+  private deliveredData = 0;
   /** After a timeout: the next offset to retransmit. */
   private rtxNext = 0;
   private scoreboard: SackScoreboard | null = null;
@@ -242,6 +250,8 @@ export class TcpConnection {
 
   // ---- ACK generation --------------------------------------------------------------------------
   private ackNow = false;
+  /** When we last answered an unacceptable segment without data. */
+  private lastInvalidAck: Nanoseconds = Number.NEGATIVE_INFINITY;
   /** Bytes received in order since we last sent an ACK. */
   private unackedBytes = 0;
   private readonly delayedAck: boolean;
@@ -836,8 +846,22 @@ export class TcpConnection {
         else this.sendAckNow();
         return;
       }
+      if (flags & SYN) {
+        // RFC 5961 §4.2: a SYN gets a challenge ACK "irrespective of the sequence number".
+        counters.TCPSYNChallenge++;
+        this.challengeAck();
+        return;
+      }
       // A retransmitted FIN in TIME-WAIT: acknowledge it and restart the 2MSL timer (§3.10.7.4 eighth).
       if (this._state === "TIME-WAIT" && flags & FIN) this.stateTimer.armIn(2 * layer.config.msl);
+      // "an acknowledgment should be sent in reply". For segments without data or FIN, at most one
+      // such ACK per 500 ms, so two confused ends cannot ping-pong ACKs forever (Linux's
+      // tcp_invalid_ratelimit); data segments are always answered.
+      if (segLength === 0) {
+        const now = layer.scheduler.now;
+        if (now - this.lastInvalidAck < INVALID_ACK_INTERVAL) return;
+        this.lastInvalidAck = now;
+      }
       this.sendAckNow();
       return;
     }
@@ -885,7 +909,7 @@ export class TcpConnection {
       }
       this.ackedSyn(seg);
       // Windows from here on are scaled (RFC 7323 §2.2).
-      this.sndWnd = seg.window * 2 ** this.sndWscale;
+      this.sndWnd = seg.window << this.sndWscale;
       this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
       this.sndWl1 = seq;
       this.sndWl2 = seg.ack;
@@ -1008,7 +1032,7 @@ export class TcpConnection {
     }
     // Window update: "If SND.UNA =< SEG.ACK =< SND.NXT ... if (SND.WL1 < SEG.SEQ or (SND.WL1 =
     // SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK."
-    const window = seg.window * 2 ** this.sndWscale;
+    const window = seg.window << this.sndWscale;
     const windowChanged = window !== this.sndWnd;
     if (
       ackOffset >= this.sndUna &&
@@ -1019,11 +1043,18 @@ export class TcpConnection {
       this.sndWl2 = seg.ack;
       if (window > this.maxSndWnd) this.maxSndWnd = window;
     }
+    const unaBefore = this.sndUna;
+    const sackedBefore = this.sackedBytes();
     const newlySacked = this.sackOk ? this.processSack(seg, ackOffset) : 0;
     if (ackOffset > this.sndUna) this.newAck(ackOffset, ts);
     else if (ackOffset === this.sndUna) {
       const pure = seg.payload.length === 0 && !(seg.flags & (SYN | FIN));
       this.duplicateAck(pure && !windowChanged, newlySacked);
+    }
+    if (this.recovery === RECOVERY_FAST) {
+      // RFC 6937: DeliveredData = change_in(SND.UNA) + change_in(SACKd).
+      this.deliveredData = this.sndUna - unaBefore + this.sackedBytes() - sackedBefore;
+      this.prrDelivered += this.deliveredData;
     }
     // Any ACK answers outstanding probes.
     this.keepAliveProbes = 0;
@@ -1034,6 +1065,11 @@ export class TcpConnection {
       if (this.sndNxt > this.sndUna) this.rtxTimer.armIn(this.rtt.rto);
     }
     return true;
+  }
+
+  /** Bytes known to have left the network above SND.UNA: SACKed, or (without SACK) duplicate ACKs. */
+  private sackedBytes(): number {
+    return this.sackOk ? (this.scoreboard?.sacked ?? 0) : this.renoSacked;
   }
 
   /** RFC 2018 §4 / RFC 6675 Update(): records the SACK blocks of an ACK; returns bytes newly SACKed. */
@@ -1152,7 +1188,9 @@ export class TcpConnection {
   /** A duplicate acknowledgment (RFC 5681 §2 definition; RFC 6675 §2 adds new SACK information). */
   private duplicateAck(classic: boolean, newlySacked: number): void {
     if (this.sndNxt === this.sndUna || this.persisting || this.sndWnd === 0) return;
-    if (!classic && newlySacked === 0) return;
+    // With SACK, RFC 6675 §2 counts an ACK as a DupAck only when it SACKs new data: a duplicated
+    // or reordered segment, which the receiver acknowledges without news, is not a loss signal.
+    if (this.sackOk ? newlySacked === 0 : !classic) return;
     if (this.recovery === RECOVERY_FAST) {
       // Without SACK each duplicate ACK means a segment left the network (RFC 5681 §3.2 step 4's
       // window inflation, kept here as "pipe" deflation).
@@ -1179,6 +1217,11 @@ export class TcpConnection {
     else counters.TCPRenoRecovery++;
     this.cc.onRecoveryStart(now, this.sndNxt - this.sndUna);
     this.traceCongestion("recovery-start");
+    // RFC 6937: RecoverFS = snd.nxt - snd.una; prr_delivered = prr_out = 0.
+    this.recoverFs = this.sndNxt - this.sndUna;
+    this.prrDelivered = 0;
+    this.prrOut = 0;
+    this.deliveredData = 0;
     this.renoSacked = this.sackOk
       ? 0
       : Math.min(this.dupAcks * this.mss, this.sndNxt - this.sndUna - this.mss);
@@ -1388,9 +1431,14 @@ export class TcpConnection {
     }
   }
 
-  /** RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg() picks. */
+  /**
+   * Sending during fast recovery. What to send is RFC 6675's NextSeg() (holes first, then new
+   * data); how much is Proportional Rate Reduction (RFC 6937), which spreads the window reduction
+   * over the recovery instead of going silent until the pipe drains below ssthresh (the "wait
+   * for half a window" of RFC 6675 §5 (C) with cwnd = ssthresh), so holes are repaired at once.
+   */
   private outputRecovery(): void {
-    const cwnd = this.cc.cwnd;
+    const ssthresh = this.cc.ssthresh;
     let pipe: number;
     if (this.sackOk) {
       const board = this.scoreboard;
@@ -1398,10 +1446,21 @@ export class TcpConnection {
     } else {
       pipe = Math.max(0, this.sndNxt - this.sndUna - this.renoSacked);
     }
-    while (cwnd - pipe >= this.mss) {
+    let sendCount: number;
+    if (pipe > ssthresh) {
+      // Proportional rate reduction: sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out.
+      sendCount = Math.ceil((this.prrDelivered * ssthresh) / Math.max(1, this.recoverFs)) - this.prrOut;
+    } else {
+      // Slow start reduction bound (PRR-SSRB): grow back toward ssthresh, at most one SMSS
+      // beyond what was delivered.
+      const limit = Math.max(this.prrDelivered - this.prrOut, this.deliveredData) + this.mss;
+      sendCount = Math.min(ssthresh - pipe, limit);
+    }
+    this.deliveredData = 0;
+    while (sendCount > 0) {
       const sent = this.sackOk ? this.nextSegment() : this.newDataInRecovery();
       if (sent <= 0) return;
-      pipe += sent;
+      sendCount -= sent;
     }
   }
 
@@ -1496,6 +1555,7 @@ export class TcpConnection {
     if (fin) flags |= FIN;
     if (length > 0 && dataEnd === this.sendBuffer?.end) flags |= PSH;
     const now = this.layer.scheduler.now;
+    if (this.recovery === RECOVERY_FAST) this.prrOut += length;
     if (retransmission) {
       this.retransmissions++;
       this.retransmittedBytes += length;
@@ -1617,7 +1677,7 @@ export class TcpConnection {
     let window = current;
     // Move the right edge only by at least min(RCV.BUFF / 2, Eff.snd.MSS) at a time.
     if (space - current >= Math.min(this.receiveBufferSize / 2, this.rcvMss)) window = space;
-    const unit = 2 ** this.rcvWscale;
+    const unit = 1 << this.rcvWscale;
     let field = Math.floor(window / unit);
     if (field * unit < current) field = Math.ceil(current / unit);
     if (field > 0xffff) field = 0xffff;
@@ -1629,7 +1689,7 @@ export class TcpConnection {
   /** Free receive buffer space, as far as the window field can express it (RFC 7323 §2.3). */
   private receiveSpace(): number {
     const space = Math.max(0, this.receiveBufferSize - (this.receiveBuffer?.readable ?? 0));
-    return Math.min(space, 0xffff * 2 ** this.rcvWscale);
+    return Math.min(space, 0xffff << this.rcvWscale);
   }
 
   /**

@@ -11,6 +11,11 @@
  *
  * It also remembers which out-of-order ranges changed most recently, to build SACK blocks in the
  * order RFC 2018 §4 asks for.
+ *
+ * Bytes are always copied (the network layer may reuse its frame buffers). In-order bytes are
+ * copied into blocks that grow from 4 KiB to 64 KiB while data keeps coming, and handed to the
+ * application as views of those blocks, so bulk transfer allocates one buffer per 64 KiB rather
+ * than one per segment.
  */
 
 /** A contiguous out-of-order range [start, end) held as a list of chunks. */
@@ -49,6 +54,9 @@ export class ReceiveBuffer {
   private queue: Uint8Array[] = [];
   private queueHead = 0;
   private ranges: OutOfOrderRange[] = [];
+  /** The block in-order bytes are copied into, and how much of it is used. */
+  private block: Uint8Array | null = null;
+  private blockUsed = 0;
   /** Offsets inside recently changed ranges, most recent first (RFC 2018 §4). */
   private recent: number[] = [];
 
@@ -80,7 +88,7 @@ export class ReceiveBuffer {
       offset = this.next;
     }
     if (offset === this.next) {
-      this.enqueue(data.slice());
+      this.copyIn(data);
       this.next = end;
       this.absorbRanges();
       return InsertResult.InOrder;
@@ -136,6 +144,25 @@ export class ReceiveBuffer {
         position = chunkEnd;
       }
       this.next = range.end;
+    }
+  }
+
+  /** Copies in-order bytes into the current block (a new, larger one when it is full). */
+  private copyIn(data: Uint8Array): void {
+    let at = 0;
+    while (at < data.length) {
+      let block = this.block;
+      if (block === null || this.blockUsed === block.length) {
+        const size = block === null ? MIN_BLOCK : Math.min(MAX_BLOCK, block.length * 2);
+        block = new Uint8Array(size);
+        this.block = block;
+        this.blockUsed = 0;
+      }
+      const take = Math.min(data.length - at, block.length - this.blockUsed);
+      block.set(at === 0 && take === data.length ? data : data.subarray(at, at + take), this.blockUsed);
+      this.enqueue(block.subarray(this.blockUsed, this.blockUsed + take));
+      this.blockUsed += take;
+      at += take;
     }
   }
 
@@ -241,8 +268,10 @@ export class ReceiveBuffer {
     return undefined;
   }
 
-  /** Drops everything held out of order (e.g. when the connection is closed). */
+  /** Drops everything held (e.g. when the connection is reset). */
   clear(): void {
+    this.block = null;
+    this.blockUsed = 0;
     this.ranges.length = 0;
     this.recent.length = 0;
     this.outOfOrderBytes = 0;
@@ -253,3 +282,5 @@ export class ReceiveBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+const MIN_BLOCK = 4096;
+const MAX_BLOCK = 65536;

@@ -82,8 +82,8 @@ export class CubicCongestionControl extends NewRenoCongestionControl {
     this.cwnd = this.ssthresh;
   }
 
-  override onRecoveryEnd(_now: Nanoseconds, flightSize: number): void {
-    this.cwnd = Math.min(this.ssthresh, Math.max(flightSize, this.mss) + this.mss);
+  override onRecoveryEnd(_now: Nanoseconds, _flightSize: number): void {
+    this.cwnd = this.ssthresh;
     this.epochStart = -1;
   }
 

@@ -58,11 +58,12 @@ export class NewRenoCongestionControl implements CongestionControl {
   }
 
   /**
-   * RFC 6582 §3.2 step 3, full acknowledgment, option (1): cwnd = min(ssthresh, max(FlightSize,
-   * SMSS) + SMSS), which avoids a burst when little is left in flight.
+   * RFC 6582 §3.2 step 3, full acknowledgment, option (2): cwnd = ssthresh (option (1),
+   * min(ssthresh, FlightSize + SMSS), would fall back to slow start whenever recovery ends with
+   * little in flight, as RFC 6937 §3 notes; Linux also ends recovery at ssthresh).
    */
-  onRecoveryEnd(_now: Nanoseconds, flightSize: number): void {
-    this.cwnd = Math.min(this.ssthresh, Math.max(flightSize, this.mss) + this.mss);
+  onRecoveryEnd(_now: Nanoseconds, _flightSize: number): void {
+    this.cwnd = this.ssthresh;
     this.bytesAcked = 0;
   }
 
