@@ -563,9 +563,11 @@ export class TcpConnection {
   private chooseOurOptions(): void {
     const config = this.layer.config;
     this.advMss = this.pathMss();
-    this.rcvWscale = config.windowScaling
-      ? windowScaleFor(this.autotuneReceive ? config.receiveBufferMax : this.receiveBufferSize)
-      : 0;
+    this.rcvWscale = !config.windowScaling
+      ? 0
+      : this.autotuneReceive
+        ? this.layer.defaultWindowScale
+        : windowScaleFor(this.receiveBufferSize);
     this.tsOffset = this.layer.timestampOffset(this);
   }
 

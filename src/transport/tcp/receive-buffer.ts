@@ -13,9 +13,9 @@
  * order RFC 2018 §4 asks for.
  *
  * Bytes are always copied (the network layer may reuse its frame buffers). In-order bytes are
- * copied into blocks that grow from 4 KiB to 64 KiB while data keeps coming, and handed to the
- * application as views of those blocks, so bulk transfer allocates one buffer per 64 KiB rather
- * than one per segment.
+ * copied into blocks that start just big enough and double up to 64 KiB while data keeps coming,
+ * and are handed to the application as views of those blocks, so bulk transfer allocates one
+ * buffer per 64 KiB rather than one per segment, and a one-byte exchange allocates little.
  */
 
 /** A contiguous out-of-order range [start, end) held as a list of chunks. */
@@ -153,7 +153,8 @@ export class ReceiveBuffer {
     while (at < data.length) {
       let block = this.block;
       if (block === null || this.blockUsed === block.length) {
-        const size = block === null ? MIN_BLOCK : Math.min(MAX_BLOCK, block.length * 2);
+        let size = block === null ? MIN_BLOCK : Math.min(MAX_BLOCK, block.length * 2);
+        while (size < data.length - at && size < MAX_BLOCK) size *= 2;
         block = new Uint8Array(size);
         this.block = block;
         this.blockUsed = 0;
@@ -282,5 +283,5 @@ export class ReceiveBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
-const MIN_BLOCK = 4096;
+const MIN_BLOCK = 256;
 const MAX_BLOCK = 65536;

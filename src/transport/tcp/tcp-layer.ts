@@ -157,6 +157,8 @@ export class TcpLayer implements TransportProtocol {
   private readonly cookies: SynCookies;
   private readonly tsKey: SipKey;
   private readonly random: { nextUint32(): number; int(n: number): number };
+  /** @internal The window scale that lets the auto-tuned receive buffer be advertised in full. */
+  readonly defaultWindowScale: number;
   private challengeWindowStart = Number.NEGATIVE_INFINITY;
   private challengeCount = 0;
 
@@ -168,6 +170,7 @@ export class TcpLayer implements TransportProtocol {
     this.config = { ...DEFAULT_TCP_CONFIG, ...options.config };
     this.tracer = options.tracer ?? new Tracer();
     this.node = options.node ?? "";
+    this.defaultWindowScale = windowScaleFor(this.config.receiveBufferMax);
     const random = scheduler.random.fork(`tcp:${this.node}`);
     this.random = random;
     this.isn = new IsnGenerator(randomSipKey(random));
@@ -539,7 +542,7 @@ export class TcpLayer implements TransportProtocol {
     }
     const options = synOptions({
       mss: ourMss,
-      windowScale: windowScale ? windowScaleFor(config.receiveBufferMax) : undefined,
+      windowScale: windowScale ? this.defaultWindowScale : undefined,
       sackPermitted: sack,
       timestamps: timestamps ? { value: tsValue, echo: offer.tsVal! } : undefined,
     });
