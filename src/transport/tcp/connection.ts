@@ -244,6 +244,8 @@ export class TcpConnection {
   private retries = 0;
   private persisting = false;
   private persistBackoff = 0;
+  /** Zero-window probes sent since the peer last answered anything. */
+  private unansweredProbes = 0;
   /** When the oldest unacknowledged data was first sent (for the user timeout). */
   private firstRtxTime: Nanoseconds = -1;
   private readonly userTimeout: Nanoseconds;
@@ -1058,8 +1060,10 @@ export class TcpConnection {
       this.deliveredData = this.sndUna - unaBefore + this.sackedBytes() - sackedBefore;
       this.prrDelivered += this.deliveredData;
     }
-    // Any ACK answers outstanding probes.
+    // Any ACK answers outstanding probes (RFC 1122 §4.2.2.17: probing goes on as long as the
+    // receiver keeps acknowledging, however long its window stays shut).
     this.keepAliveProbes = 0;
+    this.unansweredProbes = 0;
     if (this.persisting && this.sndWnd > 0) {
       this.persisting = false;
       this.persistBackoff = 0;
@@ -1843,8 +1847,8 @@ export class TcpConnection {
     const counters = this.layer.counters;
     if (!isSynchronized(this._state)) return;
     this.persistBackoff++;
-    this.retries++;
-    if (this.retries > this.layer.config.maxRetransmissions) {
+    this.unansweredProbes++;
+    if (this.unansweredProbes > this.layer.config.maxRetransmissions) {
       counters.TCPAbortOnTimeout++;
       this.teardown(
         new TcpError(

@@ -265,6 +265,10 @@ describe("flow control", () => {
     const probes = p.tcpA.counters.TCPWinProbe;
     assert.ok(probes >= 3 && probes <= 8, `${probes} probes in 20 s (backing off)`);
     assert.equal(client.state, "ESTABLISHED", "probes that are answered never time out");
+    // Hours later, far more probes than the retransmission limit: still connected (RFC 1122 §4.2.2.17).
+    p.scheduler.runFor(3 * 3600 * SECOND);
+    assert.ok(p.tcpA.counters.TCPWinProbe > 50, `${p.tcpA.counters.TCPWinProbe} probes`);
+    assert.equal(client.state, "ESTABLISHED");
     let ended = false;
     server!.onData = (d) => got.push(d);
     server!.onEnd = () => (ended = true);
