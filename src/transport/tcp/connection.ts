@@ -504,8 +504,8 @@ export class TcpConnection {
     const srtt = this.rtt.srtt;
     return {
       state: this._state,
-      local: `${this.localAddress}:${this.localPort}`,
-      remote: `${this.remoteAddress}:${this.remotePort}`,
+      local: formatEndpoint(this.localAddress, this.localPort),
+      remote: formatEndpoint(this.remoteAddress, this.remotePort),
       bytesWritten: this.bytesWritten,
       bytesAcked: Math.max(0, this.finOffset >= 0 ? Math.min(this.sndUna, this.finOffset) : this.sndUna),
       bytesReceived: this.bytesReceived,
@@ -537,7 +537,7 @@ export class TcpConnection {
   }
 
   toString(): string {
-    return `${this.localAddress}:${this.localPort}>${this.remoteAddress}:${this.remotePort}`;
+    return `${formatEndpoint(this.localAddress, this.localPort)}>${formatEndpoint(this.remoteAddress, this.remotePort)}`;
   }
 
   // =============================================================================================
@@ -2164,6 +2164,11 @@ export class TcpConnection {
       this.flushing = false;
     }
   }
+}
+
+/** `address:port`, with the IPv6 address in brackets (RFC 5952 §6), as `ss` prints it. */
+export function formatEndpoint(address: IpAddress, port: number): string {
+  return address.version === 4 ? `${address}:${port}` : `[${address}]:${port}`;
 }
 
 const EMPTY = new Uint8Array(0);

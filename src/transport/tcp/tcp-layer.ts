@@ -31,7 +31,7 @@ import {
   tcpOptionsToString,
 } from "../../wire/tcp.js";
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from "./config.js";
-import { type ConnectionOptions, TcpConnection } from "./connection.js";
+import { type ConnectionOptions, formatEndpoint, TcpConnection } from "./connection.js";
 import { newTcpCounters, type TcpCounters } from "./counters.js";
 import { IsnGenerator, tupleWords } from "./isn.js";
 import { defaultMss, readSynOptions, type SynOffer, windowScaleFor } from "./options.js";
@@ -749,7 +749,7 @@ export class TcpLayer implements TransportProtocol {
       type: "tcp-segment",
       time: this.scheduler.now,
       node: this.node,
-      connection: `${local}:${localPort}>${remote}:${remotePort}`,
+      connection: `${formatEndpoint(local, localPort)}>${formatEndpoint(remote, remotePort)}`,
       direction,
       flags: tcpFlagsToTcpdump(seg.flags),
       seq: seg.seq,
