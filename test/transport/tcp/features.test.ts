@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { TcpConnection } from "../../../src/transport/tcp/connection.js";
+import { formatTcpNetstat, formatTcpSockets } from "../../../src/transport/tcp/show.js";
 import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
 import { isParseError } from "../../../src/wire/parse-error.js";
 import { parseTcp, TcpFlags } from "../../../src/wire/tcp.js";
@@ -554,4 +555,30 @@ test("FIN-WAIT-2 of a closed connection times out (Linux tcp_fin_timeout); a hal
   w.scheduler.runFor(6 * SECOND);
   assert.equal(conn!.state, "CLOSED");
   void FIN;
+});
+
+describe("ss and netstat views", () => {
+  test("ss -tan lists the listener and both ends; -i adds the internals; netstat -s counts", () => {
+    const p = pair(91);
+    p.network.setDefaults({ delay: 5 * MS });
+    p.tcpB.listen(80, () => {});
+    const client = p.tcpA.connect({ remote: B, port: 80, localPort: 40000 });
+    client.onConnect = () => client.write(new Uint8Array(3000));
+    p.scheduler.runFor(100 * MS);
+    const server = formatTcpSockets(p.tcpB);
+    assert.match(server, /^State\s+Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port$/m);
+    assert.match(server, /^LISTEN\s+0\s+511\s+\*:80\s+\*:\*$/m);
+    // Nobody reads on the server: the 3000 bytes wait in its Recv-Q.
+    assert.match(server, /^ESTAB\s+3000\s+0\s+10\.0\.0\.2:80\s+10\.0\.0\.1:40000$/m);
+    const info = formatTcpSockets(p.tcpA, { info: true });
+    assert.match(info, /^ESTAB\s+0\s+0\s+10\.0\.0\.1:40000\s+10\.0\.0\.2:80$/m);
+    assert.match(
+      info,
+      /^\t cubic wscale:10,10 rto:1000 rtt:10(\.\d+)?\/\S+ mss:1448 cwnd:\d+ bytes_sent:3000 bytes_acked:3000 /m,
+    );
+    const netstat = formatTcpNetstat(p.tcpA.counters, p.tcpA.currentEstablished);
+    assert.match(netstat, /^Tcp:\n {4}1 active connection openings\n {4}0 passive connection openings\n/);
+    assert.match(netstat, /^ {4}1 connections established$/m);
+    assert.match(netstat, /^TcpExt:$/m);
+  });
 });
