@@ -574,7 +574,7 @@ describe("ss and netstat views", () => {
     assert.match(info, /^ESTAB\s+0\s+0\s+10\.0\.0\.1:40000\s+10\.0\.0\.2:80$/m);
     assert.match(
       info,
-      /^\t cubic wscale:10,10 rto:1000 rtt:10(\.\d+)?\/\S+ mss:1448 cwnd:\d+ bytes_sent:3000 bytes_acked:3000 /m,
+      /^\t cubic wscale:10,10 rto:1000 rtt:[\d.]+\/[\d.]+ mss:1448 cwnd:\d+ bytes_sent:3000 bytes_acked:3000 /m,
     );
     const netstat = formatTcpNetstat(p.tcpA.counters, p.tcpA.currentEstablished);
     assert.match(netstat, /^Tcp:\n {4}1 active connection openings\n {4}0 passive connection openings\n/);
