@@ -571,6 +571,8 @@ export class TcpConnection {
         ? this.layer.defaultWindowScale
         : windowScaleFor(this.receiveBufferSize);
     this.tsOffset = this.layer.timestampOffset(this);
+    // Echoes are compared with this in sequence space: start at our first TSval, not at 0.
+    this.lastRetransmitTs = this.tsNow();
   }
 
   /** @internal RFC 9293 §3.10.1 active OPEN: choose an ISS, send SYN, enter SYN-SENT. */
@@ -1121,20 +1123,22 @@ export class TcpConnection {
 
     // RTT measurement: the timed segment (Karn's algorithm, RFC 6298 §3) or, when it was
     // retransmitted, the echoed timestamp (RFC 7323 §4.1, which has no retransmission ambiguity).
+    // An echo older than our last retransmission may answer a transmission made long before the
+    // ACK that carries it (the receiver echoes the segment that last advanced its window), which
+    // would inflate SRTT by the whole outage; only later echoes measure a round trip.
+    const echoed =
+      ts !== undefined && ts.echo !== 0 && seqLe(this.lastRetransmitTs, ts.echo)
+        ? ((this.tsNow() - ts.echo) | 0) * MILLISECOND
+        : undefined;
+    let ackRtt = echoed !== undefined && echoed >= 0 ? echoed : undefined;
     if (this.rttTiming && ackOffset >= this.rttOffset) {
       this.rttTiming = false;
-      this.rtt.sample(now - this.rttStart);
+      ackRtt = now - this.rttStart;
+      this.rtt.sample(ackRtt);
       this.traceCongestion("rtt");
-    } else if (
-      !this.rttTiming &&
-      ts !== undefined &&
-      ts.echo !== 0 &&
-      seqLe(this.lastRetransmitTs, ts.echo)
-    ) {
-      // An echo older than our last retransmission may answer a transmission made long before
-      // the ACK that carries it (the receiver echoes the segment that last advanced its window),
-      // which would inflate SRTT by the whole outage; only later echoes measure a round trip.
-      this.sampleFromTimestamp(ts.echo);
+    } else if (!this.rttTiming && ackRtt !== undefined) {
+      this.rtt.sample(ackRtt);
+      this.traceCongestion("rtt");
     }
 
     if (this.scoreboard) {
@@ -1170,7 +1174,16 @@ export class TcpConnection {
       const cwnd = cc.cwnd;
       const cwndLimited = flightBefore + this.mss > cwnd || (cwnd < cc.ssthresh && 2 * flightBefore >= cwnd);
       const before = cwnd;
-      cc.onAck({ acked, now, srtt: this.rtt.srtt, minRtt: this.rtt.minRtt, cwndLimited });
+      cc.onAck({
+        acked,
+        now,
+        srtt: this.rtt.srtt,
+        minRtt: this.rtt.minRtt,
+        cwndLimited,
+        rtt: ackRtt,
+        una: this.sndUna,
+        nxt: this.sndNxt,
+      });
       if (cc.cwnd !== before && this.layer.tracer.enabled) this.traceCongestion("ack");
     }
 

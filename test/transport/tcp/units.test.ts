@@ -349,6 +349,9 @@ describe("congestion control", () => {
     srtt: 100 * MS,
     minRtt: 100 * MS,
     cwndLimited,
+    rtt: undefined,
+    una: 0,
+    nxt: 0,
   });
 
   test("initial window (RFC 6928): min(10 MSS, max(2 MSS, 14600))", () => {
