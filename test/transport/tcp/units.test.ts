@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { Scheduler } from "../../../src/sim/scheduler.js";
 import { CubicCongestionControl } from "../../../src/transport/tcp/congestion/cubic.js";
 import { initialWindow } from "../../../src/transport/tcp/congestion/index.js";
 import { NewRenoCongestionControl } from "../../../src/transport/tcp/congestion/newreno.js";
@@ -26,6 +27,7 @@ import {
 } from "../../../src/transport/tcp/sequence.js";
 import { halfSipHash } from "../../../src/transport/tcp/siphash.js";
 import { SynCookies } from "../../../src/transport/tcp/syncookies.js";
+import { LazyTimer } from "../../../src/transport/tcp/timers.js";
 import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
 
 const MS = 1e6;
@@ -419,5 +421,22 @@ describe("congestion control", () => {
     assert.deepEqual(offer, { mss: 1400, windowScale: 14, sackPermitted: true, tsVal: 5, tsEcr: 0 });
     assert.equal(windowScaleFor(65535), 0);
     assert.equal(windowScaleFor(32 * 1024 * 1024), 10);
+  });
+});
+
+describe("lazy timers", () => {
+  test("moving a deadline later costs no new event; a fractional deadline fires once, on the next whole nanosecond", () => {
+    const scheduler = new Scheduler();
+    const fired: number[] = [];
+    const timer = new LazyTimer(scheduler, () => fired.push(scheduler.now));
+    timer.arm(1000.4);
+    for (let t = 1001; t < 2000; t += 7) timer.arm(t + 0.3);
+    assert.equal(scheduler.pending, 1, "one event in the queue, however often the deadline moved");
+    assert.equal(scheduler.run(1000), 2, "the early event re-armed itself once, then fired");
+    assert.deepEqual(fired, [1996]);
+    timer.arm(5000);
+    timer.stop();
+    scheduler.run(1000);
+    assert.deepEqual(fired, [1996], "a stopped timer does not fire");
   });
 });
