@@ -7,7 +7,7 @@ import { picker, randomCase, runCase, runSeed } from "./matrix.js";
 
 const seed = runSeed("transfer matrix");
 const random = picker(seed);
-const CASES = Number(process.env.TINKERNET_MATRIX_CASES ?? 48);
+const CASES = Number(process.env.TINKERNET_MATRIX_CASES ?? 40);
 
 for (let i = 0; i < CASES; i++) {
   const c = randomCase(random);
