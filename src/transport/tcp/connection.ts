@@ -575,10 +575,14 @@ export class TcpConnection {
     this.lastRetransmitTs = this.tsNow();
   }
 
-  /** @internal RFC 9293 §3.10.1 active OPEN: choose an ISS, send SYN, enter SYN-SENT. */
-  openActive(): void {
+  /**
+   * @internal RFC 9293 §3.10.1 active OPEN: choose an ISS, send SYN, enter SYN-SENT. When the
+   * 4-tuple was taken over from TIME-WAIT, `issAbove` is where the old connection's sequence
+   * numbers ended and the ISS is put safely beyond it.
+   */
+  openActive(issAbove?: number): void {
     const layer = this.layer;
-    this.iss = layer.initialSequenceNumber(this);
+    this.iss = issAbove !== undefined ? (issAbove + 65537) >>> 0 : layer.initialSequenceNumber(this);
     this.chooseOurOptions();
     this.sndUna = -1;
     this.sndNxt = 0;
@@ -2030,6 +2034,17 @@ export class TcpConnection {
     const ts = this.tsOk ? this.segmentTimestamps(seg) : undefined;
     if (ts !== undefined) return seqLt(this.tsRecent, ts.value);
     return seqLt(this.rcvSeq(this.rcvNxt), seg.seq);
+  }
+
+  /**
+   * @internal For a new active open on this 4-tuple: if this TIME-WAIT connection may be taken
+   * over (it used timestamps, the last one at least `after` ago, as Linux's tcp_twsk_unique
+   * requires), the sequence number where it ended; otherwise undefined.
+   */
+  reusableTimeWait(after: Nanoseconds): number | undefined {
+    if (this._state !== "TIME-WAIT" || !this.tsOk || this.tsRecentStamp < 0) return undefined;
+    if (this.layer.scheduler.now - this.tsRecentStamp < after) return undefined;
+    return this.sndSeq(this.sndNxt);
   }
 
   /** @internal A new SYN replaced this TIME-WAIT connection (RFC 6191). */

@@ -231,8 +231,11 @@ export class TcpLayer implements TransportProtocol {
     const local = options.localAddress ?? this.network.sourceFor(remote);
     if (!local) return this.failedConnection(options, "EHOSTUNREACH", `no route to ${remote}`);
     let localPort = options.localPort ?? 0;
+    let issAbove: number | undefined;
     if (localPort !== 0) {
-      if (this.lookup(local, localPort, remote, options.port)) {
+      const existing = this.lookup(local, localPort, remote, options.port);
+      issAbove = existing ? this.takeOverTimeWait(existing) : undefined;
+      if (existing && issAbove === undefined) {
         return this.failedConnection(
           options,
           "EADDRINUSE",
@@ -241,6 +244,7 @@ export class TcpLayer implements TransportProtocol {
       }
     } else {
       localPort = this.ephemeralPort(local, remote, options.port);
+      issAbove = this.reusedIss;
       if (localPort === 0) {
         this.counters.PortExhaustion++;
         return this.failedConnection(
@@ -252,7 +256,7 @@ export class TcpLayer implements TransportProtocol {
     }
     const connection = new TcpConnection(this, local, localPort, remote, options.port, options, undefined);
     this.insert(connection);
-    connection.openActive();
+    connection.openActive(issAbove);
     return connection;
   }
 
@@ -365,11 +369,30 @@ export class TcpLayer implements TransportProtocol {
     const { ephemeralPortMin: min, ephemeralPortMax: max } = this.config;
     const count = max - min + 1;
     let port = min + this.random.int(count);
+    this.reusedIss = undefined;
     for (let i = 0; i < count; i++) {
-      if (!this.listeners.has(port) && !this.lookup(local, port, remote, remotePort)) return port;
+      if (!this.listeners.has(port)) {
+        const existing = this.lookup(local, port, remote, remotePort);
+        if (!existing) return port;
+        // A port whose 4-tuple lingers in TIME-WAIT may be taken over, as Linux's connect() does.
+        this.reusedIss = this.takeOverTimeWait(existing);
+        if (this.reusedIss !== undefined) return port;
+      }
       port = port === max ? min : port + 1;
     }
     return 0;
+  }
+
+  /** Set by `ephemeralPort` when the port it chose came from a TIME-WAIT connection. */
+  private reusedIss: number | undefined = undefined;
+
+  /** Ends a TIME-WAIT connection a new active open may replace; returns where its sequence ended. */
+  private takeOverTimeWait(existing: TcpConnection): number | undefined {
+    const after = this.config.timeWaitReuse;
+    if (after === false) return undefined;
+    const end = existing.reusableTimeWait(after);
+    if (end !== undefined) existing.recycle();
+    return end;
   }
 
   private ephemeralListenPort(): number {

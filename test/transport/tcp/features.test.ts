@@ -464,6 +464,72 @@ describe("options", () => {
   });
 });
 
+describe("TIME-WAIT reuse by active opens (Linux tcp_tw_reuse)", () => {
+  /** Opens a connection from `localPort` (or an ephemeral one), exchanges a byte, the client closes first. */
+  function exchange(p: Pair, localPort?: number): { connection: TcpConnection; errors: string[] } {
+    const connection = p.tcpA.connect({ remote: B, port: 80, localPort });
+    const errors: string[] = [];
+    connection.onError = (e) => errors.push(e.code);
+    connection.onConnect = () => {
+      connection.write(new Uint8Array(1));
+      connection.close();
+    };
+    p.scheduler.runFor(100 * MS);
+    return { connection, errors };
+  }
+
+  test("a 4-tuple in TIME-WAIT is refused at once and taken over after a second, with an ISN beyond the old one", () => {
+    const p = pair(64);
+    p.network.setDefaults({ delay: 5 * MS });
+    p.tcpB.listen(80, (c) => {
+      c.onData = () => {};
+      c.onEnd = () => c.close();
+    });
+    let lastSeq = 0;
+    p.tracer.subscribe((e) => {
+      if (e.type === "tcp-segment" && e.node === "a" && e.direction === "out") lastSeq = e.seq;
+    });
+    const first = exchange(p, 40000);
+    assert.equal(first.connection.state, "TIME-WAIT");
+    const oldEnd = lastSeq;
+    assert.deepEqual(exchange(p, 40000).errors, ["EADDRINUSE"]);
+    p.scheduler.runFor(1000 * MS);
+    let synSeq = -1;
+    p.tracer.subscribe((e) => {
+      if (synSeq < 0 && e.type === "tcp-segment" && e.node === "a" && e.flags === "S") synSeq = e.seq;
+    });
+    const third = exchange(p, 40000);
+    assert.deepEqual(third.errors, []);
+    assert.equal(third.connection.state, "TIME-WAIT", "it ran its course");
+    assert.equal(first.connection.state, "CLOSED");
+    assert.equal((synSeq - oldEnd) >>> 0, 65537);
+    assert.equal(p.tcpA.counters.TCPTimeWaitRecycled, 1);
+  });
+
+  test("with four ephemeral ports, a client that closes first keeps connecting once a second", () => {
+    const p = pair(65, { ephemeralPortMin: 50000, ephemeralPortMax: 50003 });
+    p.network.setDefaults({ delay: 5 * MS });
+    let served = 0;
+    p.tcpB.listen(80, (c) => {
+      c.onData = () => served++;
+      c.onEnd = () => c.close();
+    });
+    for (let i = 0; i < 12; i++) {
+      assert.deepEqual(exchange(p).errors, [], `connection ${i + 1}`);
+      p.scheduler.runFor(1000 * MS);
+    }
+    assert.equal(served, 12);
+    const off = pair(65, { ephemeralPortMin: 50000, ephemeralPortMax: 50003, timeWaitReuse: false });
+    off.tcpB.listen(80, (c) => (c.onEnd = () => c.close()));
+    const results = [];
+    for (let i = 0; i < 6; i++) {
+      results.push(...exchange(off).errors);
+      off.scheduler.runFor(1000 * MS);
+    }
+    assert.deepEqual(results, ["EADDRNOTAVAIL", "EADDRNOTAVAIL"], "without reuse the four ports run out");
+  });
+});
+
 describe("keepalive (RFC 1122 §4.2.3.6)", () => {
   test("an idle connection is probed; a live peer answers; a dead one is dropped with ETIMEDOUT", () => {
     const p = pair(71);
