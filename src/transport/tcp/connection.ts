@@ -193,6 +193,11 @@ export class TcpConnection {
   private mss = 536;
   /** Largest payload seen from the peer: its segment size, for the delayed-ACK rule. */
   private rcvMss = 536;
+  /**
+   * A simultaneous open's SYN text, waiting for ESTABLISHED. (A FIN in that SYN is not kept, as
+   * FreeBSD does: unacknowledged, it is sent again.)
+   */
+  private synText: Uint8Array | null = null;
   /** Our ISN came from a SYN cookie. */
   private fromCookie = false;
 
@@ -256,6 +261,10 @@ export class TcpConnection {
   private lastInvalidAck: Nanoseconds = Number.NEGATIVE_INFINITY;
   /** Bytes received in order since we last sent an ACK. */
   private unackedBytes = 0;
+  private unackedSegments = 0;
+  /** A duplicate range to report first in the next ACK (RFC 2883 D-SACK), as offsets. */
+  private dsackLeft = 0;
+  private dsackRight = 0;
   private readonly delayedAck: boolean;
   private noDelay: boolean;
 
@@ -559,7 +568,7 @@ export class TcpConnection {
   /** MSS from the path MTU: MTU less the IP and TCP fixed headers (RFC 9293 §3.7.1). */
   private pathMss(): number {
     const mtu = this.layer.network.pathMtu(this.remoteAddress);
-    return Math.max(64, mtu - (this.ipVersion() === 4 ? 20 : 40) - 20);
+    return Math.max(1, mtu - (this.ipVersion() === 4 ? 20 : 40) - 20);
   }
 
   private chooseOurOptions(): void {
@@ -602,7 +611,28 @@ export class TcpConnection {
     this.sndNxt = 0;
     layer.counters.PassiveOpens++;
     this.setState("SYN-RECEIVED");
+    // Text in the SYN is not kept (as FreeBSD's syncache and Linux do without TCP Fast Open):
+    // the SYN,ACK acknowledges only the SYN, the peer sends it again, and a flood of SYNs with
+    // data costs no memory.
     this.sendSyn(false);
+  }
+
+  /**
+   * RFC 9293 §3.10.7.3: in a simultaneous open, text carried by the peer's SYN is "queued for
+   * processing after the ESTABLISHED state has been reached": it is kept aside (our SYN,ACK
+   * acknowledges only the SYN, as FreeBSD's does) and processed then.
+   */
+  private queueSynText(seg: TcpRepr): void {
+    const window = Math.min(0xffff, this.receiveBufferSize);
+    const data = seg.payload.length > window ? seg.payload.subarray(0, window) : seg.payload;
+    this.synText = data.length > 0 ? data.slice() : null;
+  }
+
+  /** The queued text of a simultaneous open's SYN, processed on entering ESTABLISHED. */
+  private processSynText(): void {
+    const text = this.synText;
+    this.synText = null;
+    if (text) this.receiveText(0, text);
   }
 
   /**
@@ -666,7 +696,7 @@ export class TcpConnection {
   /** Eff.snd.MSS (RFC 9293 §3.7.1): min(peer's MSS, path) less the options every segment carries. */
   private updateMss(): void {
     const mss = Math.min(this.peerMss, this.pathMss()) - (this.tsOk ? TIMESTAMP_OPTION_BYTES : 0);
-    this.mss = Math.max(mss, 32);
+    this.mss = Math.max(mss, 1);
     // RFC 6928's initial window depends on the MSS: start the module afresh if nothing was sent.
     if (this.sndNxt <= 0) this.cc = createCongestionControl(this.ccName, this.mss);
     else this.cc.mss = this.mss;
@@ -751,6 +781,7 @@ export class TcpConnection {
     } else {
       // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN,ACK with our ISS.
       this.setState("SYN-RECEIVED");
+      this.queueSynText(seg);
       this.sendSyn(false);
     }
   }
@@ -862,6 +893,10 @@ export class TcpConnection {
         this.challengeAck();
         return;
       }
+      // An old duplicate carrying data is reported as a D-SACK (RFC 2883 §4).
+      if (payload.length > 0 && segOffset + payload.length <= this.rcvNxt) {
+        this.reportDuplicate(segOffset, segOffset + payload.length);
+      }
       // A retransmitted FIN in TIME-WAIT: acknowledge it and restart the 2MSL timer (§3.10.7.4 eighth).
       if (this._state === "TIME-WAIT" && flags & FIN) this.stateTimer.armIn(2 * layer.config.msl);
       // "an acknowledgment should be sent in reply". For segments without data or FIN, at most one
@@ -926,6 +961,8 @@ export class TcpConnection {
       this.setState("ESTABLISHED");
       this.established();
       if (this.listener) this.listener.handshakeDone(this);
+      // Text that came with the peer's SYN is processed now.
+      this.processSynText();
     }
     if (!this.processAck(seg, seq, ts)) return;
     if (this._state === "CLOSED") return;
@@ -949,9 +986,20 @@ export class TcpConnection {
           return;
         }
         break;
-      case "TIME-WAIT":
-        // Only a retransmitted FIN can arrive; it was acknowledged by the first step.
+      case "TIME-WAIT": {
+        // "The only thing that can arrive in this state is a retransmission of the remote FIN.
+        // Acknowledge it, and restart the 2 MSL timeout." A copy of the peer's last ACK (nothing
+        // but an ACK for our FIN, at RCV.NXT) is not answered, as in FreeBSD: two ends in
+        // TIME-WAIT must not trade ACKs.
+        this.stateTimer.armIn(2 * layer.config.msl);
+        const bareFinalAck =
+          (flags & (SYN | FIN | RST)) === 0 &&
+          payload.length === 0 &&
+          segOffset === this.rcvNxt &&
+          seg.ack === this.sndSeq(this.sndNxt);
+        if (!bareFinalAck) this.sendAckNow();
         return;
+      }
     }
 
     // --- sixth, check the URG bit: urgent data is treated as ordinary data (RFC 6093 §6) -----------
@@ -1009,8 +1057,16 @@ export class TcpConnection {
           new TcpError("ECONNRESET", `connection reset by ${this.remoteAddress}:${this.remotePort}`),
         );
         return;
+      case "CLOSING":
+      case "LAST-ACK":
+        // RFC 9293: "enter the CLOSED state, delete the TCB, and return"; the application, which
+        // may still be reading, hears ECONNRESET as with FreeBSD and Linux.
+        this.teardown(
+          new TcpError("ECONNRESET", `connection reset by ${this.remoteAddress}:${this.remotePort}`),
+        );
+        return;
       default:
-        // CLOSING, LAST-ACK, TIME-WAIT: "enter the CLOSED state, delete the TCB, and return".
+        // TIME-WAIT: the application is done with the connection already.
         this.teardown(undefined, true);
     }
   }
@@ -1304,6 +1360,8 @@ export class TcpConnection {
     if (fin && !this.finReceived) {
       const finOffset = dataOffset + data.length;
       if (this.rcvFinOffset < 0) this.rcvFinOffset = finOffset;
+      // RFC 5681 §4.2: an out-of-order segment, a FIN beyond a hole included, is ACKed at once.
+      if (finOffset > this.rcvNxt) this.ackNow = true;
     }
     if (this.rcvFinOffset >= 0 && !this.finReceived && this.rcvNxt === this.rcvFinOffset) this.finArrived();
   }
@@ -1315,7 +1373,15 @@ export class TcpConnection {
     const buffer = this.receiveBuffer;
     const hadHoles = buffer.outOfOrderRanges > 0;
     if (data.length > this.rcvMss) this.rcvMss = data.length;
+    // RFC 2883: bytes received a second time, below RCV.NXT or over data held out of order, are
+    // reported as the first SACK block (D-SACK), so the sender learns a retransmission was spurious.
+    // The first duplicate bytes are reported: those below RCV.NXT, else those over held data.
+    const old = offset < this.rcvNxt;
+    if (old) this.reportDuplicate(offset, Math.min(offset + data.length, this.rcvNxt));
     const result = buffer.insert(offset, data);
+    if (!old && buffer.duplicateRight > buffer.duplicateLeft) {
+      this.reportDuplicate(buffer.duplicateLeft, buffer.duplicateRight);
+    }
     switch (result) {
       case InsertResult.InOrder: {
         const advanced = buffer.next - this.rcvNxt;
@@ -1327,9 +1393,13 @@ export class TcpConnection {
         } else {
           // RFC 5681 §4.2 / RFC 1122 §4.2.3.2: ACK at least every second full-sized segment,
           // otherwise within the delayed-ACK timeout.
+          // Every second segment whatever its size, as FreeBSD and Linux do (acknowledging more
+          // often than "every second full-sized segment" is allowed).
           this.unackedBytes += advanced;
-          if (!this.delayedAck || this.unackedBytes >= 2 * this.rcvMss) this.ackNow = true;
-          else if (!this.delAckTimer.armed) this.delAckTimer.armIn(this.layer.config.delayedAckTimeout);
+          this.unackedSegments++;
+          if (!this.delayedAck || this.unackedSegments >= 2 || this.unackedBytes >= 2 * this.rcvMss) {
+            this.ackNow = true;
+          } else if (!this.delAckTimer.armed) this.delAckTimer.armIn(this.layer.config.delayedAckTimeout);
         }
         break;
       }
@@ -1346,6 +1416,15 @@ export class TcpConnection {
         this.ackNow = true;
         break;
     }
+  }
+
+  /** Duplicate bytes are acknowledged at once (with a D-SACK block when SACK is on). */
+  private reportDuplicate(left: number, right: number): void {
+    if (right <= left) return;
+    this.ackNow = true;
+    if (!this.sackOk) return;
+    this.dsackLeft = left;
+    this.dsackRight = right;
   }
 
   /** Eighth step: the peer's FIN, now in order. */
@@ -1397,10 +1476,11 @@ export class TcpConnection {
 
   /** The payload a full segment can carry now (less room for SACK blocks when we send them). */
   private segmentCapacity(): number {
-    const buffer = this.receiveBuffer;
-    if (!this.sackOk || buffer === null || buffer.outOfOrderRanges === 0) return this.mss;
-    const blocks = Math.min(buffer.outOfOrderRanges, this.tsOk ? 3 : 4);
-    return this.mss - (4 + 8 * blocks);
+    if (!this.sackOk) return this.mss;
+    const ranges = (this.receiveBuffer?.outOfOrderRanges ?? 0) + (this.dsackRight > this.dsackLeft ? 1 : 0);
+    if (ranges === 0) return this.mss;
+    const blocks = Math.min(ranges, this.tsOk ? 3 : 4);
+    return Math.max(1, this.mss - (4 + 8 * blocks));
   }
 
   /**
@@ -1626,11 +1706,20 @@ export class TcpConnection {
   private segmentOptionsFor(): TcpOption[] {
     const layer = this.layer;
     let blocks = 0;
-    const buffer = this.receiveBuffer;
-    if (this.sackOk && buffer !== null && buffer.outOfOrderRanges > 0) {
+    if (this.sackOk) {
       const max = this.tsOk ? 3 : 4;
       const offsets = layer.scratchSackOffsets;
-      blocks = buffer.sackBlocks(max, offsets);
+      if (this.dsackRight > this.dsackLeft) {
+        // RFC 2883 §4: the D-SACK block goes first, reported once.
+        if (offsets.length === 0) offsets.push({ left: 0, right: 0 });
+        offsets[0].left = this.dsackLeft;
+        offsets[0].right = this.dsackRight;
+        this.dsackLeft = this.dsackRight = 0;
+        blocks = 1;
+      }
+      const buffer = this.receiveBuffer;
+      if (buffer !== null && buffer.outOfOrderRanges > 0)
+        blocks += buffer.sackBlocks(max - blocks, offsets, blocks);
       const wire = layer.scratchSackBlocks(blocks);
       for (let i = 0; i < blocks; i++) {
         wire[i].left = this.rcvSeq(offsets[i].left);
@@ -1669,6 +1758,7 @@ export class TcpConnection {
       this.lastAckSent = this.rcvNxt;
       this.ackNow = false;
       this.unackedBytes = 0;
+      this.unackedSegments = 0;
       this.delAckTimer.stop();
     } else repr.ack = 0;
     repr.window = window >= 0 ? window : this.windowField();
@@ -1722,12 +1812,18 @@ export class TcpConnection {
   private consumed(bytes: number): void {
     if (this.autotuneReceive) this.tuneReceiveBuffer(bytes);
     if (!isSynchronized(this._state) || this.finReceived) return;
+    // A window update is worth a segment when the window would open by two segments and by a
+    // good part of the buffer, or when it was nearly shut (FreeBSD's tcp_output rule, within
+    // RFC 1122 §4.2.3.3's receiver SWS avoidance).
     const current = Math.max(0, this.rcvAdv - this.rcvNxt);
-    if (2 * current <= this.receiveBufferSize) {
-      const space = this.receiveSpace();
-      if (space >= 2 * current && space - current >= Math.min(this.receiveBufferSize / 2, this.rcvMss)) {
-        this.sendAckNow();
-      }
+    const advance = this.receiveSpace() - current;
+    const buffer = this.receiveBufferSize;
+    const segment = Math.min(this.rcvMss, this.advMss);
+    if (
+      (advance >= 2 * segment && (advance >= buffer / 4 || current <= buffer / 8 || buffer <= 8 * segment)) ||
+      2 * advance >= buffer
+    ) {
+      this.sendAckNow();
     }
   }
 
@@ -1966,11 +2062,17 @@ export class TcpConnection {
       counters.OutOfWindowIcmps++;
       return;
     }
+    const v4 = this.remoteAddress.version === 4;
+    // ICMPv4 "fragmentation needed" is destination unreachable code 4; ICMPv6 has Packet Too Big,
+    // and its code 4 is port unreachable (RFC 4443 §3.1).
     const fragmentationNeeded =
-      error.kind === "packet-too-big" || (error.kind === "unreachable" && error.code === 4);
+      error.kind === "packet-too-big" || (v4 && error.kind === "unreachable" && error.code === 4);
+    // RFC 1122 §4.2.3.9: protocol and port unreachable are hard errors; in IPv6 an unknown next
+    // header comes as a parameter problem, code 1 (RFC 4443 §3.4).
+    const protocolUnreachable = !v4 && error.kind === "parameter-problem" && error.code === 1;
     if (fragmentationNeeded) {
       this.pathMtuChanged(error.mtu);
-    } else if (error.kind === "unreachable") {
+    } else if (error.kind === "unreachable" || protocolUnreachable) {
       const errno = (error.errno as TcpErrorCode) || "EHOSTUNREACH";
       if (this._state === "SYN-SENT") {
         // As Linux does: a connect that draws an ICMP unreachable fails at once.
@@ -1994,7 +2096,7 @@ export class TcpConnection {
     const headers = (this.ipVersion() === 4 ? 20 : 40) + 20;
     const pathMss = mtu !== undefined && mtu >= 68 ? mtu - headers : this.pathMss();
     const mss = Math.min(this.peerMss, pathMss) - (this.tsOk ? TIMESTAMP_OPTION_BYTES : 0);
-    if (mss >= this.mss || mss < 32) return;
+    if (mss >= this.mss || mss < 8) return;
     this.mss = mss;
     this.cc.mss = mss;
     this.layer.counters.TCPPmtuReductions++;
@@ -2045,6 +2147,12 @@ export class TcpConnection {
     if (this._state !== "TIME-WAIT" || !this.tsOk || this.tsRecentStamp < 0) return undefined;
     if (this.layer.scheduler.now - this.tsRecentStamp < after) return undefined;
     return this.sndSeq(this.sndNxt);
+  }
+
+  /** @internal Deletes a half-open connection without a word (its listener closed). */
+  drop(): void {
+    this.teardown(undefined, true);
+    this.flush();
   }
 
   /** @internal A new SYN replaced this TIME-WAIT connection (RFC 6191). */
@@ -2137,7 +2245,14 @@ export class TcpConnection {
           if (this.listener) this.listener.deliver(this);
           else this.onConnect?.();
         }
-        if (this.pendingData && !this.paused && this.onData && this.receiveBuffer) {
+        if (
+          this.pendingData &&
+          !this.paused &&
+          this.onData &&
+          this.receiveBuffer &&
+          this._state !== "SYN-RECEIVED" &&
+          this._state !== "SYN-SENT"
+        ) {
           this.pendingData = false;
           acted = true;
           let delivered = 0;

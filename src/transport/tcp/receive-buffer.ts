@@ -51,6 +51,9 @@ export class ReceiveBuffer {
   readable = 0;
   /** Bytes held out of order. */
   outOfOrderBytes = 0;
+  /** Set by `insert`: the first part of the bytes that was already held out of order, if any. */
+  duplicateLeft = 0;
+  duplicateRight = 0;
   private queue: Uint8Array[] = [];
   private queueHead = 0;
   private ranges: OutOfOrderRange[] = [];
@@ -81,6 +84,7 @@ export class ReceiveBuffer {
    * trimmed to the receive window.
    */
   insert(offset: number, data: Uint8Array): InsertResult {
+    this.duplicateLeft = this.duplicateRight = 0;
     let end = offset + data.length;
     if (end <= this.next) return InsertResult.Duplicate;
     if (offset < this.next) {
@@ -88,6 +92,17 @@ export class ReceiveBuffer {
       offset = this.next;
     }
     if (offset === this.next) {
+      // Bytes that fill a hole may also cover data held beyond it: the first such overlap is a
+      // duplicate to report (RFC 2883).
+      for (let k = 0; k < this.ranges.length && this.ranges[k].start < end; k++) {
+        const left = Math.max(offset, this.ranges[k].start);
+        const right = Math.min(end, this.ranges[k].end);
+        if (right > left) {
+          this.duplicateLeft = left;
+          this.duplicateRight = right;
+          break;
+        }
+      }
       this.copyIn(data);
       this.next = end;
       this.absorbRanges();
@@ -109,7 +124,20 @@ export class ReceiveBuffer {
     }
     const first = ranges[i];
     const last = ranges[j - 1];
-    if (j - i === 1 && first.start <= offset && first.end >= end) return InsertResult.Duplicate;
+    for (let k = i; k < j; k++) {
+      const left = Math.max(offset, ranges[k].start);
+      const right = Math.min(end, ranges[k].end);
+      if (right > left) {
+        this.duplicateLeft = left;
+        this.duplicateRight = right;
+        break;
+      }
+    }
+    if (j - i === 1 && first.start <= offset && first.end >= end) {
+      // RFC 2883 §4: after the D-SACK block comes the block that holds the duplicate.
+      this.remember(offset);
+      return InsertResult.Duplicate;
+    }
     const chunks: Uint8Array[] = [];
     let held = 0;
     let cursor = Math.min(offset, first.start);
@@ -224,34 +252,28 @@ export class ReceiveBuffer {
    * Up to `max` SACK blocks (RFC 2018 §4): first the range holding the most recently received
    * out-of-order segment, then the ranges most recently reported, without repeats.
    */
-  sackBlocks(max: number, into: OffsetBlock[]): number {
+  sackBlocks(max: number, into: OffsetBlock[], start = 0): number {
+    // Blocks go to into[start, start + max); the count written is returned.
     let count = 0;
+    const put = (range: OutOfOrderRange): void => {
+      for (let k = 0; k < count; k++) if (into[start + k].left === range.start) return;
+      if (count >= max) return;
+      while (into.length <= start + count) into.push({ left: 0, right: 0 });
+      into[start + count].left = range.start;
+      into[start + count].right = range.end;
+      count++;
+    };
     const recent = this.recent;
     let kept = 0;
     for (let r = 0; r < recent.length; r++) {
       const range = this.rangeHolding(recent[r]);
       if (range === undefined) continue;
       recent[kept++] = recent[r];
-      let seen = false;
-      for (let k = 0; k < count; k++) if (into[k].left === range.start) seen = true;
-      if (seen || count >= max) continue;
-      if (into.length <= count) into.push({ left: 0, right: 0 });
-      into[count].left = range.start;
-      into[count].right = range.end;
-      count++;
+      put(range);
     }
     recent.length = kept;
     // Fill any room left with the highest ranges (e.g. after the remembered ones were absorbed).
-    for (let k = this.ranges.length - 1; k >= 0 && count < max; k--) {
-      const range = this.ranges[k];
-      let seen = false;
-      for (let m = 0; m < count; m++) if (into[m].left === range.start) seen = true;
-      if (seen) continue;
-      if (into.length <= count) into.push({ left: 0, right: 0 });
-      into[count].left = range.start;
-      into[count].right = range.end;
-      count++;
-    }
+    for (let k = this.ranges.length - 1; k >= 0 && count < max; k--) put(this.ranges[k]);
     return count;
   }
 

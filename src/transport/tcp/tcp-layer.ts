@@ -100,12 +100,15 @@ export class TcpListener {
     return this.synQueue.size;
   }
 
-  /** Stops listening; established connections stay, half-open ones are dropped. */
+  /**
+   * Stops listening; established connections stay, half-open ones are dropped silently (as
+   * FreeBSD and Linux do; their peers' ACKs will meet a closed port and a RST).
+   */
   close(): void {
     if (!this.open) return;
     this.open = false;
     this.layer.unlisten(this);
-    for (const connection of [...this.synQueue]) connection.abort();
+    for (const connection of [...this.synQueue]) connection.drop();
   }
 
   /** @internal The handshake of a queued connection completed. */
