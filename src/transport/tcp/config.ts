@@ -64,6 +64,12 @@ export interface TcpConfig {
   challengeAckLimit: number;
   /** Keepalive for new connections (off by default, RFC 1122 §4.2.3.6). */
   keepAlive: false | Required<KeepAliveOptions>;
+  /**
+   * A new active open may take over a 4-tuple still in TIME-WAIT once the old connection's last
+   * timestamp is this old (Linux's tcp_tw_reuse, 1 s): timestamps (PAWS) and a higher ISN keep
+   * the old connection's segments out of the new one. `false`: never.
+   */
+  timeWaitReuse: Nanoseconds | false;
   /** Ephemeral port range (RFC 6335 §6: 49152-65535). */
   ephemeralPortMin: number;
   ephemeralPortMax: number;
@@ -101,6 +107,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   maxOutOfOrderRanges: 512,
   challengeAckLimit: 1000,
   keepAlive: false,
+  timeWaitReuse: SECOND,
   ephemeralPortMin: 49152,
   ephemeralPortMax: 65535,
   backlog: 511,

@@ -4,7 +4,8 @@
  *
  * - retransmission timeout (RFC 6298), Karn's algorithm and timestamp RTT measurement (RFC 7323 §4);
  * - congestion control (RFC 5681) through a pluggable module (./congestion), limited transmit
- *   (RFC 3042), loss recovery with SACK (RFC 2018, RFC 6675) or NewReno (RFC 6582);
+ *   (RFC 3042), loss recovery with SACK (RFC 2018, RFC 6675) or NewReno (RFC 6582), paced by
+ *   Proportional Rate Reduction (RFC 6937);
  * - window scaling, timestamps and PAWS (RFC 7323); MSS and path MTU (RFC 9293 §3.7, RFC 1191);
  * - Nagle's algorithm, delayed ACKs and silly window syndrome avoidance (RFC 1122 §4.2.3);
  * - zero-window probing (RFC 9293 §3.8.6.1), keepalive (RFC 1122 §4.2.3.6);
@@ -47,6 +48,8 @@ const DUP_THRESH = 3;
 const PAWS_IDLE_LIMIT: Nanoseconds = 24 * 24 * 3600 * 1_000_000_000;
 /** Bytes the Timestamps option takes in every segment once negotiated (NOP, NOP, TS). */
 const TIMESTAMP_OPTION_BYTES = 12;
+/** At most one ACK per this interval answers unacceptable segments without data. */
+const INVALID_ACK_INTERVAL: Nanoseconds = 500 * MILLISECOND;
 /** Receive-window auto-tuning measures at most this often. */
 const DRS_MIN_INTERVAL: Nanoseconds = 100_000;
 
@@ -190,6 +193,11 @@ export class TcpConnection {
   private mss = 536;
   /** Largest payload seen from the peer: its segment size, for the delayed-ACK rule. */
   private rcvMss = 536;
+  /**
+   * A simultaneous open's SYN text, waiting for ESTABLISHED. (A FIN in that SYN is not kept, as
+   * FreeBSD does: unacknowledged, it is sent again.)
+   */
+  private synText: Uint8Array | null = null;
   /** Our ISN came from a SYN cookie. */
   private fromCookie = false;
 
@@ -216,6 +224,11 @@ export class TcpConnection {
   private dupAcks = 0;
   /** Without SACK, duplicate ACKs stand for segments that left the network (bytes). */
   private renoSacked = 0;
+  /** RFC 6937 (PRR): RecoverFS, prr_delivered, prr_out, and the last ACK's DeliveredData. */
+  private recoverFs = 0;
+  private prrDelivered = 0;
+  private prrOut = 0;
+  private deliveredData = 0;
   /** After a timeout: the next offset to retransmit. */
   private rtxNext = 0;
   private scoreboard: SackScoreboard | null = null;
@@ -236,14 +249,22 @@ export class TcpConnection {
   private retries = 0;
   private persisting = false;
   private persistBackoff = 0;
+  /** Zero-window probes sent since the peer last answered anything. */
+  private unansweredProbes = 0;
   /** When the oldest unacknowledged data was first sent (for the user timeout). */
   private firstRtxTime: Nanoseconds = -1;
   private readonly userTimeout: Nanoseconds;
 
   // ---- ACK generation --------------------------------------------------------------------------
   private ackNow = false;
+  /** When we last answered an unacceptable segment without data. */
+  private lastInvalidAck: Nanoseconds = Number.NEGATIVE_INFINITY;
   /** Bytes received in order since we last sent an ACK. */
   private unackedBytes = 0;
+  private unackedSegments = 0;
+  /** A duplicate range to report first in the next ACK (RFC 2883 D-SACK), as offsets. */
+  private dsackLeft = 0;
+  private dsackRight = 0;
   private readonly delayedAck: boolean;
   private noDelay: boolean;
 
@@ -492,8 +513,8 @@ export class TcpConnection {
     const srtt = this.rtt.srtt;
     return {
       state: this._state,
-      local: `${this.localAddress}:${this.localPort}`,
-      remote: `${this.remoteAddress}:${this.remotePort}`,
+      local: formatEndpoint(this.localAddress, this.localPort),
+      remote: formatEndpoint(this.remoteAddress, this.remotePort),
       bytesWritten: this.bytesWritten,
       bytesAcked: Math.max(0, this.finOffset >= 0 ? Math.min(this.sndUna, this.finOffset) : this.sndUna),
       bytesReceived: this.bytesReceived,
@@ -525,7 +546,7 @@ export class TcpConnection {
   }
 
   toString(): string {
-    return `${this.localAddress}:${this.localPort}>${this.remoteAddress}:${this.remotePort}`;
+    return `${formatEndpoint(this.localAddress, this.localPort)}>${formatEndpoint(this.remoteAddress, this.remotePort)}`;
   }
 
   // =============================================================================================
@@ -547,22 +568,30 @@ export class TcpConnection {
   /** MSS from the path MTU: MTU less the IP and TCP fixed headers (RFC 9293 §3.7.1). */
   private pathMss(): number {
     const mtu = this.layer.network.pathMtu(this.remoteAddress);
-    return Math.max(64, mtu - (this.ipVersion() === 4 ? 20 : 40) - 20);
+    return Math.max(1, mtu - (this.ipVersion() === 4 ? 20 : 40) - 20);
   }
 
   private chooseOurOptions(): void {
     const config = this.layer.config;
     this.advMss = this.pathMss();
-    this.rcvWscale = config.windowScaling
-      ? windowScaleFor(this.autotuneReceive ? config.receiveBufferMax : this.receiveBufferSize)
-      : 0;
+    this.rcvWscale = !config.windowScaling
+      ? 0
+      : this.autotuneReceive
+        ? this.layer.defaultWindowScale
+        : windowScaleFor(this.receiveBufferSize);
     this.tsOffset = this.layer.timestampOffset(this);
+    // Echoes are compared with this in sequence space: start at our first TSval, not at 0.
+    this.lastRetransmitTs = this.tsNow();
   }
 
-  /** @internal RFC 9293 §3.10.1 active OPEN: choose an ISS, send SYN, enter SYN-SENT. */
-  openActive(): void {
+  /**
+   * @internal RFC 9293 §3.10.1 active OPEN: choose an ISS, send SYN, enter SYN-SENT. When the
+   * 4-tuple was taken over from TIME-WAIT, `issAbove` is where the old connection's sequence
+   * numbers ended and the ISS is put safely beyond it.
+   */
+  openActive(issAbove?: number): void {
     const layer = this.layer;
-    this.iss = layer.initialSequenceNumber(this);
+    this.iss = issAbove !== undefined ? (issAbove + 65537) >>> 0 : layer.initialSequenceNumber(this);
     this.chooseOurOptions();
     this.sndUna = -1;
     this.sndNxt = 0;
@@ -582,7 +611,28 @@ export class TcpConnection {
     this.sndNxt = 0;
     layer.counters.PassiveOpens++;
     this.setState("SYN-RECEIVED");
+    // Text in the SYN is not kept (as FreeBSD's syncache and Linux do without TCP Fast Open):
+    // the SYN,ACK acknowledges only the SYN, the peer sends it again, and a flood of SYNs with
+    // data costs no memory.
     this.sendSyn(false);
+  }
+
+  /**
+   * RFC 9293 §3.10.7.3: in a simultaneous open, text carried by the peer's SYN is "queued for
+   * processing after the ESTABLISHED state has been reached": it is kept aside (our SYN,ACK
+   * acknowledges only the SYN, as FreeBSD's does) and processed then.
+   */
+  private queueSynText(seg: TcpRepr): void {
+    const window = Math.min(0xffff, this.receiveBufferSize);
+    const data = seg.payload.length > window ? seg.payload.subarray(0, window) : seg.payload;
+    this.synText = data.length > 0 ? data.slice() : null;
+  }
+
+  /** The queued text of a simultaneous open's SYN, processed on entering ESTABLISHED. */
+  private processSynText(): void {
+    const text = this.synText;
+    this.synText = null;
+    if (text) this.receiveText(0, text);
   }
 
   /**
@@ -646,7 +696,7 @@ export class TcpConnection {
   /** Eff.snd.MSS (RFC 9293 §3.7.1): min(peer's MSS, path) less the options every segment carries. */
   private updateMss(): void {
     const mss = Math.min(this.peerMss, this.pathMss()) - (this.tsOk ? TIMESTAMP_OPTION_BYTES : 0);
-    this.mss = Math.max(mss, 32);
+    this.mss = Math.max(mss, 1);
     // RFC 6928's initial window depends on the MSS: start the module afresh if nothing was sent.
     if (this.sndNxt <= 0) this.cc = createCongestionControl(this.ccName, this.mss);
     else this.cc.mss = this.mss;
@@ -731,6 +781,7 @@ export class TcpConnection {
     } else {
       // Simultaneous open (RFC 9293 §3.5 figure 8): SYN-RECEIVED, send SYN,ACK with our ISS.
       this.setState("SYN-RECEIVED");
+      this.queueSynText(seg);
       this.sendSyn(false);
     }
   }
@@ -836,8 +887,26 @@ export class TcpConnection {
         else this.sendAckNow();
         return;
       }
+      if (flags & SYN) {
+        // RFC 5961 §4.2: a SYN gets a challenge ACK "irrespective of the sequence number".
+        counters.TCPSYNChallenge++;
+        this.challengeAck();
+        return;
+      }
+      // An old duplicate carrying data is reported as a D-SACK (RFC 2883 §4).
+      if (payload.length > 0 && segOffset + payload.length <= this.rcvNxt) {
+        this.reportDuplicate(segOffset, segOffset + payload.length);
+      }
       // A retransmitted FIN in TIME-WAIT: acknowledge it and restart the 2MSL timer (§3.10.7.4 eighth).
       if (this._state === "TIME-WAIT" && flags & FIN) this.stateTimer.armIn(2 * layer.config.msl);
+      // "an acknowledgment should be sent in reply". For segments without data or FIN, at most one
+      // such ACK per 500 ms, so two confused ends cannot ping-pong ACKs forever (Linux's
+      // tcp_invalid_ratelimit); data segments are always answered.
+      if (segLength === 0) {
+        const now = layer.scheduler.now;
+        if (now - this.lastInvalidAck < INVALID_ACK_INTERVAL) return;
+        this.lastInvalidAck = now;
+      }
       this.sendAckNow();
       return;
     }
@@ -885,13 +954,15 @@ export class TcpConnection {
       }
       this.ackedSyn(seg);
       // Windows from here on are scaled (RFC 7323 §2.2).
-      this.sndWnd = seg.window * 2 ** this.sndWscale;
+      this.sndWnd = seg.window << this.sndWscale;
       this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
       this.sndWl1 = seq;
       this.sndWl2 = seg.ack;
       this.setState("ESTABLISHED");
       this.established();
       if (this.listener) this.listener.handshakeDone(this);
+      // Text that came with the peer's SYN is processed now.
+      this.processSynText();
     }
     if (!this.processAck(seg, seq, ts)) return;
     if (this._state === "CLOSED") return;
@@ -915,9 +986,20 @@ export class TcpConnection {
           return;
         }
         break;
-      case "TIME-WAIT":
-        // Only a retransmitted FIN can arrive; it was acknowledged by the first step.
+      case "TIME-WAIT": {
+        // "The only thing that can arrive in this state is a retransmission of the remote FIN.
+        // Acknowledge it, and restart the 2 MSL timeout." A copy of the peer's last ACK (nothing
+        // but an ACK for our FIN, at RCV.NXT) is not answered, as in FreeBSD: two ends in
+        // TIME-WAIT must not trade ACKs.
+        this.stateTimer.armIn(2 * layer.config.msl);
+        const bareFinalAck =
+          (flags & (SYN | FIN | RST)) === 0 &&
+          payload.length === 0 &&
+          segOffset === this.rcvNxt &&
+          seg.ack === this.sndSeq(this.sndNxt);
+        if (!bareFinalAck) this.sendAckNow();
         return;
+      }
     }
 
     // --- sixth, check the URG bit: urgent data is treated as ordinary data (RFC 6093 §6) -----------
@@ -975,8 +1057,16 @@ export class TcpConnection {
           new TcpError("ECONNRESET", `connection reset by ${this.remoteAddress}:${this.remotePort}`),
         );
         return;
+      case "CLOSING":
+      case "LAST-ACK":
+        // RFC 9293: "enter the CLOSED state, delete the TCB, and return"; the application, which
+        // may still be reading, hears ECONNRESET as with FreeBSD and Linux.
+        this.teardown(
+          new TcpError("ECONNRESET", `connection reset by ${this.remoteAddress}:${this.remotePort}`),
+        );
+        return;
       default:
-        // CLOSING, LAST-ACK, TIME-WAIT: "enter the CLOSED state, delete the TCB, and return".
+        // TIME-WAIT: the application is done with the connection already.
         this.teardown(undefined, true);
     }
   }
@@ -1008,7 +1098,7 @@ export class TcpConnection {
     }
     // Window update: "If SND.UNA =< SEG.ACK =< SND.NXT ... if (SND.WL1 < SEG.SEQ or (SND.WL1 =
     // SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK."
-    const window = seg.window * 2 ** this.sndWscale;
+    const window = seg.window << this.sndWscale;
     const windowChanged = window !== this.sndWnd;
     if (
       ackOffset >= this.sndUna &&
@@ -1019,14 +1109,23 @@ export class TcpConnection {
       this.sndWl2 = seg.ack;
       if (window > this.maxSndWnd) this.maxSndWnd = window;
     }
+    const unaBefore = this.sndUna;
+    const sackedBefore = this.sackedBytes();
     const newlySacked = this.sackOk ? this.processSack(seg, ackOffset) : 0;
     if (ackOffset > this.sndUna) this.newAck(ackOffset, ts);
     else if (ackOffset === this.sndUna) {
       const pure = seg.payload.length === 0 && !(seg.flags & (SYN | FIN));
       this.duplicateAck(pure && !windowChanged, newlySacked);
     }
-    // Any ACK answers outstanding probes.
+    if (this.recovery === RECOVERY_FAST) {
+      // RFC 6937: DeliveredData = change_in(SND.UNA) + change_in(SACKd).
+      this.deliveredData = this.sndUna - unaBefore + this.sackedBytes() - sackedBefore;
+      this.prrDelivered += this.deliveredData;
+    }
+    // Any ACK answers outstanding probes (RFC 1122 §4.2.2.17: probing goes on as long as the
+    // receiver keeps acknowledging, however long its window stays shut).
     this.keepAliveProbes = 0;
+    this.unansweredProbes = 0;
     if (this.persisting && this.sndWnd > 0) {
       this.persisting = false;
       this.persistBackoff = 0;
@@ -1034,6 +1133,11 @@ export class TcpConnection {
       if (this.sndNxt > this.sndUna) this.rtxTimer.armIn(this.rtt.rto);
     }
     return true;
+  }
+
+  /** Bytes known to have left the network above SND.UNA: SACKed, or (without SACK) duplicate ACKs. */
+  private sackedBytes(): number {
+    return this.sackOk ? (this.scoreboard?.sacked ?? 0) : this.renoSacked;
   }
 
   /** RFC 2018 §4 / RFC 6675 Update(): records the SACK blocks of an ACK; returns bytes newly SACKed. */
@@ -1079,20 +1183,22 @@ export class TcpConnection {
 
     // RTT measurement: the timed segment (Karn's algorithm, RFC 6298 §3) or, when it was
     // retransmitted, the echoed timestamp (RFC 7323 §4.1, which has no retransmission ambiguity).
+    // An echo older than our last retransmission may answer a transmission made long before the
+    // ACK that carries it (the receiver echoes the segment that last advanced its window), which
+    // would inflate SRTT by the whole outage; only later echoes measure a round trip.
+    const echoed =
+      ts !== undefined && ts.echo !== 0 && seqLe(this.lastRetransmitTs, ts.echo)
+        ? ((this.tsNow() - ts.echo) | 0) * MILLISECOND
+        : undefined;
+    let ackRtt = echoed !== undefined && echoed >= 0 ? echoed : undefined;
     if (this.rttTiming && ackOffset >= this.rttOffset) {
       this.rttTiming = false;
-      this.rtt.sample(now - this.rttStart);
+      ackRtt = now - this.rttStart;
+      this.rtt.sample(ackRtt);
       this.traceCongestion("rtt");
-    } else if (
-      !this.rttTiming &&
-      ts !== undefined &&
-      ts.echo !== 0 &&
-      seqLe(this.lastRetransmitTs, ts.echo)
-    ) {
-      // An echo older than our last retransmission may answer a transmission made long before
-      // the ACK that carries it (the receiver echoes the segment that last advanced its window),
-      // which would inflate SRTT by the whole outage; only later echoes measure a round trip.
-      this.sampleFromTimestamp(ts.echo);
+    } else if (!this.rttTiming && ackRtt !== undefined) {
+      this.rtt.sample(ackRtt);
+      this.traceCongestion("rtt");
     }
 
     if (this.scoreboard) {
@@ -1128,7 +1234,16 @@ export class TcpConnection {
       const cwnd = cc.cwnd;
       const cwndLimited = flightBefore + this.mss > cwnd || (cwnd < cc.ssthresh && 2 * flightBefore >= cwnd);
       const before = cwnd;
-      cc.onAck({ acked, now, srtt: this.rtt.srtt, minRtt: this.rtt.minRtt, cwndLimited });
+      cc.onAck({
+        acked,
+        now,
+        srtt: this.rtt.srtt,
+        minRtt: this.rtt.minRtt,
+        cwndLimited,
+        rtt: ackRtt,
+        una: this.sndUna,
+        nxt: this.sndNxt,
+      });
       if (cc.cwnd !== before && this.layer.tracer.enabled) this.traceCongestion("ack");
     }
 
@@ -1152,7 +1267,9 @@ export class TcpConnection {
   /** A duplicate acknowledgment (RFC 5681 §2 definition; RFC 6675 §2 adds new SACK information). */
   private duplicateAck(classic: boolean, newlySacked: number): void {
     if (this.sndNxt === this.sndUna || this.persisting || this.sndWnd === 0) return;
-    if (!classic && newlySacked === 0) return;
+    // With SACK, RFC 6675 §2 counts an ACK as a DupAck only when it SACKs new data: a duplicated
+    // or reordered segment, which the receiver acknowledges without news, is not a loss signal.
+    if (this.sackOk ? newlySacked === 0 : !classic) return;
     if (this.recovery === RECOVERY_FAST) {
       // Without SACK each duplicate ACK means a segment left the network (RFC 5681 §3.2 step 4's
       // window inflation, kept here as "pipe" deflation).
@@ -1179,6 +1296,11 @@ export class TcpConnection {
     else counters.TCPRenoRecovery++;
     this.cc.onRecoveryStart(now, this.sndNxt - this.sndUna);
     this.traceCongestion("recovery-start");
+    // RFC 6937: RecoverFS = snd.nxt - snd.una; prr_delivered = prr_out = 0.
+    this.recoverFs = this.sndNxt - this.sndUna;
+    this.prrDelivered = 0;
+    this.prrOut = 0;
+    this.deliveredData = 0;
     this.renoSacked = this.sackOk
       ? 0
       : Math.min(this.dupAcks * this.mss, this.sndNxt - this.sndUna - this.mss);
@@ -1238,6 +1360,8 @@ export class TcpConnection {
     if (fin && !this.finReceived) {
       const finOffset = dataOffset + data.length;
       if (this.rcvFinOffset < 0) this.rcvFinOffset = finOffset;
+      // RFC 5681 §4.2: an out-of-order segment, a FIN beyond a hole included, is ACKed at once.
+      if (finOffset > this.rcvNxt) this.ackNow = true;
     }
     if (this.rcvFinOffset >= 0 && !this.finReceived && this.rcvNxt === this.rcvFinOffset) this.finArrived();
   }
@@ -1249,7 +1373,15 @@ export class TcpConnection {
     const buffer = this.receiveBuffer;
     const hadHoles = buffer.outOfOrderRanges > 0;
     if (data.length > this.rcvMss) this.rcvMss = data.length;
+    // RFC 2883: bytes received a second time, below RCV.NXT or over data held out of order, are
+    // reported as the first SACK block (D-SACK), so the sender learns a retransmission was spurious.
+    // The first duplicate bytes are reported: those below RCV.NXT, else those over held data.
+    const old = offset < this.rcvNxt;
+    if (old) this.reportDuplicate(offset, Math.min(offset + data.length, this.rcvNxt));
     const result = buffer.insert(offset, data);
+    if (!old && buffer.duplicateRight > buffer.duplicateLeft) {
+      this.reportDuplicate(buffer.duplicateLeft, buffer.duplicateRight);
+    }
     switch (result) {
       case InsertResult.InOrder: {
         const advanced = buffer.next - this.rcvNxt;
@@ -1261,9 +1393,13 @@ export class TcpConnection {
         } else {
           // RFC 5681 §4.2 / RFC 1122 §4.2.3.2: ACK at least every second full-sized segment,
           // otherwise within the delayed-ACK timeout.
+          // Every second segment whatever its size, as FreeBSD and Linux do (acknowledging more
+          // often than "every second full-sized segment" is allowed).
           this.unackedBytes += advanced;
-          if (!this.delayedAck || this.unackedBytes >= 2 * this.rcvMss) this.ackNow = true;
-          else if (!this.delAckTimer.armed) this.delAckTimer.armIn(this.layer.config.delayedAckTimeout);
+          this.unackedSegments++;
+          if (!this.delayedAck || this.unackedSegments >= 2 || this.unackedBytes >= 2 * this.rcvMss) {
+            this.ackNow = true;
+          } else if (!this.delAckTimer.armed) this.delAckTimer.armIn(this.layer.config.delayedAckTimeout);
         }
         break;
       }
@@ -1280,6 +1416,15 @@ export class TcpConnection {
         this.ackNow = true;
         break;
     }
+  }
+
+  /** Duplicate bytes are acknowledged at once (with a D-SACK block when SACK is on). */
+  private reportDuplicate(left: number, right: number): void {
+    if (right <= left) return;
+    this.ackNow = true;
+    if (!this.sackOk) return;
+    this.dsackLeft = left;
+    this.dsackRight = right;
   }
 
   /** Eighth step: the peer's FIN, now in order. */
@@ -1331,10 +1476,11 @@ export class TcpConnection {
 
   /** The payload a full segment can carry now (less room for SACK blocks when we send them). */
   private segmentCapacity(): number {
-    const buffer = this.receiveBuffer;
-    if (!this.sackOk || buffer === null || buffer.outOfOrderRanges === 0) return this.mss;
-    const blocks = Math.min(buffer.outOfOrderRanges, this.tsOk ? 3 : 4);
-    return this.mss - (4 + 8 * blocks);
+    if (!this.sackOk) return this.mss;
+    const ranges = (this.receiveBuffer?.outOfOrderRanges ?? 0) + (this.dsackRight > this.dsackLeft ? 1 : 0);
+    if (ranges === 0) return this.mss;
+    const blocks = Math.min(ranges, this.tsOk ? 3 : 4);
+    return Math.max(1, this.mss - (4 + 8 * blocks));
   }
 
   /**
@@ -1388,9 +1534,14 @@ export class TcpConnection {
     }
   }
 
-  /** RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg() picks. */
+  /**
+   * Sending during fast recovery. What to send is RFC 6675's NextSeg() (holes first, then new
+   * data); how much is Proportional Rate Reduction (RFC 6937), which spreads the window reduction
+   * over the recovery instead of going silent until the pipe drains below ssthresh (the "wait
+   * for half a window" of RFC 6675 §5 (C) with cwnd = ssthresh), so holes are repaired at once.
+   */
   private outputRecovery(): void {
-    const cwnd = this.cc.cwnd;
+    const ssthresh = this.cc.ssthresh;
     let pipe: number;
     if (this.sackOk) {
       const board = this.scoreboard;
@@ -1398,10 +1549,21 @@ export class TcpConnection {
     } else {
       pipe = Math.max(0, this.sndNxt - this.sndUna - this.renoSacked);
     }
-    while (cwnd - pipe >= this.mss) {
+    let sendCount: number;
+    if (pipe > ssthresh) {
+      // Proportional rate reduction: sndcnt = CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out.
+      sendCount = Math.ceil((this.prrDelivered * ssthresh) / Math.max(1, this.recoverFs)) - this.prrOut;
+    } else {
+      // Slow start reduction bound (PRR-SSRB): grow back toward ssthresh, at most one SMSS
+      // beyond what was delivered.
+      const limit = Math.max(this.prrDelivered - this.prrOut, this.deliveredData) + this.mss;
+      sendCount = Math.min(ssthresh - pipe, limit);
+    }
+    this.deliveredData = 0;
+    while (sendCount > 0) {
       const sent = this.sackOk ? this.nextSegment() : this.newDataInRecovery();
       if (sent <= 0) return;
-      pipe += sent;
+      sendCount -= sent;
     }
   }
 
@@ -1496,6 +1658,7 @@ export class TcpConnection {
     if (fin) flags |= FIN;
     if (length > 0 && dataEnd === this.sendBuffer?.end) flags |= PSH;
     const now = this.layer.scheduler.now;
+    if (this.recovery === RECOVERY_FAST) this.prrOut += length;
     if (retransmission) {
       this.retransmissions++;
       this.retransmittedBytes += length;
@@ -1543,11 +1706,20 @@ export class TcpConnection {
   private segmentOptionsFor(): TcpOption[] {
     const layer = this.layer;
     let blocks = 0;
-    const buffer = this.receiveBuffer;
-    if (this.sackOk && buffer !== null && buffer.outOfOrderRanges > 0) {
+    if (this.sackOk) {
       const max = this.tsOk ? 3 : 4;
       const offsets = layer.scratchSackOffsets;
-      blocks = buffer.sackBlocks(max, offsets);
+      if (this.dsackRight > this.dsackLeft) {
+        // RFC 2883 §4: the D-SACK block goes first, reported once.
+        if (offsets.length === 0) offsets.push({ left: 0, right: 0 });
+        offsets[0].left = this.dsackLeft;
+        offsets[0].right = this.dsackRight;
+        this.dsackLeft = this.dsackRight = 0;
+        blocks = 1;
+      }
+      const buffer = this.receiveBuffer;
+      if (buffer !== null && buffer.outOfOrderRanges > 0)
+        blocks += buffer.sackBlocks(max - blocks, offsets, blocks);
       const wire = layer.scratchSackBlocks(blocks);
       for (let i = 0; i < blocks; i++) {
         wire[i].left = this.rcvSeq(offsets[i].left);
@@ -1586,6 +1758,7 @@ export class TcpConnection {
       this.lastAckSent = this.rcvNxt;
       this.ackNow = false;
       this.unackedBytes = 0;
+      this.unackedSegments = 0;
       this.delAckTimer.stop();
     } else repr.ack = 0;
     repr.window = window >= 0 ? window : this.windowField();
@@ -1617,7 +1790,7 @@ export class TcpConnection {
     let window = current;
     // Move the right edge only by at least min(RCV.BUFF / 2, Eff.snd.MSS) at a time.
     if (space - current >= Math.min(this.receiveBufferSize / 2, this.rcvMss)) window = space;
-    const unit = 2 ** this.rcvWscale;
+    const unit = 1 << this.rcvWscale;
     let field = Math.floor(window / unit);
     if (field * unit < current) field = Math.ceil(current / unit);
     if (field > 0xffff) field = 0xffff;
@@ -1629,7 +1802,7 @@ export class TcpConnection {
   /** Free receive buffer space, as far as the window field can express it (RFC 7323 §2.3). */
   private receiveSpace(): number {
     const space = Math.max(0, this.receiveBufferSize - (this.receiveBuffer?.readable ?? 0));
-    return Math.min(space, 0xffff * 2 ** this.rcvWscale);
+    return Math.min(space, 0xffff << this.rcvWscale);
   }
 
   /**
@@ -1639,12 +1812,18 @@ export class TcpConnection {
   private consumed(bytes: number): void {
     if (this.autotuneReceive) this.tuneReceiveBuffer(bytes);
     if (!isSynchronized(this._state) || this.finReceived) return;
+    // A window update is worth a segment when the window would open by two segments and by a
+    // good part of the buffer, or when it was nearly shut (FreeBSD's tcp_output rule, within
+    // RFC 1122 §4.2.3.3's receiver SWS avoidance).
     const current = Math.max(0, this.rcvAdv - this.rcvNxt);
-    if (2 * current <= this.receiveBufferSize) {
-      const space = this.receiveSpace();
-      if (space >= 2 * current && space - current >= Math.min(this.receiveBufferSize / 2, this.rcvMss)) {
-        this.sendAckNow();
-      }
+    const advance = this.receiveSpace() - current;
+    const buffer = this.receiveBufferSize;
+    const segment = Math.min(this.rcvMss, this.advMss);
+    if (
+      (advance >= 2 * segment && (advance >= buffer / 4 || current <= buffer / 8 || buffer <= 8 * segment)) ||
+      2 * advance >= buffer
+    ) {
+      this.sendAckNow();
     }
   }
 
@@ -1781,8 +1960,8 @@ export class TcpConnection {
     const counters = this.layer.counters;
     if (!isSynchronized(this._state)) return;
     this.persistBackoff++;
-    this.retries++;
-    if (this.retries > this.layer.config.maxRetransmissions) {
+    this.unansweredProbes++;
+    if (this.unansweredProbes > this.layer.config.maxRetransmissions) {
       counters.TCPAbortOnTimeout++;
       this.teardown(
         new TcpError(
@@ -1883,11 +2062,17 @@ export class TcpConnection {
       counters.OutOfWindowIcmps++;
       return;
     }
+    const v4 = this.remoteAddress.version === 4;
+    // ICMPv4 "fragmentation needed" is destination unreachable code 4; ICMPv6 has Packet Too Big,
+    // and its code 4 is port unreachable (RFC 4443 §3.1).
     const fragmentationNeeded =
-      error.kind === "packet-too-big" || (error.kind === "unreachable" && error.code === 4);
+      error.kind === "packet-too-big" || (v4 && error.kind === "unreachable" && error.code === 4);
+    // RFC 1122 §4.2.3.9: protocol and port unreachable are hard errors; in IPv6 an unknown next
+    // header comes as a parameter problem, code 1 (RFC 4443 §3.4).
+    const protocolUnreachable = !v4 && error.kind === "parameter-problem" && error.code === 1;
     if (fragmentationNeeded) {
       this.pathMtuChanged(error.mtu);
-    } else if (error.kind === "unreachable") {
+    } else if (error.kind === "unreachable" || protocolUnreachable) {
       const errno = (error.errno as TcpErrorCode) || "EHOSTUNREACH";
       if (this._state === "SYN-SENT") {
         // As Linux does: a connect that draws an ICMP unreachable fails at once.
@@ -1911,7 +2096,7 @@ export class TcpConnection {
     const headers = (this.ipVersion() === 4 ? 20 : 40) + 20;
     const pathMss = mtu !== undefined && mtu >= 68 ? mtu - headers : this.pathMss();
     const mss = Math.min(this.peerMss, pathMss) - (this.tsOk ? TIMESTAMP_OPTION_BYTES : 0);
-    if (mss >= this.mss || mss < 32) return;
+    if (mss >= this.mss || mss < 8) return;
     this.mss = mss;
     this.cc.mss = mss;
     this.layer.counters.TCPPmtuReductions++;
@@ -1951,6 +2136,23 @@ export class TcpConnection {
     const ts = this.tsOk ? this.segmentTimestamps(seg) : undefined;
     if (ts !== undefined) return seqLt(this.tsRecent, ts.value);
     return seqLt(this.rcvSeq(this.rcvNxt), seg.seq);
+  }
+
+  /**
+   * @internal For a new active open on this 4-tuple: if this TIME-WAIT connection may be taken
+   * over (it used timestamps, the last one at least `after` ago, as Linux's tcp_twsk_unique
+   * requires), the sequence number where it ended; otherwise undefined.
+   */
+  reusableTimeWait(after: Nanoseconds): number | undefined {
+    if (this._state !== "TIME-WAIT" || !this.tsOk || this.tsRecentStamp < 0) return undefined;
+    if (this.layer.scheduler.now - this.tsRecentStamp < after) return undefined;
+    return this.sndSeq(this.sndNxt);
+  }
+
+  /** @internal Deletes a half-open connection without a word (its listener closed). */
+  drop(): void {
+    this.teardown(undefined, true);
+    this.flush();
   }
 
   /** @internal A new SYN replaced this TIME-WAIT connection (RFC 6191). */
@@ -2043,7 +2245,14 @@ export class TcpConnection {
           if (this.listener) this.listener.deliver(this);
           else this.onConnect?.();
         }
-        if (this.pendingData && !this.paused && this.onData && this.receiveBuffer) {
+        if (
+          this.pendingData &&
+          !this.paused &&
+          this.onData &&
+          this.receiveBuffer &&
+          this._state !== "SYN-RECEIVED" &&
+          this._state !== "SYN-SENT"
+        ) {
           this.pendingData = false;
           acted = true;
           let delivered = 0;
@@ -2098,6 +2307,11 @@ export class TcpConnection {
       this.flushing = false;
     }
   }
+}
+
+/** `address:port`, with the IPv6 address in brackets (RFC 5952 §6), as `ss` prints it. */
+export function formatEndpoint(address: IpAddress, port: number): string {
+  return address.version === 4 ? `${address}:${port}` : `[${address}]:${port}`;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -3,6 +3,7 @@ export * from "./config.js";
 export * from "./congestion/index.js";
 export * from "./connection.js";
 export * from "./counters.js";
+export * from "./show.js";
 export * from "./state.js";
 export * from "./tcp-layer.js";
 export {

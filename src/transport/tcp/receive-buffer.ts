@@ -11,6 +11,11 @@
  *
  * It also remembers which out-of-order ranges changed most recently, to build SACK blocks in the
  * order RFC 2018 §4 asks for.
+ *
+ * Bytes are always copied (the network layer may reuse its frame buffers). In-order bytes are
+ * copied into blocks that start just big enough and double up to 64 KiB while data keeps coming,
+ * and are handed to the application as views of those blocks, so bulk transfer allocates one
+ * buffer per 64 KiB rather than one per segment, and a one-byte exchange allocates little.
  */
 
 /** A contiguous out-of-order range [start, end) held as a list of chunks. */
@@ -46,9 +51,15 @@ export class ReceiveBuffer {
   readable = 0;
   /** Bytes held out of order. */
   outOfOrderBytes = 0;
+  /** Set by `insert`: the first part of the bytes that was already held out of order, if any. */
+  duplicateLeft = 0;
+  duplicateRight = 0;
   private queue: Uint8Array[] = [];
   private queueHead = 0;
   private ranges: OutOfOrderRange[] = [];
+  /** The block in-order bytes are copied into, and how much of it is used. */
+  private block: Uint8Array | null = null;
+  private blockUsed = 0;
   /** Offsets inside recently changed ranges, most recent first (RFC 2018 §4). */
   private recent: number[] = [];
 
@@ -73,6 +84,7 @@ export class ReceiveBuffer {
    * trimmed to the receive window.
    */
   insert(offset: number, data: Uint8Array): InsertResult {
+    this.duplicateLeft = this.duplicateRight = 0;
     let end = offset + data.length;
     if (end <= this.next) return InsertResult.Duplicate;
     if (offset < this.next) {
@@ -80,7 +92,18 @@ export class ReceiveBuffer {
       offset = this.next;
     }
     if (offset === this.next) {
-      this.enqueue(data.slice());
+      // Bytes that fill a hole may also cover data held beyond it: the first such overlap is a
+      // duplicate to report (RFC 2883).
+      for (let k = 0; k < this.ranges.length && this.ranges[k].start < end; k++) {
+        const left = Math.max(offset, this.ranges[k].start);
+        const right = Math.min(end, this.ranges[k].end);
+        if (right > left) {
+          this.duplicateLeft = left;
+          this.duplicateRight = right;
+          break;
+        }
+      }
+      this.copyIn(data);
       this.next = end;
       this.absorbRanges();
       return InsertResult.InOrder;
@@ -101,7 +124,20 @@ export class ReceiveBuffer {
     }
     const first = ranges[i];
     const last = ranges[j - 1];
-    if (j - i === 1 && first.start <= offset && first.end >= end) return InsertResult.Duplicate;
+    for (let k = i; k < j; k++) {
+      const left = Math.max(offset, ranges[k].start);
+      const right = Math.min(end, ranges[k].end);
+      if (right > left) {
+        this.duplicateLeft = left;
+        this.duplicateRight = right;
+        break;
+      }
+    }
+    if (j - i === 1 && first.start <= offset && first.end >= end) {
+      // RFC 2883 §4: after the D-SACK block comes the block that holds the duplicate.
+      this.remember(offset);
+      return InsertResult.Duplicate;
+    }
     const chunks: Uint8Array[] = [];
     let held = 0;
     let cursor = Math.min(offset, first.start);
@@ -136,6 +172,26 @@ export class ReceiveBuffer {
         position = chunkEnd;
       }
       this.next = range.end;
+    }
+  }
+
+  /** Copies in-order bytes into the current block (a new, larger one when it is full). */
+  private copyIn(data: Uint8Array): void {
+    let at = 0;
+    while (at < data.length) {
+      let block = this.block;
+      if (block === null || this.blockUsed === block.length) {
+        let size = block === null ? MIN_BLOCK : Math.min(MAX_BLOCK, block.length * 2);
+        while (size < data.length - at && size < MAX_BLOCK) size *= 2;
+        block = new Uint8Array(size);
+        this.block = block;
+        this.blockUsed = 0;
+      }
+      const take = Math.min(data.length - at, block.length - this.blockUsed);
+      block.set(at === 0 && take === data.length ? data : data.subarray(at, at + take), this.blockUsed);
+      this.enqueue(block.subarray(this.blockUsed, this.blockUsed + take));
+      this.blockUsed += take;
+      at += take;
     }
   }
 
@@ -196,34 +252,28 @@ export class ReceiveBuffer {
    * Up to `max` SACK blocks (RFC 2018 §4): first the range holding the most recently received
    * out-of-order segment, then the ranges most recently reported, without repeats.
    */
-  sackBlocks(max: number, into: OffsetBlock[]): number {
+  sackBlocks(max: number, into: OffsetBlock[], start = 0): number {
+    // Blocks go to into[start, start + max); the count written is returned.
     let count = 0;
+    const put = (range: OutOfOrderRange): void => {
+      for (let k = 0; k < count; k++) if (into[start + k].left === range.start) return;
+      if (count >= max) return;
+      while (into.length <= start + count) into.push({ left: 0, right: 0 });
+      into[start + count].left = range.start;
+      into[start + count].right = range.end;
+      count++;
+    };
     const recent = this.recent;
     let kept = 0;
     for (let r = 0; r < recent.length; r++) {
       const range = this.rangeHolding(recent[r]);
       if (range === undefined) continue;
       recent[kept++] = recent[r];
-      let seen = false;
-      for (let k = 0; k < count; k++) if (into[k].left === range.start) seen = true;
-      if (seen || count >= max) continue;
-      if (into.length <= count) into.push({ left: 0, right: 0 });
-      into[count].left = range.start;
-      into[count].right = range.end;
-      count++;
+      put(range);
     }
     recent.length = kept;
     // Fill any room left with the highest ranges (e.g. after the remembered ones were absorbed).
-    for (let k = this.ranges.length - 1; k >= 0 && count < max; k--) {
-      const range = this.ranges[k];
-      let seen = false;
-      for (let m = 0; m < count; m++) if (into[m].left === range.start) seen = true;
-      if (seen) continue;
-      if (into.length <= count) into.push({ left: 0, right: 0 });
-      into[count].left = range.start;
-      into[count].right = range.end;
-      count++;
-    }
+    for (let k = this.ranges.length - 1; k >= 0 && count < max; k--) put(this.ranges[k]);
     return count;
   }
 
@@ -241,8 +291,10 @@ export class ReceiveBuffer {
     return undefined;
   }
 
-  /** Drops everything held out of order (e.g. when the connection is closed). */
+  /** Drops everything held (e.g. when the connection is reset). */
   clear(): void {
+    this.block = null;
+    this.blockUsed = 0;
     this.ranges.length = 0;
     this.recent.length = 0;
     this.outOfOrderBytes = 0;
@@ -253,3 +305,5 @@ export class ReceiveBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+const MIN_BLOCK = 256;
+const MAX_BLOCK = 65536;

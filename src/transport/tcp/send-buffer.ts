@@ -15,8 +15,9 @@
 
 /** Writes at or above this size are kept by reference instead of copied. */
 const REFERENCE_THRESHOLD = 2048;
-/** Size of the blocks small writes are copied into. */
-const TAIL_BLOCK = 4096;
+/** Sizes of the blocks small writes are copied into: the first fits the write, then they double. */
+const MIN_TAIL_BLOCK = 256;
+const MAX_TAIL_BLOCK = 4096;
 
 export class SendBuffer {
   /** Chunks in stream order; chunk i covers [starts[i], starts[i + 1]) (the last one up to `end`). */
@@ -62,7 +63,9 @@ export class SendBuffer {
       const tail = this.tail;
       const used = tail === null ? 0 : this.endOffset - this.starts[this.starts.length - 1];
       if (tail === null || used === tail.length) {
-        this.tail = new Uint8Array(TAIL_BLOCK);
+        let size = tail === null ? MIN_TAIL_BLOCK : Math.min(MAX_TAIL_BLOCK, tail.length * 2);
+        while (size < n - copied && size < MAX_TAIL_BLOCK) size *= 2;
+        this.tail = new Uint8Array(size);
         this.pushChunk(this.tail, 0);
         continue;
       }

@@ -31,7 +31,7 @@ import {
   tcpOptionsToString,
 } from "../../wire/tcp.js";
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from "./config.js";
-import { type ConnectionOptions, TcpConnection } from "./connection.js";
+import { type ConnectionOptions, formatEndpoint, TcpConnection } from "./connection.js";
 import { newTcpCounters, type TcpCounters } from "./counters.js";
 import { IsnGenerator, tupleWords } from "./isn.js";
 import { defaultMss, readSynOptions, type SynOffer, windowScaleFor } from "./options.js";
@@ -100,12 +100,15 @@ export class TcpListener {
     return this.synQueue.size;
   }
 
-  /** Stops listening; established connections stay, half-open ones are dropped. */
+  /**
+   * Stops listening; established connections stay, half-open ones are dropped silently (as
+   * FreeBSD and Linux do; their peers' ACKs will meet a closed port and a RST).
+   */
   close(): void {
     if (!this.open) return;
     this.open = false;
     this.layer.unlisten(this);
-    for (const connection of [...this.synQueue]) connection.abort();
+    for (const connection of [...this.synQueue]) connection.drop();
   }
 
   /** @internal The handshake of a queued connection completed. */
@@ -157,6 +160,8 @@ export class TcpLayer implements TransportProtocol {
   private readonly cookies: SynCookies;
   private readonly tsKey: SipKey;
   private readonly random: { nextUint32(): number; int(n: number): number };
+  /** @internal The window scale that lets the auto-tuned receive buffer be advertised in full. */
+  readonly defaultWindowScale: number;
   private challengeWindowStart = Number.NEGATIVE_INFINITY;
   private challengeCount = 0;
 
@@ -168,6 +173,7 @@ export class TcpLayer implements TransportProtocol {
     this.config = { ...DEFAULT_TCP_CONFIG, ...options.config };
     this.tracer = options.tracer ?? new Tracer();
     this.node = options.node ?? "";
+    this.defaultWindowScale = windowScaleFor(this.config.receiveBufferMax);
     const random = scheduler.random.fork(`tcp:${this.node}`);
     this.random = random;
     this.isn = new IsnGenerator(randomSipKey(random));
@@ -228,8 +234,11 @@ export class TcpLayer implements TransportProtocol {
     const local = options.localAddress ?? this.network.sourceFor(remote);
     if (!local) return this.failedConnection(options, "EHOSTUNREACH", `no route to ${remote}`);
     let localPort = options.localPort ?? 0;
+    let issAbove: number | undefined;
     if (localPort !== 0) {
-      if (this.lookup(local, localPort, remote, options.port)) {
+      const existing = this.lookup(local, localPort, remote, options.port);
+      issAbove = existing ? this.takeOverTimeWait(existing) : undefined;
+      if (existing && issAbove === undefined) {
         return this.failedConnection(
           options,
           "EADDRINUSE",
@@ -238,6 +247,7 @@ export class TcpLayer implements TransportProtocol {
       }
     } else {
       localPort = this.ephemeralPort(local, remote, options.port);
+      issAbove = this.reusedIss;
       if (localPort === 0) {
         this.counters.PortExhaustion++;
         return this.failedConnection(
@@ -249,7 +259,7 @@ export class TcpLayer implements TransportProtocol {
     }
     const connection = new TcpConnection(this, local, localPort, remote, options.port, options, undefined);
     this.insert(connection);
-    connection.openActive();
+    connection.openActive(issAbove);
     return connection;
   }
 
@@ -362,11 +372,30 @@ export class TcpLayer implements TransportProtocol {
     const { ephemeralPortMin: min, ephemeralPortMax: max } = this.config;
     const count = max - min + 1;
     let port = min + this.random.int(count);
+    this.reusedIss = undefined;
     for (let i = 0; i < count; i++) {
-      if (!this.listeners.has(port) && !this.lookup(local, port, remote, remotePort)) return port;
+      if (!this.listeners.has(port)) {
+        const existing = this.lookup(local, port, remote, remotePort);
+        if (!existing) return port;
+        // A port whose 4-tuple lingers in TIME-WAIT may be taken over, as Linux's connect() does.
+        this.reusedIss = this.takeOverTimeWait(existing);
+        if (this.reusedIss !== undefined) return port;
+      }
       port = port === max ? min : port + 1;
     }
     return 0;
+  }
+
+  /** Set by `ephemeralPort` when the port it chose came from a TIME-WAIT connection. */
+  private reusedIss: number | undefined = undefined;
+
+  /** Ends a TIME-WAIT connection a new active open may replace; returns where its sequence ended. */
+  private takeOverTimeWait(existing: TcpConnection): number | undefined {
+    const after = this.config.timeWaitReuse;
+    if (after === false) return undefined;
+    const end = existing.reusableTimeWait(after);
+    if (end !== undefined) existing.recycle();
+    return end;
   }
 
   private ephemeralListenPort(): number {
@@ -539,7 +568,7 @@ export class TcpLayer implements TransportProtocol {
     }
     const options = synOptions({
       mss: ourMss,
-      windowScale: windowScale ? windowScaleFor(config.receiveBufferMax) : undefined,
+      windowScale: windowScale ? this.defaultWindowScale : undefined,
       sackPermitted: sack,
       timestamps: timestamps ? { value: tsValue, echo: offer.tsVal! } : undefined,
     });
@@ -746,7 +775,7 @@ export class TcpLayer implements TransportProtocol {
       type: "tcp-segment",
       time: this.scheduler.now,
       node: this.node,
-      connection: `${local}:${localPort}>${remote}:${remotePort}`,
+      connection: `${formatEndpoint(local, localPort)}>${formatEndpoint(remote, remotePort)}`,
       direction,
       flags: tcpFlagsToTcpdump(seg.flags),
       seq: seg.seq,

@@ -72,8 +72,9 @@ interface DirectedPath {
 }
 
 export class FakeNetwork {
-  private readonly hosts = new Map<string, FakeHost>();
-  private readonly paths = new Map<string, DirectedPath>();
+  private readonly hosts = new Map<number | string, FakeHost>();
+  /** Directed paths by source, then destination. */
+  private readonly paths = new Map<number | string, Map<number | string, DirectedPath>>();
   private defaults: PathConditions = {};
   readonly stats: FakeNetworkStats = {
     sent: 0,
@@ -98,14 +99,15 @@ export class FakeNetwork {
   host(address: IpAddress | string, mtu = 1500): FakeHost {
     const ip = typeof address === "string" ? Ipv4Address.parse(address) : address;
     const host = new FakeHost(this, ip, mtu);
-    this.hosts.set(ip.toString(), host);
+    this.hosts.set(addressKey(ip), host);
     return host;
   }
 
   /** Conditions for every path without its own. */
   setDefaults(conditions: PathConditions): void {
     this.defaults = conditions;
-    for (const path of this.paths.values()) path.conditions = conditions;
+    for (const bySource of this.paths.values())
+      for (const path of bySource.values()) path.conditions = conditions;
   }
 
   /** Conditions from `a` to `b` (one direction). */
@@ -120,22 +122,25 @@ export class FakeNetwork {
   }
 
   private path(src: IpAddress, dst: IpAddress): DirectedPath {
-    const key = `${src}>${dst}`;
-    let path = this.paths.get(key);
+    const sourceKey = addressKey(src);
+    let bySource = this.paths.get(sourceKey);
+    if (!bySource) {
+      bySource = new Map();
+      this.paths.set(sourceKey, bySource);
+    }
+    const destinationKey = addressKey(dst);
+    let path = bySource.get(destinationKey);
     if (!path) {
-      path = {
-        conditions: this.defaults,
-        random: this.scheduler.random.fork(`fake-path:${key}`),
-        busyUntil: 0,
-      };
-      this.paths.set(key, path);
+      const label = `fake-path:${src}>${dst}`;
+      path = { conditions: this.defaults, random: this.scheduler.random.fork(label), busyUntil: 0 };
+      bySource.set(destinationKey, path);
     }
     return path;
   }
 
   /** @internal */
   hostFor(address: IpAddress): FakeHost | undefined {
-    return this.hosts.get(address.toString());
+    return this.hosts.get(addressKey(address));
   }
 
   /** @internal Carries a datagram from `from` toward its destination. */
@@ -218,11 +223,15 @@ export class FakeNetwork {
   }
 }
 
+function addressKey(address: IpAddress): number | string {
+  return address.version === 4 ? address.value : address.toString();
+}
+
 /** One host: a NetworkLayer with a single address. */
 export class FakeHost implements NetworkLayer {
   private readonly transports = new Map<number, TransportProtocol>();
   /** Path MTUs learned from ICMP "fragmentation needed" (RFC 1191), by destination. */
-  private readonly learnedMtu = new Map<string, number>();
+  private readonly learnedMtu = new Map<number | string, number>();
 
   /** @internal Use FakeNetwork.host. */
   constructor(
@@ -232,7 +241,7 @@ export class FakeHost implements NetworkLayer {
   ) {}
 
   send(datagram: DatagramToSend): SendError | undefined {
-    const learned = this.learnedMtu.get(datagram.dst.toString());
+    const learned = this.learnedMtu.get(addressKey(datagram.dst));
     const ipLength = datagram.payload.length + (datagram.dst.version === 4 ? 20 : 40);
     if (learned !== undefined && ipLength > learned && datagram.dontFragment) return "message-too-big";
     return this.network.carry(this, datagram);
@@ -247,11 +256,11 @@ export class FakeHost implements NetworkLayer {
   }
 
   pathMtu(dst: IpAddress): number {
-    return this.learnedMtu.get(dst.toString()) ?? this.mtu;
+    return this.learnedMtu.get(addressKey(dst)) ?? this.mtu;
   }
 
   isLocalAddress(address: IpAddress): boolean {
-    return address.toString() === this.address.toString();
+    return addressKey(address) === addressKey(this.address);
   }
 
   /** @internal */
@@ -261,7 +270,7 @@ export class FakeHost implements NetworkLayer {
 
   /** @internal A router answered a packet we sent with "fragmentation needed" (RFC 1191). */
   icmpTooBig(src: IpAddress, dst: IpAddress, protocol: number, payload: Uint8Array, mtu: number): void {
-    const key = dst.toString();
+    const key = addressKey(dst);
     const known = this.learnedMtu.get(key);
     if (known === undefined || mtu < known) this.learnedMtu.set(key, mtu);
     this.transports.get(protocol)?.receiveError?.({

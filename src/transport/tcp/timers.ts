@@ -26,6 +26,9 @@ export class LazyTimer {
 
   /** Sets the deadline to `time` (absolute virtual time). */
   arm(time: Nanoseconds): void {
+    // The scheduler keeps whole nanoseconds; a fractional deadline (an RTO computed from SRTT)
+    // would otherwise fire rounded down, look early, and re-arm for the same instant forever.
+    time = Math.ceil(time);
     this.deadline = time;
     const timer = this.timer;
     if (timer?.active && timer.time <= time) return;

@@ -6,13 +6,11 @@ import { pair, pattern, sha256 } from "./support.js";
 
 test("handshake, a small transfer each way, and an orderly close", () => {
   const { scheduler, tcpA, tcpB, tracer } = pair();
-  const log: string[] = [];
+  const states: string[] = [];
+  const clientFlags: string[] = [];
   tracer.subscribe((e) => {
-    if (e.type === "tcp-segment")
-      log.push(
-        `${e.node} ${e.direction} ${e.flags} seq=${e.seq} ack=${e.ack} win=${e.window} len=${e.length} ${e.options}`,
-      );
-    if (e.type === "tcp-state") log.push(`${e.node} ${e.from} -> ${e.to}`);
+    if (e.type === "tcp-segment" && e.node === "a" && e.direction === "out") clientFlags.push(e.flags);
+    if (e.type === "tcp-state") states.push(`${e.node}:${e.to}`);
   });
   let server: TcpConnection | undefined;
   const serverGot: Uint8Array[] = [];
@@ -34,12 +32,20 @@ test("handshake, a small transfer each way, and an orderly close", () => {
   client.onData = (d) => clientGot.push(d);
   client.onClose = () => (closed = true);
   scheduler.runFor(1e9);
-  console.log(log.join("\n"));
   assert.equal(new TextDecoder().decode(Buffer.concat(serverGot)), "hello");
   assert.equal(new TextDecoder().decode(Buffer.concat(clientGot)), "bye");
   assert.ok(closed);
   assert.equal(client.state, "TIME-WAIT");
   assert.equal(server!.state, "CLOSED");
+  assert.deepEqual(
+    states.filter((t) => t.startsWith("a:")),
+    ["a:SYN-SENT", "a:ESTABLISHED", "a:FIN-WAIT-1", "a:FIN-WAIT-2", "a:TIME-WAIT"],
+  );
+  assert.deepEqual(
+    states.filter((t) => t.startsWith("b:")),
+    ["b:SYN-RECEIVED", "b:ESTABLISHED", "b:CLOSE-WAIT", "b:LAST-ACK", "b:CLOSED"],
+  );
+  assert.deepEqual(clientFlags, ["S", ".", "P.", "F.", "."]);
 });
 
 test("1 MiB transfer", () => {
@@ -69,5 +75,4 @@ test("1 MiB transfer", () => {
   scheduler.runFor(10e9);
   assert.ok(ended);
   assert.equal(sha256(got), sha256(data));
-  console.log(client.stats());
 });

@@ -6,8 +6,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Node } from "../../../src/devices/node.js";
+import { Scheduler } from "../../../src/sim/scheduler.js";
 import type { TcpConnection } from "../../../src/transport/tcp/connection.js";
 import { TcpLayer } from "../../../src/transport/tcp/tcp-layer.js";
+import { FakeNetwork } from "../../../src/transport/tcp/testing.js";
 import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
 import { Ipv6Address } from "../../../src/wire/address/ipv6.js";
 import { routerChain } from "../../devices/support.js";
@@ -99,3 +101,41 @@ for (const family of [4, 6] as const) {
     assert.ok(r.connection.stats().retransmissions > 0);
   });
 }
+
+test("TCP over IPv6 (fake network): 40-byte IP header in the MSS, IPv6 pseudo-header checksums", () => {
+  const scheduler = new Scheduler({ seed: 5 });
+  const network = new FakeNetwork(scheduler);
+  network.setDefaults({ delay: 1e6, rate: 100e6, loss: 0.01 });
+  const a = network.host(Ipv6Address.parse("2001:db8::1"));
+  const b = network.host(Ipv6Address.parse("2001:db8::2"));
+  const tcpA = new TcpLayer(a, scheduler);
+  const tcpB = new TcpLayer(b, scheduler);
+  const received: Uint8Array[] = [];
+  let ended = false;
+  tcpB.listen(443, (c) => {
+    c.onData = (d) => received.push(d);
+    c.onEnd = () => {
+      ended = true;
+      c.close();
+    };
+  });
+  const data = pattern(300_000, 9);
+  const client = tcpA.connect({ remote: b.address, port: 443 });
+  let offset = 0;
+  const pump = () => {
+    while (offset < data.length) {
+      const n = client.write(data.subarray(offset));
+      if (n === 0) return;
+      offset += n;
+    }
+    client.shutdown();
+  };
+  client.onConnect = pump;
+  client.onWritable = pump;
+  scheduler.runFor(60 * SECOND);
+  assert.ok(ended);
+  assert.equal(sha256(received), sha256(data));
+  assert.equal(client.stats().mss, 1500 - 40 - 20 - 12);
+  assert.equal(client.stats().remote, "[2001:db8::2]:443");
+  assert.equal(tcpB.counters.InCsumErrors, 0);
+});

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { TcpConnection } from "../../../src/transport/tcp/connection.js";
 import type { TcpError, TcpState } from "../../../src/transport/tcp/state.js";
+import { TcpLayer } from "../../../src/transport/tcp/tcp-layer.js";
 import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
+import { Ipv6Address } from "../../../src/wire/address/ipv6.js";
 import { TcpFlags } from "../../../src/wire/tcp.js";
 import { pair, rawWorld, type SeenSegment } from "./support.js";
 
@@ -541,8 +543,9 @@ describe("RST in every state (RFC 9293 §3.10.7, RFC 5961 §3)", () => {
     { state: "FIN-WAIT-1", error: "ECONNRESET" },
     { state: "FIN-WAIT-2", error: "ECONNRESET" },
     { state: "CLOSE-WAIT", error: "ECONNRESET" },
-    { state: "CLOSING", error: undefined },
-    { state: "LAST-ACK", error: undefined },
+    // RFC 9293 only says "enter CLOSED" here; like FreeBSD and Linux we still tell the application.
+    { state: "CLOSING", error: "ECONNRESET" },
+    { state: "LAST-ACK", error: "ECONNRESET" },
     { state: "TIME-WAIT", error: undefined },
   ];
   for (const { state, error } of synchronized) {
@@ -842,5 +845,185 @@ describe("segment processing (RFC 9293 §3.10.7.4)", () => {
     w.scheduler.runFor(2 * MS);
     const update = only(w.peer.take());
     assert.equal(update.window, 2000);
+  });
+});
+
+describe("details the FreeBSD packetdrill suite checks (docs/conformance.md)", () => {
+  /** A passive open from a raw peer that offers SACK (and nothing else). */
+  function sackPeer(w: World) {
+    let conn: TcpConnection | undefined;
+    w.tcp.listen(80, (c) => (conn = c));
+    w.peer.send(A, {
+      srcPort: 4000,
+      dstPort: 80,
+      seq: PEER_ISS,
+      flags: SYN,
+      options: [{ kind: "mss", value: 1460 }, { kind: "nop" }, { kind: "nop" }, { kind: "sack-permitted" }],
+    });
+    w.scheduler.runFor(2 * MS);
+    const synAck = only(w.peer.take());
+    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS + 1, ack: synAck.seq + 1, flags: ACK });
+    w.scheduler.runFor(2 * MS);
+    const data = (offset: number, length: number, flags: number = ACK) =>
+      w.peer.send(A, {
+        srcPort: 4000,
+        dstPort: 80,
+        seq: PEER_ISS + 1 + offset,
+        ack: synAck.seq + 1,
+        flags,
+        payload: new Uint8Array(length),
+      });
+    return { conn: conn!, data };
+  }
+  const sackOf = (s: SeenSegment) => {
+    const option = s.options.find((o) => o.kind === "sack");
+    return option?.kind === "sack"
+      ? option.blocks.map((b) => [b.left - PEER_ISS - 1, b.right - PEER_ISS - 1])
+      : [];
+  };
+
+  test("D-SACK (RFC 2883): a duplicate below RCV.NXT is reported first; over held data, the holding block comes second", () => {
+    const w = rawWorld();
+    const { data } = sackPeer(w);
+    data(0, 100);
+    data(200, 100);
+    data(400, 100);
+    w.scheduler.runFor(2 * MS);
+    w.peer.take();
+    data(50, 25);
+    w.scheduler.runFor(2 * MS);
+    assert.deepEqual(sackOf(only(w.peer.take())), [
+      [50, 75],
+      [400, 500],
+      [200, 300],
+    ]);
+    data(220, 30);
+    w.scheduler.runFor(2 * MS);
+    assert.deepEqual(sackOf(only(w.peer.take())), [
+      [220, 250],
+      [200, 300],
+      [400, 500],
+    ]);
+  });
+
+  test("every second segment is acknowledged at once, however small", () => {
+    const w = rawWorld();
+    const { data } = sackPeer(w);
+    data(0, 1);
+    data(1, 2);
+    w.scheduler.runFor(2 * MS);
+    assert.equal(only(w.peer.take()).ack, PEER_ISS + 1 + 3);
+  });
+
+  test("an out-of-order FIN draws an immediate duplicate ACK", () => {
+    const w = rawWorld();
+    const { data } = sackPeer(w);
+    data(10, 0, FIN | ACK);
+    w.scheduler.runFor(2 * MS);
+    assert.equal(only(w.peer.take()).ack, PEER_ISS + 1);
+  });
+
+  test("TIME-WAIT: an acceptable segment is acknowledged; a bare copy of the peer's last ACK is not", () => {
+    const w = rawWorld();
+    const { conn, port, iss } = activeOpen(w);
+    conn.shutdown();
+    w.scheduler.runFor(2 * MS);
+    w.peer.send(A, { srcPort: 80, dstPort: port, seq: PEER_ISS + 1, ack: iss + 2, flags: FIN | ACK });
+    w.scheduler.runFor(2 * MS);
+    w.peer.take();
+    assert.equal(conn.state, "TIME-WAIT");
+    w.peer.send(A, { srcPort: 80, dstPort: port, seq: PEER_ISS + 2, ack: iss + 2, flags: ACK });
+    w.scheduler.runFor(2 * MS);
+    assert.equal(w.peer.take().length, 0);
+    w.peer.send(A, { srcPort: 80, dstPort: port, seq: PEER_ISS + 2 + 100, ack: iss + 2, flags: ACK });
+    w.scheduler.runFor(2 * MS);
+    assert.equal(only(w.peer.take()).ack, PEER_ISS + 2);
+  });
+
+  test("simultaneous open: text in the peer's SYN is acknowledged and delivered only after ESTABLISHED", () => {
+    const w = rawWorld();
+    const conn = w.tcp.connect({ remote: B, port: 80, localPort: 3000 });
+    const got: number[] = [];
+    conn.onData = (d) => got.push(...d);
+    w.scheduler.runFor(2 * MS);
+    const syn = only(w.peer.take());
+    w.peer.send(A, {
+      srcPort: 80,
+      dstPort: 3000,
+      seq: PEER_ISS,
+      flags: SYN,
+      payload: Uint8Array.from([7, 8, 9]),
+    });
+    w.scheduler.runFor(2 * MS);
+    assert.equal(only(w.peer.take()).ack, PEER_ISS + 1, "the SYN,ACK acknowledges only the SYN");
+    assert.deepEqual(got, []);
+    w.peer.send(A, { srcPort: 80, dstPort: 3000, seq: PEER_ISS + 4, ack: syn.seq + 1, flags: ACK });
+    w.scheduler.runFor(2 * MS);
+    assert.equal(conn.state, "ESTABLISHED");
+    assert.deepEqual(got, [7, 8, 9]);
+  });
+
+  test("a listener takes no text from a SYN (as FreeBSD and Linux): the SYN,ACK acknowledges the SYN only", () => {
+    const w = rawWorld();
+    w.tcp.listen(80, () => {});
+    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS, flags: SYN, payload: new Uint8Array(3) });
+    w.scheduler.runFor(2 * MS);
+    assert.equal(only(w.peer.take()).ack, PEER_ISS + 1);
+  });
+
+  test("ICMPv6 port unreachable (code 4) is a hard error in SYN-SENT, not a Packet Too Big", () => {
+    const w = rawWorld();
+    const six = Ipv6Address.parse("2001:db8::2");
+    const local = w.network.host(Ipv6Address.parse("2001:db8::1"));
+    const tcp6 = new TcpLayer(local, w.scheduler);
+    const conn = tcp6.connect({ remote: six, port: 80 });
+    const errors: string[] = [];
+    conn.onError = (e) => errors.push(e.code);
+    w.scheduler.runFor(2 * MS);
+    const seq = (conn as unknown as { iss: number }).iss;
+    const quoted = Uint8Array.from([
+      conn.localPort >> 8,
+      conn.localPort & 255,
+      0,
+      80,
+      seq >>> 24,
+      (seq >>> 16) & 255,
+      (seq >>> 8) & 255,
+      seq & 255,
+    ]);
+    tcp6.receiveError({
+      kind: "unreachable",
+      code: 4,
+      errno: "ECONNREFUSED",
+      reporter: six,
+      src: local.address,
+      dst: six,
+      protocol: 6,
+      quoted,
+    });
+    assert.deepEqual(errors, ["ECONNREFUSED"]);
+    assert.equal(tcp6.counters.TCPPmtuReductions, 0);
+  });
+
+  test("a 72-octet MTU gives an MSS of 32 (MTU - 40, no floor above it)", () => {
+    const w = rawWorld();
+    const small = w.network.host("10.0.0.9", 72);
+    const tcp = new TcpLayer(small, w.scheduler);
+    tcp.connect({ remote: B, port: 80 });
+    w.scheduler.runFor(2 * MS);
+    const syn = only(w.peer.take());
+    assert.deepEqual(syn.options[0], { kind: "mss", value: 32 });
+  });
+
+  test("closing a listener drops its half-open connections without a RST", () => {
+    const w = rawWorld();
+    const listener = w.tcp.listen(80, () => {});
+    w.peer.send(A, { srcPort: 4000, dstPort: 80, seq: PEER_ISS, flags: SYN });
+    w.scheduler.runFor(2 * MS);
+    w.peer.take();
+    listener.close();
+    w.scheduler.runFor(2 * MS);
+    assert.equal(w.peer.take().length, 0);
+    assert.equal(w.tcp.connectionTotal, 0);
   });
 });

@@ -23,6 +23,11 @@ export interface AckSample {
    * (RFC 7661): a window that was not used is not grown.
    */
   cwndLimited: boolean;
+  /** An RTT sample taken from this ACK (its echoed timestamp or the timed segment), if any. */
+  rtt: Nanoseconds | undefined;
+  /** SND.UNA after this ACK and SND.NXT, as stream offsets (they delimit round trips). */
+  una: number;
+  nxt: number;
 }
 
 export interface CongestionControl {

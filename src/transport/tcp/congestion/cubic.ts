@@ -31,7 +31,7 @@ export class CubicCongestionControl extends NewRenoCongestionControl {
     if (!sample.cwndLimited) return;
     let acked = sample.acked;
     if (this.cwnd < this.ssthresh) {
-      acked = this.slowStart(acked);
+      acked = this.slowStart(acked, sample);
       if (acked === 0) return;
     }
     this.cubicIncrease(acked, sample);
@@ -70,6 +70,7 @@ export class CubicCongestionControl extends NewRenoCongestionControl {
 
   /** RFC 9438 §4.6 (multiplicative decrease) and §4.7 (fast convergence). */
   private reduce(): void {
+    this.hystart = null;
     const cwnd = this.cwnd / this.mss;
     this.wMax = cwnd < this.wMax ? (cwnd * (1 + BETA)) / 2 : cwnd;
     this.ssthresh = Math.max(this.cwnd * BETA, 2 * this.mss);
@@ -82,8 +83,8 @@ export class CubicCongestionControl extends NewRenoCongestionControl {
     this.cwnd = this.ssthresh;
   }
 
-  override onRecoveryEnd(_now: Nanoseconds, flightSize: number): void {
-    this.cwnd = Math.min(this.ssthresh, Math.max(flightSize, this.mss) + this.mss);
+  override onRecoveryEnd(_now: Nanoseconds, _flightSize: number): void {
+    this.cwnd = this.ssthresh;
     this.epochStart = -1;
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Nanoseconds } from "../../../sim/time.js";
 import { type AckSample, type CongestionControl, initialWindow } from "./congestion-control.js";
+import { CSS_GROWTH_DIVISOR, HyStartPlusPlus, SlowStartPhase } from "./hystart.js";
 
 export class NewRenoCongestionControl implements CongestionControl {
   readonly name: string = "newreno";
@@ -12,6 +13,8 @@ export class NewRenoCongestionControl implements CongestionControl {
   ssthresh = Number.POSITIVE_INFINITY;
   /** Bytes acknowledged since cwnd last grew in congestion avoidance (RFC 5681 §3.1 byte counting). */
   protected bytesAcked = 0;
+  /** HyStart++ (RFC 9406) guards the first slow start; null once it is over. */
+  protected hystart: HyStartPlusPlus | null = new HyStartPlusPlus();
 
   constructor(public mss: number) {
     this.cwnd = initialWindow(mss);
@@ -19,17 +22,30 @@ export class NewRenoCongestionControl implements CongestionControl {
 
   onAck(sample: AckSample): void {
     if (!sample.cwndLimited) return;
-    if (this.cwnd < this.ssthresh) this.slowStart(sample.acked);
-    else this.congestionAvoidance(sample.acked);
+    if (this.cwnd < this.ssthresh) {
+      const rest = this.slowStart(sample.acked, sample);
+      if (rest > 0) this.congestionAvoidance(rest);
+    } else this.congestionAvoidance(sample.acked);
   }
 
   /**
    * RFC 5681 §3.1 eq. 2 with Appropriate Byte Counting (RFC 3465 §2.2, L = 2*SMSS): grow by the
    * bytes acknowledged, at most two segments per ACK, so that delayed ACKs still double the
-   * window every round trip.
+   * window every round trip; a quarter of that in HyStart++'s conservative phase. Returns the
+   * acknowledged bytes left over once slow start ends (they count toward congestion avoidance).
    */
-  protected slowStart(acked: number): number {
-    const increase = Math.min(acked, 2 * this.mss);
+  protected slowStart(acked: number, sample: AckSample): number {
+    let increase = Math.min(acked, 2 * this.mss);
+    if (this.hystart) {
+      const phase = this.hystart.update(sample.rtt, sample.una, sample.nxt);
+      if (phase === SlowStartPhase.Exit) {
+        // RFC 9406 §4.2: after CSS_ROUNDS of conservative slow start, ssthresh = cwnd.
+        this.ssthresh = this.cwnd;
+        this.hystart = null;
+        return acked;
+      }
+      if (phase === SlowStartPhase.Conservative) increase /= CSS_GROWTH_DIVISOR;
+    }
     const room = this.ssthresh - this.cwnd;
     if (increase <= room) {
       this.cwnd += increase;
@@ -50,6 +66,7 @@ export class NewRenoCongestionControl implements CongestionControl {
 
   /** RFC 5681 §3.2 step 2 / eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS). */
   onRecoveryStart(_now: Nanoseconds, flightSize: number): void {
+    this.hystart = null;
     this.ssthresh = Math.max(flightSize / 2, 2 * this.mss);
     // RFC 6675 §5 step (4.2) and RFC 6582 measure the data in flight against cwnd = ssthresh
     // (the dupack "inflation" of RFC 5681 §3.2 is the same thing seen from the other side).
@@ -58,16 +75,18 @@ export class NewRenoCongestionControl implements CongestionControl {
   }
 
   /**
-   * RFC 6582 §3.2 step 3, full acknowledgment, option (1): cwnd = min(ssthresh, max(FlightSize,
-   * SMSS) + SMSS), which avoids a burst when little is left in flight.
+   * RFC 6582 §3.2 step 3, full acknowledgment, option (2): cwnd = ssthresh (option (1),
+   * min(ssthresh, FlightSize + SMSS), would fall back to slow start whenever recovery ends with
+   * little in flight, as RFC 6937 §3 notes; Linux also ends recovery at ssthresh).
    */
-  onRecoveryEnd(_now: Nanoseconds, flightSize: number): void {
-    this.cwnd = Math.min(this.ssthresh, Math.max(flightSize, this.mss) + this.mss);
+  onRecoveryEnd(_now: Nanoseconds, _flightSize: number): void {
+    this.cwnd = this.ssthresh;
     this.bytesAcked = 0;
   }
 
   /** RFC 5681 §3.1 eq. 4 and "LW": after a timeout, ssthresh halves and cwnd is one segment. */
   onRto(_now: Nanoseconds, flightSize: number): void {
+    this.hystart = null;
     this.ssthresh = Math.max(flightSize / 2, 2 * this.mss);
     this.cwnd = this.mss;
     this.bytesAcked = 0;
