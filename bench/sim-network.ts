@@ -2,6 +2,7 @@
  * Network-level simulator benchmarks (part of `tinkernet bench sim`):
  * - `forward-chain10`: IPv4 packets forwarded through a chain of 10 routers in virtual time,
  *   counted in router hops per wall-clock second (target ≥ 1,000,000);
+ * - `forward6-chain10`: the same with IPv6 (neighbour cache, hop limit, no checksum to update);
  * - `build-10k-nodes`: seconds to build 100 LANs of 99 hosts behind 100 routers (10,000 nodes,
  *   with their switches and links, addresses and routes; target ≤ 5);
  * - `heap-per-node`: heap (JS heap plus typed-array stores) of that topology per node (target
@@ -14,7 +15,8 @@ import { ping } from "../src/apps/ping.js";
 import { Network } from "../src/devices/network.js";
 import type { Router } from "../src/devices/router.js";
 import { Ipv4Address } from "../src/wire/address/ipv4.js";
-import { internetChecksum } from "../src/wire/checksum.js";
+import { Ipv6Address } from "../src/wire/address/ipv6.js";
+import { internetChecksum, pseudoHeaderSum } from "../src/wire/checksum.js";
 import { type Report, round } from "./harness.js";
 
 const SUITE = "sim";
@@ -34,6 +36,7 @@ function usedBytes(): number {
 
 export function run(report: Report): void {
   forwardChain(report);
+  forward6Chain(report);
   largeTopology(report);
 }
 
@@ -123,6 +126,95 @@ function forwardChain(report: Report): void {
   });
   if (chain[0].ipv4.counters.forwDatagrams < packets)
     throw new Error("forward-chain10: packets went missing");
+}
+
+/**
+ * The IPv6 twin of {@link forwardChain}: h1 — r1 … r10 — h2 on 2001:db8:N::/64 links, static
+ * routes, neighbour caches warmed by a ping -6, then 100-octet UDP datagrams injected at h1's link.
+ */
+function forward6Chain(report: Report): void {
+  const routers = 10;
+  const net = new Network({ seed: 1 });
+  const h1 = net.addHost("h1");
+  const h2 = net.addHost("h2");
+  const chain: Router[] = [];
+  for (let i = 1; i <= routers; i++) chain.push(net.addRouter(`r${i}`));
+  const links = [net.connect("h1:eth0", "r1:eth0", { delay: 1000 })];
+  for (let i = 1; i < routers; i++) links.push(net.connect(`r${i}:eth1`, `r${i + 1}:eth0`, { delay: 1000 }));
+  links.push(net.connect(`r${routers}:eth1`, "h2:eth0", { delay: 1000 }));
+  const nodad = { nodad: true };
+  h1.addAddress("eth0", "2001:db8:0::2/64", nodad);
+  h1.setGateway("2001:db8:0::1");
+  h2.addAddress("eth0", `2001:db8:${routers}::2/64`, nodad);
+  h2.setGateway(`2001:db8:${routers}::1`);
+  chain.forEach((r, index) => {
+    const i = index + 1;
+    r.addAddress("eth0", i === 1 ? "2001:db8:0::1/64" : `2001:db8:${i - 1}::2/64`, nodad);
+    r.addAddress("eth1", `2001:db8:${i}::1/64`, nodad);
+    if (i < routers) r.addRoute(`2001:db8:${routers}::/64`, `2001:db8:${i}::2`);
+    if (i > 1) r.addRoute("2001:db8:0::/64", `2001:db8:${i - 1}::1`);
+  });
+  net.runFor(3e9); // link-local addresses pass DAD
+  const warm = ping(h1, `2001:db8:${routers}::2`, { count: 1 });
+  net.runUntilDone(warm);
+  let received = 0;
+  const socket = h2.udp.createSocket();
+  socket.bind(9);
+  socket.onMessage = () => received++;
+
+  const src = Ipv6Address.parse("2001:db8:0::2");
+  const dst = Ipv6Address.parse(`2001:db8:${routers}::2`);
+  const frame = new Uint8Array(14 + 40 + 8 + 52);
+  r1Mac(chain[0]).writeTo(frame, 0);
+  h1.interface("eth0").mac.writeTo(frame, 6);
+  frame[12] = 0x86;
+  frame[13] = 0xdd;
+  const ip = frame.subarray(14);
+  ip[0] = 0x60;
+  ip[5] = 60;
+  ip[6] = 17;
+  ip[7] = 64;
+  ip.set(src.bytes, 8);
+  ip.set(dst.bytes, 24);
+  const udp = ip.subarray(40);
+  udp[0] = 0xc0;
+  udp[3] = 9;
+  udp[5] = 60;
+  const c = internetChecksum(udp, 0, 60, pseudoHeaderSum({ src, dst }, 17, 60));
+  udp[6] = c >> 8;
+  udp[7] = c & 0xff;
+
+  const batch = 200;
+  const entry = links[0].a;
+  const round1 = () => {
+    for (let i = 0; i < batch; i++) entry.transmit(frame);
+    net.scheduler.run(batch * 40);
+  };
+  const warmUntil = performance.now() + 300;
+  while (performance.now() < warmUntil) round1();
+  const before = received;
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  let now = start;
+  while (now - start < 1000) {
+    round1();
+    now = performance.now();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const packets = received - before;
+  report({
+    suite: SUITE,
+    name: "forward6-chain10",
+    value: Math.round((packets * routers * 1000) / (now - start)),
+    unit: "packet-hops/s",
+    target: 1_000_000,
+    packetsPerSecond: Math.round((packets * 1000) / (now - start)),
+    perCpuSecond: Math.round((packets * routers) / cpuSeconds),
+    loadAverage: round(loadavg()[0]),
+  });
+  if (chain[0].ipv6.counters.forwDatagrams < packets || packets === 0)
+    throw new Error("forward6-chain10: packets went missing");
 }
 
 function r1Mac(r: Router) {

@@ -305,9 +305,10 @@ export class RoutingTable extends RibBase<Ipv4Prefix, Route> {
   }
 }
 
-/** The IPv6 routing table: the same RIB over a binary trie (see src/net/lpm/ipv6-lpm.ts). */
+/** The IPv6 routing table: the same RIB over a nibble-stride trie (see src/net/lpm/ipv6-lpm.ts). */
 export class Ipv6RoutingTable extends RibBase<Ipv6Prefix, Ipv6Route> {
   private readonly lpm = new Ipv6Lpm();
+  private bulkIds = new Int32Array(0);
 
   get prefixCount(): number {
     return this.lpm.size;
@@ -322,6 +323,22 @@ export class Ipv6RoutingTable extends RibBase<Ipv6Prefix, Ipv6Route> {
 
   memoryBytes(): number {
     return this.lpm.memoryBytes() + 8 * this.best.length;
+  }
+
+  /**
+   * The routes for `count` addresses stored back to back (16 octets each) from `bytes[offset]`,
+   * into `out`: the answers of {@link lookup}, found several at a time (see `Ipv6Lpm.lookupBulk`).
+   */
+  lookupBulk(bytes: Uint8Array, offset: number, count: number, out: (Ipv6Route | undefined)[]): void {
+    if (this.bulkIds.length < count) this.bulkIds = new Int32Array(count);
+    const ids = this.bulkIds;
+    this.lpm.lookupBulk(bytes, offset, count, ids);
+    for (let i = 0; i < count; i++) out[i] = ids[i] < 0 ? undefined : this.best[ids[i]];
+  }
+
+  /** The LPM structure underneath (for tests and benchmarks). */
+  get fib(): Ipv6Lpm {
+    return this.lpm;
   }
 
   protected findId(prefix: Ipv6Prefix): number {
