@@ -46,7 +46,10 @@ export async function runRealtime(scheduler: Scheduler, options: RealtimeOptions
   const virtualStart = scheduler.now;
   const virtualNow = () => virtualStart + (clock.now() - wallStart) * MILLISECOND * speed;
   while (!options.signal?.aborted) {
-    const target = Math.min(virtualNow(), until);
+    // Whole nanoseconds, as every scheduler time is (Scheduler.at rounds): a fractional "now"
+    // would let a timer re-armed for a fractional deadline round back onto the present and fire
+    // again forever (TCP's LazyTimer did, livelocking real-time runs under load).
+    const target = Math.floor(Math.min(virtualNow(), until));
     scheduler.runUntil(target);
     if (target >= until) return;
     const next = scheduler.nextEventTime;
