@@ -373,9 +373,14 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
         counters.outNoRoutes++;
         return "no-route";
       }
-      const route = this.routes.lookup(dst);
-      const hop = route?.nextHops.find((h) => h.interface === iface!.name);
-      if (hop?.via) nextHop = hop.via.value;
+      // A broadcast or multicast is delivered on the link itself (RFC 1122 §3.3.6, RFC 1112 §6.4):
+      // its next hop is the destination, never the gateway of the route that matches it (the
+      // default route matches 255.255.255.255). outputInterface makes the same choice.
+      if (!isLinkDestination(iface, dst)) {
+        const route = this.routes.lookup(dst);
+        const hop = route?.nextHops.find((h) => h.interface === iface!.name);
+        if (hop?.via) nextHop = hop.via.value;
+      }
     } else {
       const out = this.outputInterface(dst, datagram.payload, datagram.protocol, true);
       if (!out) {
@@ -1131,6 +1136,14 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       ttl,
     });
   }
+}
+
+/**
+ * Whether `dst` is delivered on `iface`'s link without a gateway: the limited broadcast, a
+ * multicast group (224.0.0.0/4), or the directed broadcast of one of `iface`'s subnets.
+ */
+function isLinkDestination(iface: NetInterface, dst: number): boolean {
+  return dst === LIMITED_BROADCAST || dst >>> 28 === 0xe || iface.isDirectedBroadcast(dst);
 }
 
 /** RFC 1624 eqn. 3 on the header checksum of the datagram at `offset` (one 16-bit word changed). */

@@ -14,7 +14,7 @@
 import type { Ipv6Address } from "../wire/address/ipv6.js";
 import { ARP_PACKET_LENGTH, arpOperationName, describeArp, isGratuitous, parseArp } from "../wire/arp.js";
 import type { PseudoHeader } from "../wire/checksum.js";
-import { hex, type LayerDescription } from "../wire/describe.js";
+import { type FieldDescription, hex, type LayerDescription } from "../wire/describe.js";
 import { describeEthernet, ETHERNET_MTU, EtherType, etherTypeName, parseEthernet } from "../wire/ethernet.js";
 import {
   describeIcmpv4,
@@ -64,6 +64,7 @@ import { isParseError, type ParseError } from "../wire/parse-error.js";
 import { describeTcp, parseTcp, type TcpOption, TcpView, tcpFlagsToString } from "../wire/tcp.js";
 import { describeUdp, parseUdp, UDP_HEADER_LENGTH, UdpView } from "../wire/udp.js";
 import { describeVlan, isVlanTpid, parseVlan } from "../wire/vlan.js";
+import { type ApplicationProtocol, applicationFor } from "./applications.js";
 import {
   LINKTYPE_ETHERNET,
   LINKTYPE_IPV4,
@@ -537,7 +538,11 @@ class FrameDecoder {
       bytes,
       () => [describeUdp(datagram, bytes, whole ? context.pseudo : undefined)],
     );
-    if (datagram.payload.length > 0) this.payload(datagram.payload);
+    if (datagram.payload.length === 0) return;
+    // Only a whole datagram holds a whole message: a cut or fragmented one stays payload.
+    const application = whole && applicationFor("udp", datagram.srcPort, datagram.dstPort);
+    if (application) this.application(application, datagram.payload);
+    else this.payload(datagram.payload);
   }
 
   private tcp(bytes: Uint8Array, context: TransportContext): void {
@@ -568,7 +573,70 @@ class FrameDecoder {
       bytes,
       () => [describeTcp(repr, bytes, whole ? context.pseudo : undefined)],
     );
-    if (repr.payload.length > 0) this.payload(repr.payload);
+    if (repr.payload.length === 0) return;
+    const application = whole && !this.truncated && applicationFor("tcp", repr.srcPort, repr.dstPort);
+    if (application) this.application(application, repr.payload);
+    else this.payload(repr.payload);
+  }
+
+  /**
+   * The application message(s) in a transport's payload. Over TCP, where messages carry a length
+   * prefix (RFC 1035 §4.2.2), each whole message in the segment is decoded; without stream
+   * reassembly, a segment holding only part of a message (or the rest of an earlier one) stays
+   * payload.
+   */
+  private application(protocol: ApplicationProtocol, bytes: Uint8Array): void {
+    if (!protocol.lengthPrefixed) {
+      this.applicationMessage(protocol, bytes);
+      return;
+    }
+    let rest = bytes;
+    while (rest.length >= 2) {
+      const length = (rest[0] << 8) | rest[1];
+      if (2 + length > rest.length) break;
+      if (!this.applicationMessage(protocol, rest.subarray(2, 2 + length), rest.subarray(0, 2 + length)))
+        return;
+      rest = rest.subarray(2 + length);
+    }
+    if (rest.length > 0)
+      this.payload(
+        rest,
+        `not a whole ${protocol.layer.toUpperCase()} message (a message split across segments is not reassembled)`,
+      );
+  }
+
+  /**
+   * Decodes one message; false when it did not parse (then decoding of the frame ends). With
+   * `framed` (the message with its two-octet length prefix in front), the layer starts at the prefix.
+   */
+  private applicationMessage(protocol: ApplicationProtocol, bytes: Uint8Array, framed?: Uint8Array): boolean {
+    const decoded = protocol.decode(bytes);
+    if (isParseError(decoded)) {
+      this.fail(protocol.layer, bytes, decoded);
+      return false;
+    }
+    const fields = decoded.fields;
+    if (!framed) {
+      this.push(fields, bytes, decoded.describe);
+      return true;
+    }
+    fields.length = bytes.length;
+    this.push(fields, framed, () => {
+      const descriptions = decoded.describe();
+      const first = descriptions[0];
+      if (first) {
+        shiftOffsets(first.fields, 2);
+        first.fields.unshift({
+          name: "Length",
+          value: `${bytes.length} bytes`,
+          meaning: "the two-octet prefix that delimits each message on a TCP stream (RFC 1035 §4.2.2)",
+          offset: 0,
+          length: 2,
+        });
+      }
+      return descriptions;
+    });
+    return true;
   }
 
   private icmpv4(bytes: Uint8Array, context: TransportContext): void {
@@ -770,6 +838,14 @@ function ipv6FromCutPacket(bytes: Uint8Array): Ipv6Repr | undefined {
     dst: view.dst,
     payload: bytes.subarray(IPV6_HEADER_LENGTH),
   };
+}
+
+/** Moves the byte offsets of `fields` (and their children) by `by`: a header now precedes them. */
+function shiftOffsets(fields: FieldDescription[], by: number): void {
+  for (const field of fields) {
+    if (field.offset !== undefined) field.offset += by;
+    if (field.children) shiftOffsets(field.children, by);
+  }
 }
 
 function bytesHex(bytes: Uint8Array): string {

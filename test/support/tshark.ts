@@ -299,6 +299,37 @@ const FIELD_MAP: Record<string, [string, string, Conversion][]> = {
     ["checksum", "udp.checksum", asHex],
     ["checksumValid", "udp.checksum.status", asStatus],
   ],
+  dhcp: [
+    ["op", "dhcp.type", asNumber],
+    ["htype", "dhcp.hw.type", asHex],
+    ["hlen", "dhcp.hw.len", asNumber],
+    ["hops", "dhcp.hops", asNumber],
+    ["xid", "dhcp.id", asHex],
+    ["secs", "dhcp.secs", asNumber],
+    ["flags", "dhcp.flags", asHex],
+    ["ciaddr", "dhcp.ip.client", asText],
+    ["yiaddr", "dhcp.ip.your", asText],
+    ["siaddr", "dhcp.ip.server", asText],
+    ["giaddr", "dhcp.ip.relay", asText],
+    ["chaddr", "dhcp.hw.mac_addr", asText],
+  ],
+  dns: [
+    ["id", "dns.id", asHex],
+    ["qr", "dns.flags.response", asBool],
+    ["opcode", "dns.flags.opcode", asNumber],
+    ["rcode", "dns.flags.rcode", asNumber],
+    ["authoritative", "dns.flags.authoritative", asBool],
+    ["truncated", "dns.flags.truncated", asBool],
+    ["recursionDesired", "dns.flags.recdesired", asBool],
+    ["recursionAvailable", "dns.flags.recavail", asBool],
+    ["authenticData", "dns.flags.authenticated", asBool],
+    ["checkingDisabled", "dns.flags.checkdisable", asBool],
+    ["questionCount", "dns.count.queries", asNumber],
+    ["answerCount", "dns.count.answers", asNumber],
+    ["authorityCount", "dns.count.auth_rr", asNumber],
+    ["additionalCount", "dns.count.add_rr", asNumber],
+    ["length", "dns.length", asNumber],
+  ],
   tcp: [
     ["srcPort", "tcp.srcport", asNumber],
     ["dstPort", "tcp.dstport", asNumber],
@@ -363,6 +394,8 @@ function tsharkProtocol(layer: Record<string, unknown>): string | undefined {
     case "icmpv6":
     case "udp":
     case "tcp":
+    case "dhcp":
+    case "dns":
       return layer.layer as string;
     default:
       return undefined;
@@ -443,6 +476,8 @@ export function compareWithTshark(ours: Record<string, unknown>[], packet: Tshar
     }
     if (layer.layer === "tcp") compareTcpExtras(layer, theirs, where, result, malformed);
     if (layer.layer === "ipv6") compareIpv6Extensions(layer, theirs, where, result);
+    if (layer.layer === "dhcp") compareDhcpExtras(layer, theirs, where, result, malformed);
+    if (layer.layer === "dns") compareDnsExtras(layer, theirs, where, result, malformed);
   }
   return result;
 }
@@ -543,4 +578,108 @@ function compareIpv6Extensions(
 
 function hexOf(n: number): string {
   return `0x${n.toString(16).padStart(3, "0")}`;
+}
+
+/** Option 53's values as Wireshark names them (RFC 2132 §9.6, RFC 4388 §6.1), independent of src/. */
+const DHCP_MESSAGE_TYPES: Record<string, string> = {
+  "1": "Discover",
+  "2": "Offer",
+  "3": "Request",
+  "4": "Decline",
+  "5": "ACK",
+  "6": "NAK",
+  "7": "Release",
+  "8": "Inform",
+  "9": "Force Renew",
+  "10": "Lease Query",
+  "11": "Lease Unassigned",
+  "12": "Lease Unknown",
+  "13": "Lease Active",
+};
+
+/** The DHCP message type (option 53) and the option codes, as a multiset (Pad and End left out). */
+function compareDhcpExtras(
+  layer: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+  where: string,
+  result: FrameComparison,
+  malformed: boolean,
+): void {
+  const type = own(theirs, "dhcp.option.dhcp");
+  if (type !== undefined && DHCP_MESSAGE_TYPES[type] !== undefined) {
+    result.checked.push("dhcp.messageType");
+    if (layer.messageType !== DHCP_MESSAGE_TYPES[type])
+      result.mismatches.push(
+        `${where}.messageType: ours ${layer.messageType}, tshark dhcp.option.dhcp=${type}`,
+      );
+  }
+  if (malformed) return;
+  // tshark lists each option's code in dhcp.option.type (End shows as 0 there); Pad and End are
+  // not options we list.
+  const raw = theirs["dhcp.option.type"];
+  const theirCodes = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  const wanted = theirCodes.map(Number).filter((c) => c !== 0 && c !== 255);
+  const ours = ((layer.options as { code: number }[]) ?? []).map((o) => o.code);
+  const sorted = (list: number[]) => [...list].sort((a, b) => a - b).join(",");
+  result.checked.push("dhcp.options");
+  if (sorted(ours) !== sorted(wanted))
+    result.mismatches.push(`${where}.options codes: ours [${ours}], tshark [${wanted}]`);
+}
+
+/** Resource record types by number (IANA "DNS Parameters"), independent of src/: the common ones. */
+const DNS_TYPES: Record<string, string> = {
+  "1": "A",
+  "2": "NS",
+  "5": "CNAME",
+  "6": "SOA",
+  "12": "PTR",
+  "15": "MX",
+  "16": "TXT",
+  "28": "AAAA",
+  "33": "SRV",
+  "41": "OPT",
+  "255": "ANY",
+};
+
+/** Question names and types, then the answers' names, types and TTLs, in order. */
+function compareDnsExtras(
+  layer: Record<string, unknown>,
+  theirs: Record<string, unknown>,
+  where: string,
+  result: FrameComparison,
+  malformed: boolean,
+): void {
+  if (malformed) return;
+  const name = (text: string) => (text === "<Root>" ? "." : text);
+  const questions = (layer.questions as { name: string; type: string }[]) ?? [];
+  const queries = theirs.Queries;
+  if (queries !== undefined) {
+    const names = findAll(queries, "dns.qry.name").map((n) => name(String(n)));
+    const types = findAll(queries, "dns.qry.type").map(String);
+    result.checked.push("dns.questions");
+    const got = questions.map((q) => q.name).join(" ");
+    if (got !== names.join(" "))
+      result.mismatches.push(`${where}.questions: ours ${got}, tshark ${names.join(" ")}`);
+    questions.forEach((q, i) => {
+      const want = DNS_TYPES[types[i]];
+      if (want !== undefined && q.type !== want)
+        result.mismatches.push(`${where}.questions[${i}].type: ours ${q.type}, tshark ${types[i]}`);
+    });
+  }
+  const answers = (layer.answers as { name: string; type: string; ttl: number }[]) ?? [];
+  const section = theirs.Answers;
+  if (section !== undefined) {
+    const names = findAll(section, "dns.resp.name").map((n) => name(String(n)));
+    const types = findAll(section, "dns.resp.type").map(String);
+    const ttls = findAll(section, "dns.resp.ttl").map(Number);
+    result.checked.push("dns.answers");
+    const got = answers.map((a) => `${a.name}/${a.ttl}`).join(" ");
+    const want = names.map((n, i) => `${n}/${ttls[i]}`).join(" ");
+    if (got !== want) result.mismatches.push(`${where}.answers: ours ${got}, tshark ${want}`);
+    answers.forEach((a, i) => {
+      const type = DNS_TYPES[types[i]];
+      if (type !== undefined && a.type !== type)
+        result.mismatches.push(`${where}.answers[${i}].type: ours ${a.type}, tshark ${types[i]}`);
+    });
+  }
 }

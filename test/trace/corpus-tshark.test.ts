@@ -1,5 +1,6 @@
 // Our decoder against Wireshark's on the tcpdump corpus: for every Ethernet frame, each layer we
-// decode (Ethernet, VLAN, ARP, IPv4, IPv6, ICMPv4, ICMPv6, UDP, TCP) must agree with
+// decode (Ethernet, VLAN, ARP, IPv4, IPv6, ICMPv4, ICMPv6, UDP, TCP, and above them DHCP and DNS,
+// which app-tshark.test.ts checks on every DHCP and DNS capture) must agree with
 // `tshark -T json` field by field, checksum verdicts included.
 //
 // Where tshark and we legitimately differ, the comparison (compareWithTshark in
@@ -80,6 +81,8 @@ const MUST_COMPARE = [
     (f) => `tcp.${f}`,
   ),
   ...["options", "options.mss", "options.wscale", "options.tsval", "options.sack"].map((f) => `tcp.${f}`),
+  // dns_udp.pcap: the application layer above UDP.
+  ...["id", "qr", "rcode", "questions", "answers"].map((f) => `dns.${f}`),
 ];
 
 /** A small seeded generator (mulberry32), so a slice can be reproduced from its seed. */

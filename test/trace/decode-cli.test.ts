@@ -56,9 +56,14 @@ describe("tinkernet decode", () => {
     assert.equal(second.interface, 1);
     assert.deepEqual(
       second.layers.map((l: { layer: string }) => [l.layer]),
-      [["ipv4"], ["udp"], ["payload"]],
+      [["ipv4"], ["udp"], ["dns"]],
     );
     assert.equal(second.layers[1].dstPort, 53);
+    // Twelve zero bytes to port 53: a DNS header (RFC 1035 §4.1.1), a query with id 0 and no questions.
+    assert.deepEqual(
+      [second.layers[2].id, second.layers[2].qr, second.layers[2].questionCount],
+      [0, false, 0],
+    );
   });
 
   it("text shows each layer with its OSI and TCP/IP place and field meanings", () => {

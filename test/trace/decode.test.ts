@@ -113,7 +113,7 @@ describe("decodeFrame", () => {
   });
 
   it("short frames carry Ethernet padding, noted on the Ethernet layer; payload excludes it", () => {
-    const datagram = udp({ srcPort: 53, dstPort: 5353, payload: Uint8Array.of(1, 2) }, pseudo4);
+    const datagram = udp({ srcPort: 5000, dstPort: 5353, payload: Uint8Array.of(1, 2) }, pseudo4);
     const fields = layers(LINKTYPE_ETHERNET, eth4(ipv4({ protocol: IpProtocol.UDP }, datagram)));
     assert.deepEqual(names(fields), ["ethernet", "ipv4", "udp", "payload"]);
     assert.equal(fields[0].padding, 60 - 14 - 20 - 10);

@@ -4,10 +4,13 @@
  * DHCP needs two things an ordinary UDP socket cannot do (RFC 2131 §4.1): a client with no address
  * yet sends from 0.0.0.0 to 255.255.255.255 out of a chosen interface, and a server or relay agent
  * answers a client that has no address by unicasting to the offered address at the client's
- * hardware address, without ARP. This adapter builds the UDP datagram itself (header, checksum over
- * the pseudo-header with the chosen source) and hands it to the node's IPv4 layer, which accepts an
- * explicit source and interface; for the unicast-without-ARP case it first records the client's MAC
- * in the interface's ARP cache, as Linux DHCP servers do with SIOCSARP.
+ * hardware address, without ARP. A UDP socket cannot send from 0.0.0.0 (it takes its source from
+ * the route, and an interface with no address gives none), so this adapter builds the UDP datagram
+ * itself (header, checksum over the pseudo-header with the chosen source) and hands it to the
+ * node's IPv4 layer, which accepts an explicit source and interface and keeps a broadcast on the
+ * link even when a default route matches 255.255.255.255. For the unicast-without-ARP case it
+ * first records the client's MAC in the interface's ARP cache, as Linux DHCP servers do with
+ * SIOCSARP.
  *
  * Receiving needs nothing special: IPv4 delivers limited broadcasts to local sockets even on an
  * interface without an address, so servers, relays and clients listen on ordinary UDP sockets.
@@ -17,11 +20,9 @@
 import type { Node } from "../../devices/node.js";
 import type { SendError } from "../../net/network-layer.js";
 import type { UdpMessage, UdpSocket } from "../../transport/udp.js";
-import { Ipv4Address } from "../../wire/address/ipv4.js";
+import type { Ipv4Address } from "../../wire/address/ipv4.js";
 import type { MacAddress } from "../../wire/address/mac.js";
 import { DHCP_CLIENT_PORT } from "../../wire/dhcp.js";
-import { ETHERNET_HEADER_LENGTH } from "../../wire/ethernet.js";
-import { emitIpv4, IPV4_MIN_HEADER_LENGTH } from "../../wire/ipv4.js";
 import { emitUdp, IP_PROTOCOL_UDP, UDP_HEADER_LENGTH } from "../../wire/udp.js";
 
 export interface DhcpDatagram {
@@ -48,8 +49,6 @@ export function sendDhcpDatagram(node: Node, datagram: DhcpDatagram): SendError 
     // address and 'yiaddr' address".
     node.interface(datagram.iface).arp.update(datagram.dst.value, datagram.mac.value, true);
   }
-  if (datagram.dst.isBroadcast && datagram.iface !== undefined)
-    return sendBroadcast(node, datagram.iface, datagram.src, udp);
   const error = node.ipv4.send({
     src: datagram.src,
     dst: datagram.dst,
@@ -59,49 +58,6 @@ export function sendDhcpDatagram(node: Node, datagram: DhcpDatagram): SendError 
   });
   if (!error) node.udp.counters.outDatagrams++;
   return error;
-}
-
-/**
- * Workaround: `Ipv4Layer.send` with an explicit interface takes the next hop from the route that
- * matches the destination, so 255.255.255.255 with a default route installed would leave as a
- * unicast to the gateway's MAC (a renewing client rebinding, a relay agent answering). Until that is
- * fixed there, limited broadcasts are framed here and handed straight to the interface.
- */
-function sendBroadcast(
-  node: Node,
-  ifaceName: string,
-  src: Ipv4Address,
-  udp: Uint8Array,
-): SendError | undefined {
-  const iface = node.interface(ifaceName);
-  const total = IPV4_MIN_HEADER_LENGTH + udp.length;
-  const frame = new Uint8Array(ETHERNET_HEADER_LENGTH + total);
-  node.ipv4.counters.outRequests++;
-  emitIpv4(
-    {
-      dscp: 0,
-      ecn: 0,
-      identification: node.ipv4.random.int(0x10000),
-      reservedFlag: false,
-      dontFragment: false,
-      moreFragments: false,
-      fragmentOffset: 0,
-      // RFC 2131 §4.1 asks nothing special; Linux clients send with the default TTL.
-      ttl: node.ipv4.defaultTtl,
-      protocol: IP_PROTOCOL_UDP,
-      src,
-      dst: Ipv4Address.BROADCAST,
-      options: [],
-      payload: udp,
-    },
-    frame.subarray(ETHERNET_HEADER_LENGTH),
-  );
-  if (!iface.sendIpv4(frame, ETHERNET_HEADER_LENGTH, total, 0xffffffff)) {
-    node.ipv4.counters.outDiscards++;
-    return iface.isUp ? "queue-full" : "interface-down";
-  }
-  node.udp.counters.outDatagrams++;
-  return undefined;
 }
 
 /** Something that wants the DHCP replies for one interface. */
