@@ -26,9 +26,15 @@ if (files.length === 0) {
   console.error("run-tests: no test files found (did the build run?)");
   process.exit(1);
 }
+// A watchdog: a test that hangs (a stuck peer, a lost wake-up) must fail the run, not stall CI.
+const limitMinutes = Number(process.env.TINKERNET_TEST_LIMIT_MINUTES ?? 30);
 const result = spawnSync(
   process.execPath,
-  ["--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
-  { stdio: "inherit", cwd: root },
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-timeout=900000", ...files],
+  { stdio: "inherit", cwd: root, timeout: limitMinutes * 60_000, killSignal: "SIGKILL" },
 );
+if (result.error?.code === "ETIMEDOUT" || result.signal === "SIGKILL") {
+  console.error(`\nrun-tests: the test run exceeded ${limitMinutes} minutes and was stopped: a test hangs`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);
