@@ -27,12 +27,12 @@ function usedBytes(): number {
   return usage.heapUsed + usage.arrayBuffers;
 }
 
-/** Two hosts on one link (MTU 1500, 10 µs apart, no rate limit), each with TCP. */
-function twoHosts() {
+/** Two hosts on one link (MTU 1500 unless given, 10 µs apart, no rate limit), each with TCP. */
+function twoHosts(mtu = 1500) {
   const net = new Network({ seed: 1 });
   const h1 = net.addHost("h1");
   const h2 = net.addHost("h2");
-  net.connect("h1:eth0", "h2:eth0", { delay: "10us" });
+  net.connect("h1:eth0", "h2:eth0", { delay: "10us", mtu });
   h1.addAddress("eth0", "10.0.0.1/24");
   h2.addAddress("eth0", "10.0.0.2/24");
   return { scheduler: net.scheduler, client: h1.tcp, server: h2.tcp };
@@ -172,6 +172,7 @@ function heapPerIdleConnection(report: Report): void {
 
 export function run(report: Report): void {
   bulk(report, "bulk-mtu1500", twoHosts());
+  bulk(report, "bulk-mtu9000", twoHosts(9000));
   bulk(report, "bulk-tcp-only", twoFakeHosts());
   connectionRate(report, "connections-per-second", twoHosts());
   connectionRate(report, "connections-per-second-tcp-only", twoFakeHosts());

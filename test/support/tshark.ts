@@ -2,7 +2,9 @@
  * tshark as an oracle: run it on a capture file and read its JSON dissection, so tests can compare
  * our decoding with Wireshark's field by field.
  */
+
 import { execFile } from "node:child_process";
+import { Ipv6Address } from "../../src/wire/address/ipv6.js";
 import { hasCommand } from "./system.js";
 
 export const tsharkAvailable = hasCommand("tshark");
@@ -205,6 +207,11 @@ const asHex: Conversion = (t) => Number.parseInt(t, 16);
 const asBool: Conversion = (t) => t === "1" || t === "True" || t === "true";
 const asText: Conversion = (t) => t;
 /**
+ * IPv6 addresses in our RFC 5952 form: tshark (inet_ntop) prints the deprecated IPv4-compatible
+ * ::/96 addresses in dotted form (::161.107.109.25) where RFC 5952 has ::a16b:6d19.
+ */
+const asIpv6: Conversion = (t) => Ipv6Address.tryParse(t)?.toString() ?? t;
+/**
  * tshark 4.0 shows ip.frag_offset in 8-octet units, later versions in octets (our unit, RFC 791's
  * field × 8): accept either reading, which cannot be confused except at 0.
  */
@@ -250,8 +257,8 @@ const FIELD_MAP: Record<string, [string, string, Conversion][]> = {
     ["checksumValid", "ip.checksum.status", asStatus],
   ],
   ipv6: [
-    ["src", "ipv6.src", asText],
-    ["dst", "ipv6.dst", asText],
+    ["src", "ipv6.src", asIpv6],
+    ["dst", "ipv6.dst", asIpv6],
     ["hopLimit", "ipv6.hlim", asNumber],
     ["nextHeader", "ipv6.nxt", asNumber],
     ["payloadLength", "ipv6.plen", asNumber],
@@ -288,9 +295,9 @@ const FIELD_MAP: Record<string, [string, string, Conversion][]> = {
     ["router", "icmpv6.nd.na.flag.r", asBool],
     ["solicited", "icmpv6.nd.na.flag.s", asBool],
     ["override", "icmpv6.nd.na.flag.o", asBool],
-    ["target", "icmpv6.nd.ns.target_address|icmpv6.nd.na.target_address|icmpv6.nd.rd.target_address", asText],
+    ["target", "icmpv6.nd.ns.target_address|icmpv6.nd.na.target_address|icmpv6.nd.rd.target_address", asIpv6],
     // (tshark 4.0 names it icmpv6.rd.na.destination_address.)
-    ["destination", "icmpv6.nd.rd.destination_address|icmpv6.rd.na.destination_address", asText],
+    ["destination", "icmpv6.nd.rd.destination_address|icmpv6.rd.na.destination_address", asIpv6],
   ],
   udp: [
     ["srcPort", "udp.srcport", asNumber],

@@ -448,7 +448,8 @@ const curl: NodeCommand = {
         },
         onData(chunk) {
           if (outcome || binaryRefused) return;
-          if (toTerminal && out.isTTY && downloaded === 0 && chunk.includes(0)) {
+          // Like curl, check every piece written to a terminal for a NUL byte (binary data).
+          if (toTerminal && out.isTTY && chunk.includes(0)) {
             binaryRefused = true;
             err.write(
               'Warning: Binary output can mess up your terminal. Use "--output -" to tell \n' +
