@@ -15,6 +15,7 @@ import {
   ip,
   OUTSIDE,
   SERVER,
+  SERVER2,
   settle,
   text,
   udpEcho,
@@ -90,4 +91,29 @@ test("TCP and HTTP through the NAT: our curl engine gets the page, the server sa
   assert.equal(home.showIpNatTranslations().trim().split("\n").length, 1);
   assert.equal(home.nat!.table.sessionCount, 0);
   assert.equal(home.nat!.table.stats.sessionsExpired, 1);
+});
+
+test("sixteen hosts behind one NAT, each with UDP and TCP to two servers at once", async () => {
+  const { net, hosts, home, server, server2 } = homeNetwork({ hosts: 16 });
+  const echoes = [udpEcho(server, 7), udpEcho(server2, 7)];
+  const webs = [whoAmIServer(server, 80), whoAmIServer(server2, 80)];
+  // Neighbours resolved first: a router holds only 3 packets per neighbour it is still asking
+  // ARP about (as this stack does), and 32 flows start in the same millisecond.
+  for (const target of [SERVER, SERVER2]) net.runUntilDone(ping(hosts[0], target, { count: 1 }));
+  const clients = hosts.map((host) => udpSocket(host, 5000));
+  clients.forEach((client, i) => client.socket.sendTo(bytes(`h${i + 1}`), 7, ip(i % 2 ? SERVER : SERVER2)));
+  const pages = await settle(
+    net,
+    Promise.all(hosts.map((host, i) => curl(host, i % 2 ? SERVER : SERVER2, 80))),
+  );
+  net.runFor(SECOND);
+  assert.ok(pages.every((p) => p.response?.status === 200));
+  assert.ok(clients.every((c) => c.received.length === 1));
+  // The servers saw one address; 16 inside sockets on port 5000 needed 16 outside ports.
+  const seen = [...echoes.flatMap((e) => e.seen), ...webs.flatMap((w) => w.seen)];
+  assert.deepEqual([...new Set(seen.map((s) => s.split(":")[0]))], [OUTSIDE]);
+  assert.equal(new Set(echoes.flatMap((e) => e.seen)).size, 16);
+  // Each page names the client as the server saw it.
+  assert.ok(pages.every((p) => p.body.startsWith(`you are ${OUTSIDE}:`)));
+  assert.equal(home.nat!.table.stats.mappingsCreated, 34); // and the two warm-up pings
 });
