@@ -101,7 +101,9 @@ test("sixteen hosts behind one NAT, each with UDP and TCP to two servers at once
   // ARP about (as this stack does), and 32 flows start in the same millisecond.
   for (const target of [SERVER, SERVER2]) net.runUntilDone(ping(hosts[0], target, { count: 1 }));
   const clients = hosts.map((host) => udpSocket(host, 5000));
-  clients.forEach((client, i) => client.socket.sendTo(bytes(`h${i + 1}`), 7, ip(i % 2 ? SERVER : SERVER2)));
+  clients.forEach((client, i) => {
+    client.socket.sendTo(bytes(`h${i + 1}`), 7, ip(i % 2 ? SERVER : SERVER2));
+  });
   const pages = await settle(
     net,
     Promise.all(hosts.map((host, i) => curl(host, i % 2 ? SERVER : SERVER2, 80))),
