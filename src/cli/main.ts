@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { registerBench } from "./commands/bench.js";
 import { registerConformance } from "./commands/conformance.js";
 import { registerDecode } from "./commands/decode.js";
+import { registerDemo } from "./commands/demo.js";
 import { registerRun } from "./commands/run.js";
 import { registerTopologyCommands } from "./commands/topology.js";
 
@@ -22,6 +23,7 @@ registerBench(program);
 registerTopologyCommands(program);
 registerConformance(program);
 registerRun(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,148 @@
+/**
+ * `tinkernet demo` as a user runs it: a child process, twice with the same seed (same text, same
+ * capture, byte for byte), once with another seed, the capture checked by tshark, and
+ * `--interactive` carrying on in the shell afterwards.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { readPcapng } from "../../src/trace/pcapng.js";
+import { runCli } from "../support/cli.js";
+import { needSystem, projectRoot } from "../support/system.js";
+import { runTshark, TSHARK_CHECK_OPTIONS, tsharkAvailable, tsharkExpert } from "../support/tshark.js";
+
+const cli = join(projectRoot, "bin", "tinkernet.js");
+let dir = "";
+
+/** Runs `tinkernet demo ARGS` in `cwd`. */
+function demo(cwd: string, args: string[], input?: string) {
+  const result = spawnSync(process.execPath, [cli, "demo", ...args], {
+    cwd,
+    encoding: "utf8",
+    input,
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const runs: { status: number | null; stdout: string; stderr: string; pcap: Uint8Array }[] = [];
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "tinkernet-demo-"));
+  // The same seed twice, each in its own folder (the capture's name is the same, so the text is too).
+  for (const name of ["a", "b"]) {
+    const cwd = join(dir, name);
+    spawnSync("mkdir", ["-p", cwd]);
+    const result = demo(cwd, ["--seed", "7", "--pcap", "demo.pcapng"]);
+    runs.push({ ...result, pcap: new Uint8Array(readFileSync(join(cwd, "demo.pcapng"))) });
+  }
+});
+
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("the demo exits 0 and tours ARP, ping, traceroute, TCP, HTTP and UDP with loss", () => {
+  const [{ status, stdout, stderr }] = runs;
+  assert.equal(status, 0, stderr);
+  assert.equal(stderr, "");
+  const headings = stdout.split("\n").filter((l, i, all) => /^-+$/.test(all[i + 1] ?? "") && l.length > 0);
+  assert.deepEqual(headings, [
+    "1. Finding a neighbour: ARP on the home LAN",
+    "2. Across the world: ping",
+    "3. The path: traceroute",
+    "4. TCP: handshake, data, teardown",
+    "5. A download: far away, and from the edge",
+    "6. Loss: UDP does not care, TCP does",
+    "What next",
+  ]);
+  // ARP: the broadcast reaches the phone and the home router; the reply comes back.
+  assert.match(stdout, /\|-+ ARP who-has 192\.168\.1\.11\? tell 192\.168\.1\.10 -+>\|-+>\|/);
+  assert.match(stdout, /\|<-+ ARP 192\.168\.1\.11 is-at 02:00:00:00:00:02 -+\|/);
+  // Ping across the ocean: 182 ms round trips; the edge data center is nearer.
+  assert.match(stdout, /64 bytes from 203\.0\.113\.10: icmp_seq=3 ttl=57 time=182 ms/);
+  assert.match(stdout, /64 bytes from 203\.0\.113\.130: icmp_seq=3 ttl=59 time=46\.2 ms/);
+  // Traceroute: eight hops, the cable between hops 4 and 5.
+  assert.match(stdout, / 4 {2}198\.51\.100\.18 .*\n 5 {2}192\.0\.2\.2 \(192\.0\.2\.2\) {2}168\.\d+ ms/);
+  assert.match(stdout, / 8 {2}203\.0\.113\.10 \(203\.0\.113\.10\)/);
+  // The handshake, segment by segment, and the teardown with TIME-WAIT at the server.
+  assert.match(stdout, /\|-+ \[SYN\] seq=0 win=65535 mss=1460 -+>\|/);
+  assert.match(stdout, /\|<- \[SYN, ACK\] seq=0 ack=1 win=65535 mss=1460 -+\|/);
+  assert.match(stdout, /\[TIME-WAIT\]/);
+  // Every packet was drawn up to its arrival except the ones the lossy cable dropped.
+  assert.doesNotMatch(stdout, /no arrival seen/);
+  assert.match(stdout, /lost: link loss on isp-core3:eth2-far-core1:eth0/);
+  assert.match(stdout, /\(retransmission\)/);
+  // Downloads complete.
+  assert.match(stdout, /200, 1000000 bytes in [\d.]+ s\n/);
+  assert.match(stdout, /200, 20000 bytes in [\d.]+ s\n/);
+  // Layers: each step shows a packet with both models.
+  assert.equal(stdout.match(/^ {2}OSI layer {9}TCP\/IP layer {3}in this frame$/gm)?.length, 6);
+  assert.match(stdout, /\nCapture: demo\.pcapng \(\d+ frames\) — open it with: wireshark demo\.pcapng\n$/);
+});
+
+test("the same seed gives the same text and the same capture, byte for byte; another seed does not", () => {
+  const [a, b] = runs;
+  assert.equal(a.stdout, b.stdout);
+  assert.deepEqual(a.pcap, b.pcap);
+  const other = demo(join(dir, "a"), ["--seed", "8", "--pcap", "other.pcapng"]);
+  assert.equal(other.status, 0, other.stderr);
+  assert.notDeepEqual(new Uint8Array(readFileSync(join(dir, "a", "other.pcapng"))), a.pcap);
+});
+
+test("the capture holds every frame of the laptop's interface, and tshark finds nothing malformed", async (t) => {
+  const file = readPcapng(runs[0].pcap);
+  assert.equal(file.error, undefined);
+  assert.deepEqual(
+    file.interfaces.map((i) => i.name),
+    ["laptop:eth0"],
+  );
+  const count = Number(/Capture: demo\.pcapng \((\d+) frames\)/.exec(runs[0].stdout)?.[1]);
+  assert.equal(file.frames.length, count);
+  assert.ok(count > 1000);
+  if (!needSystem(t, "tshark", tsharkAvailable)) return;
+  const path = join(dir, "a", "demo.pcapng");
+  const problems = (await tsharkExpert(path)).filter(
+    (item) =>
+      item.severity === "Errors" ||
+      /malformed|checksum/i.test(`${item.group} ${item.protocol} ${item.summary}`),
+  );
+  assert.deepEqual(problems, []);
+  // Wireshark's own defaults too (TCP reassembly on): still nothing malformed.
+  const { stdout } = await runTshark(["-r", path, "-q", "-z", "expert,error"]);
+  assert.doesNotMatch(stdout, /Malformed/);
+  const { stdout: bad } = await runTshark([
+    "-r",
+    path,
+    "-n",
+    "-Y",
+    "_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0",
+    ...TSHARK_CHECK_OPTIONS,
+  ]);
+  assert.equal(bad.trim(), "");
+});
+
+test("--no-pcap writes no file; a bad seed is a usage error", () => {
+  const cwd = join(dir, "b");
+  const result = demo(cwd, ["--no-pcap", "--seed", "3"]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.doesNotMatch(result.stdout, /Capture:/);
+  assert.equal(existsSync(join(cwd, "tinkernet-demo.pcapng")), false);
+  const bad = runCli(["demo", "--seed", "x"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /invalid seed "x"/);
+});
+
+test("--interactive leaves the user in the shell on the same network", () => {
+  const result = demo(join(dir, "b"), ["--no-pcap", "--interactive"], "laptop ping -c 1 web1\njobs\nexit\n");
+  assert.equal(result.status, 0, result.stderr);
+  const after = result.stdout.slice(result.stdout.indexOf("What next"));
+  // The ARP caches along the path are warm: the first reply takes the plain round trip.
+  assert.match(after, /64 bytes from 203\.0\.113\.10: icmp_seq=1 ttl=57 time=182 ms/);
+  // The tour's servers still run.
+  assert.match(after, /\[1\] web1 httpd 80\n\[2\] cdn1 httpd 80\n\[3\] web1 nc -u -l 9000\n/);
+});
