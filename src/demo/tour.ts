@@ -45,6 +45,38 @@ export interface DemoOptions {
   fs?: ShellFileSystem;
   /** Bold headings and the shell's colours (default off). */
   color?: boolean;
+  /**
+   * Print only these steps (1-6) of the tour; the others still run, silently, so each step finds
+   * the network as the whole tour leaves it (the lessons in docs/learn/ show one step at a time).
+   */
+  steps?: readonly number[];
+}
+
+/** The steps of the tour, by number. */
+export const DEMO_STEPS = [
+  "Finding a neighbour: ARP on the home LAN",
+  "Across the world: ping",
+  "The path: traceroute",
+  "TCP: handshake, data, teardown",
+  "A download: far away, and from the edge",
+  "Loss: UDP does not care, TCP does",
+] as const;
+
+/** Output that can be shut while steps nobody asked for run. */
+class GatedOutput implements ShellOutput {
+  open = true;
+  constructor(private readonly inner: ShellOutput) {}
+  get isTTY(): boolean | undefined {
+    return this.inner.isTTY;
+  }
+  write(text: string): void {
+    if (this.open) this.inner.write(text);
+  }
+  writeBytes(bytes: Uint8Array): void {
+    if (!this.open) return;
+    if (this.inner.writeBytes) this.inner.writeBytes(bytes);
+    else this.inner.write(new TextDecoder().decode(bytes));
+  }
 }
 
 export interface DemoResult {
@@ -74,7 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { lab, errors } = buildNetwork(options.topology, { seed });
   if (!lab) throw new Error(`the demo's network does not build: ${errors.map(String).join("; ")}`);
   const network = lab.network;
-  const out = options.out;
+  const out = new GatedOutput(options.out);
   const style = makeStyle(options.color ?? false);
   const shell = new Shell({
     network,
@@ -91,7 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       })
     : undefined;
 
-  const tour = new Tour(network, shell, out, style);
+  const tour = new Tour(network, shell, out, style, options.steps);
   await tour.run(seed, options.capture !== undefined);
   capture?.stop();
   return { lab, shell, failures: tour.failures, capturedFrames: capture?.frames ?? 0 };
@@ -105,8 +137,9 @@ class Tour {
   constructor(
     private readonly network: Network,
     private readonly shell: Shell,
-    private readonly out: ShellOutput,
+    private readonly out: GatedOutput,
     private readonly style: ReturnType<typeof makeStyle>,
+    private readonly steps: readonly number[] | undefined,
   ) {
     network.tracer.subscribe((event) => {
       if (
@@ -123,8 +156,12 @@ class Tour {
     this.out.write(`${text}\n`);
   }
 
-  private heading(text: string): void {
-    this.say();
+  /** Starts step `step` (1-6) of {@link DEMO_STEPS}, or the closing words (0). */
+  private heading(step: number): void {
+    const text = step === 0 ? "What next" : `${step}. ${DEMO_STEPS[step - 1]}`;
+    this.out.open = this.steps === undefined || this.steps.includes(step);
+    // A step shown alone starts the output: no blank line before it.
+    if (this.steps === undefined || this.steps[0] !== step) this.say();
     this.say(this.style.bold(text));
     this.say("-".repeat(text.length));
   }
@@ -187,6 +224,7 @@ class Tour {
   }
 
   private intro(seed: number): void {
+    this.out.open = this.steps === undefined;
     const a = (name: string) => this.address(name);
     this.say(this.style.bold(`tinkernet demo: the Internet in a box (seed ${seed})`));
     this.say();
@@ -208,7 +246,7 @@ class Tour {
   }
 
   private async arp(): Promise<void> {
-    this.heading("1. Finding a neighbour: ARP on the home LAN");
+    this.heading(1);
     this.say("The laptop wants to reach the phone. Both are on 192.168.1.0/24, so no router is");
     this.say("needed, but Ethernet delivers frames to MAC addresses, not IP addresses. The laptop");
     this.say('broadcasts an ARP request, "who has 192.168.1.11?"; every station on the LAN hears it,');
@@ -231,7 +269,7 @@ class Tour {
   }
 
   private async ping(): Promise<void> {
-    this.heading("2. Across the world: ping");
+    this.heading(2);
     this.say("web1 is in a data center on the other side of the ocean. The laptop does not know");
     this.say("the way: it sends everything off its LAN to its default gateway, the home router,");
     this.say("and each router on the path looks the destination up in its routing table.");
@@ -254,7 +292,7 @@ class Tour {
   }
 
   private async traceroute(): Promise<void> {
-    this.heading("3. The path: traceroute");
+    this.heading(3);
     this.say("traceroute sends probes with TTL 1, 2, 3, ... Each router decrements the TTL; the one");
     this.say("that brings it to 0 drops the probe and answers ICMP Time Exceeded from its own");
     this.say("address. So each line is one router, in order. Watch the jump at hop 5: the cable.");
@@ -276,7 +314,7 @@ class Tour {
   }
 
   private async tcp(): Promise<void> {
-    this.heading("4. TCP: handshake, data, teardown");
+    this.heading(4);
     this.say("web1 runs a web server. The laptop asks it for 2000 bytes. Before any data, TCP opens");
     this.say("a connection with the three-way handshake: SYN, SYN-ACK, ACK. Each side picks a random");
     this.say("initial sequence number; below, numbers are relative to it (seq=0 is the SYN), as");
@@ -312,7 +350,7 @@ class Tour {
   }
 
   private async download(): Promise<void> {
-    this.heading("5. A download: far away, and from the edge");
+    this.heading(5);
     this.say("A megabyte from web1, then the same from cdn1 in the edge data center. TCP starts");
     this.say("slowly (slow start) and grows its window once per round trip, so the shorter round");
     this.say("trip to the edge pays off.");
@@ -325,7 +363,7 @@ class Tour {
 
   private async loss(): Promise<void> {
     const [a, b] = SUBMARINE_CABLE;
-    this.heading("6. Loss: UDP does not care, TCP does");
+    this.heading(6);
     this.say("Now the submarine cable loses one frame in four. UDP sends datagrams and forgets them:");
     this.say("web1 echoes each one back, and what the cable drops is simply gone.");
     this.say();
@@ -352,7 +390,7 @@ class Tour {
   }
 
   private outro(capturing: boolean): void {
-    this.heading("What next");
+    this.heading(0);
     if (capturing) {
       this.say("Every frame the laptop's network card sent or received is in the capture file: open it");
       this.say("in Wireshark to see the same packets through its eyes (the segments lost on the cable");

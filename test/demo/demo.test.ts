@@ -146,3 +146,26 @@ test("--interactive leaves the user in the shell on the same network", () => {
   // The tour's servers still run.
   assert.match(after, /\[1\] web1 httpd 80\n\[2\] cdn1 httpd 80\n\[3\] web1 nc -u -l 9000\n/);
 });
+
+test("--step prints only the steps asked for; the others still run", () => {
+  const cwd = join(dir, "b");
+  const one = demo(cwd, ["--no-pcap", "--step", "3"]);
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stdout, /^3\. The path: traceroute\n-+\n/);
+  assert.doesNotMatch(one.stdout, /^\d\. (?!The path)/m);
+  // The same step as in the whole tour, byte for byte.
+  const whole = runs[0].stdout;
+  const step3 = whole.slice(whole.indexOf("3. The path"), whole.indexOf("\n4. TCP"));
+  const seven = demo(cwd, ["--no-pcap", "--seed", "7", "--step", "4,3"]);
+  assert.equal(seven.stdout.slice(0, step3.length), step3);
+  assert.match(seven.stdout, /\n\n4\. TCP: handshake, data, teardown\n/);
+  const bad = demo(cwd, ["--step", "0"]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /invalid --step "0": expected step numbers from 1 to 6/);
+});
+
+test("tinkernet run examples/internet.yml --exec pingall: every host reaches every other", () => {
+  const result = runCli(["run", join(projectRoot, "examples", "internet.yml"), "--exec", "pingall"]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /\*\*\* Results: 0% dropped \(30\/30 received\)\n$/);
+});

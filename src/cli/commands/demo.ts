@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { runDemo } from "../../demo/tour.js";
+import { DEMO_STEPS, runDemo } from "../../demo/tour.js";
 import { loadTopology } from "../../topology/loader.js";
 import { ByteCollector } from "../../trace/capture.js";
 import { interactive } from "../interactive.js";
@@ -16,6 +16,7 @@ export const DEFAULT_DEMO_PCAP = "tinkernet-demo.pcapng";
 
 interface DemoCliOptions {
   seed: string;
+  step?: string;
   pcap: string | false;
   interactive?: boolean;
 }
@@ -33,6 +34,10 @@ export function registerDemo(program: Command): void {
       DEFAULT_DEMO_PCAP,
     )
     .option("--no-pcap", "write no capture file")
+    .option(
+      "--step <n,...>",
+      `print only these steps of the tour (1-${DEMO_STEPS.length}); the others run silently`,
+    )
     .option("-i, --interactive", "stay in the shell on the network after the tour")
     .action(async (options: DemoCliOptions) => {
       process.exitCode = await demo(options);
@@ -43,6 +48,17 @@ async function demo(options: DemoCliOptions): Promise<number> {
   if (!/^\d+$/.test(options.seed)) {
     console.error(`tinkernet demo: invalid seed "${options.seed}": expected a whole number`);
     return 2;
+  }
+  let steps: number[] | undefined;
+  if (options.step !== undefined) {
+    steps = options.step.split(",").map((n) => Number(n.trim()));
+    if (steps.some((n) => !Number.isInteger(n) || n < 1 || n > DEMO_STEPS.length)) {
+      console.error(
+        `tinkernet demo: invalid --step "${options.step}": expected step numbers from 1 to ${DEMO_STEPS.length}, e.g. 4 or 1,4`,
+      );
+      return 2;
+    }
+    steps = [...new Set(steps)].sort((a, b) => a - b);
   }
   let text: string;
   try {
@@ -56,6 +72,11 @@ async function demo(options: DemoCliOptions): Promise<number> {
     for (const error of errors) console.error(error.toString());
     return 2;
   }
+  // `tinkernet demo | head`: when the reader of stdout goes away, stop quietly, as a pipe expects.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   const capture = options.pcap === false ? undefined : new ByteCollector();
   const color = wantsColor(process.stdout);
   const { shell, failures, capturedFrames } = await runDemo({
@@ -65,6 +86,7 @@ async function demo(options: DemoCliOptions): Promise<number> {
     fs: nodeFileSystem,
     color,
     ...(capture ? { capture: capture.sink } : {}),
+    ...(steps ? { steps } : {}),
   });
   if (capture && options.pcap !== false) {
     try {
