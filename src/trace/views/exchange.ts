@@ -246,7 +246,13 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
     return address ? (ownerOf(address) ?? address) : undefined;
   };
   const endpoints = (o: Origin): string[] => {
-    if (o.deliveries.length > 0) return [o.node, ...new Set(o.deliveries.map((d) => d.node))];
+    if (o.deliveries.length > 0) {
+      // The node the packet was meant for first (an ARP request's target), then the others that
+      // took it (a broadcast's bystanders).
+      const meant = headedFor(o.packet);
+      const takers = [...new Set(o.deliveries.map((d) => d.node))];
+      return [o.node, ...takers.filter((n) => n === meant), ...takers.filter((n) => n !== meant)];
+    }
     const toward = headedFor(o.packet);
     return toward ? [o.node, toward] : [o.node];
   };
@@ -313,6 +319,10 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
       columnAddress.set(o.node, address);
   }
   for (const [address, node] of owners) if (!columnAddress.has(node)) columnAddress.set(node, address);
+  // A column that sent nothing and was sent nothing of its own (a bystander of a broadcast): its
+  // first address the caller knows.
+  const known = names instanceof Map ? [...names] : Object.entries(names ?? {});
+  for (const [address, node] of known) if (!columnAddress.has(node)) columnAddress.set(node, address);
 
   // TCP state changes of the columns, for the connections shown.
   const wantTcp = protocolList(filter.protocol).includes("tcp");

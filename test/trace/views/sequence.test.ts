@@ -187,6 +187,20 @@ test("ARP on a switched LAN: the request is heard by every host, the reply and t
   const request = diagram.split("\n").find((l) => l.includes("who-has 10.0.0.2"));
   assert.match(request ?? "", /->\|-+>\|/);
   assert.match(diagram, /ICMP echo request id=\d+ seq=1/);
+  // With a focus, the request's target comes before the bystander; the bystander, which sent
+  // nothing, is named by the address the caller knows.
+  assert.deepEqual(
+    buildExchange(events, { focus: "h1" }).columns.map((c) => [c.name, c.address]),
+    [
+      ["h1", "10.0.0.1"],
+      ["h2", "10.0.0.2"],
+      ["h3", undefined],
+    ],
+  );
+  assert.deepEqual(
+    buildExchange(events, { focus: "h1", names: { "10.0.0.3": "h3" } }).columns.map((c) => c.address),
+    ["10.0.0.1", "10.0.0.2", "10.0.0.3"],
+  );
   // The switch never appears: it only passes frames on.
   assert.ok(!buildExchange(events).columns.some((c) => c.name === "s1"));
 });
