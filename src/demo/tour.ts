@@ -26,6 +26,7 @@ import type { ByteSink } from "../trace/capture.js";
 import type { TraceEvent } from "../trace/events.js";
 import {
   type Capture,
+  type ExchangeProtocol,
   layersView,
   type SequenceDiagramOptions,
   sequenceDiagram,
@@ -184,9 +185,18 @@ class Tour {
     await this.shell.driver.sleep(seconds * 1_000_000_000);
   }
 
-  private async diagram(options: SequenceDiagramOptions, settle = 1): Promise<void> {
+  /** The exchange since the last mark, as the shell's `trace FOCUS PROTOCOL...` draws it. */
+  private async diagram(
+    focus: string,
+    protocol: ExchangeProtocol[],
+    options: SequenceDiagramOptions = {},
+    settle = 1,
+  ): Promise<void> {
     await this.settle(settle);
     this.say();
+    this.say(`The exchange as a sequence diagram (in the shell: trace ${focus} ${protocol.join(" ")}):`);
+    this.say();
+    options = { ...options, focus, protocol, names: this.names() };
     this.say(sequenceDiagram(this.events, options));
   }
 
@@ -204,6 +214,15 @@ class Tour {
     return this.events.find(
       (e): e is FrameTraceEvent => (e.type === "frame-sent" || e.type === "frame-received") && test(e),
     );
+  }
+
+  /** Address → node name, so the diagrams name every column (as the shell's `trace` does). */
+  private names(): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const node of this.network.nodes)
+      for (const iface of node.interfaces)
+        for (const prefix of iface.addresses) names.set(prefix.address.toString(), node.name);
+    return names;
   }
 
   private address(node: string): string {
@@ -254,7 +273,7 @@ class Tour {
     this.say();
     this.mark();
     await this.type("laptop ping -c 1 phone");
-    await this.diagram({ nodes: ["laptop", "phone", "home-router"], protocol: ["arp", "icmp"] });
+    await this.diagram("laptop", ["arp", "icmp"]);
     this.say();
     this.say("The request reached the phone and the home router (the switch floods broadcasts);");
     this.say("the reply went back to the laptop alone. The laptop keeps the answer in its ARP cache:");
@@ -326,7 +345,7 @@ class Tour {
     await this.type(
       `laptop curl -s -o /dev/null -w "%{http_code}, %{size_download} bytes in %{time_total} s\\n" http://web1/bytes/2000`,
     );
-    await this.diagram({ focus: "laptop", protocol: "tcp" });
+    await this.diagram("laptop", ["tcp"]);
     this.say();
     this.say("The server closed first (the request said Connection: close), so it is web1 that");
     this.say("waits in TIME-WAIT, long enough for stray segments of this connection to die out.");
@@ -370,7 +389,7 @@ class Tour {
     await this.type(`link ${a} ${b} set loss 25%`, "web1 nc -l -u --echo 9000");
     this.mark();
     for (let i = 1; i <= 6; i++) await this.type(`laptop nc -u -w 1 web1 9000 move ${i}`);
-    await this.diagram({ focus: "laptop", protocol: "udp" });
+    await this.diagram("laptop", ["udp"]);
     this.layers(
       this.frame((e) => e.type === "frame-sent" && e.node === "laptop" && e.frame[23] === 17),
       "a UDP datagram: 8 bytes of header, no sequence numbers, no acknowledgments",
@@ -386,19 +405,23 @@ class Tour {
     // The cable mended before the diagram, so that segments still being resent (a FIN whose
     // retransmission timer has backed off) get through while the network runs on.
     await this.type(`link ${a} ${b} set loss 0%`);
-    await this.diagram({ focus: "laptop", protocol: "tcp", limit: 60 }, 30);
+    await this.diagram("laptop", ["tcp"], { limit: 60 }, 30);
   }
 
   private outro(capturing: boolean): void {
     this.heading(0);
     if (capturing) {
       this.say("Every frame the laptop's network card sent or received is in the capture file: open it");
-      this.say("in Wireshark to see the same packets through its eyes (the segments lost on the cable");
-      this.say('are the ones it calls "previous segment not captured").');
+      this.say("in Wireshark to see the same packets through its eyes (where the cable lost a segment,");
+      this.say('it says "previous segment not captured").');
+      this.say();
     }
     this.say("Explore this network yourself: `tinkernet demo --interactive` leaves you in the shell");
-    this.say("after the tour, and `tinkernet run examples/internet.yml` starts it fresh. The lessons");
-    this.say("in docs/learn/ follow the textbook on it.");
+    this.say("after the tour, and `tinkernet run examples/internet.yml` starts it fresh. There,");
+    this.say("`trace NODE [tcp|udp|icmp|arp]` draws the latest exchange as above, `layers [NODE] [N]`");
+    this.say("shows a recent packet layer by layer (`layers --list` numbers them), `capture NODE:IF`");
+    this.say("writes pcapng for Wireshark, and `help` lists the rest. The lessons in docs/learn/");
+    this.say("follow the textbook on this network.");
   }
 }
 

@@ -126,28 +126,36 @@ test("every lesson has a title and commands to run", () => {
   }
 });
 
-for (const file of files) {
-  const all = examples(file, readFileSync(join(lessonsDir, file), "utf8"));
+// Every command of every lesson, run once (lessons share some) by two workers at a time: the
+// machine is shared, and each command is a whole tinkernet run.
+const lessons = files.map((file) => ({
+  file,
+  all: examples(file, readFileSync(join(lessonsDir, file), "utf8")),
+}));
+const results = new Map<string, Promise<{ stdout: string; status: number | null }>>();
+{
+  const queue = [...new Set(lessons.flatMap((l) => l.all.map((e) => e.command)))];
+  const settle = new Map<string, (value: { stdout: string; status: number | null }) => void>();
+  for (const command of queue) results.set(command, new Promise((resolve) => settle.set(command, resolve)));
+  const worker = async () => {
+    for (let command = queue.shift(); command !== undefined; command = queue.shift())
+      settle.get(command)?.(await run(command));
+  };
+  void Promise.all([worker(), worker()]);
+}
+
+for (const { file, all } of lessons) {
   if (all.length === 0) continue;
   test(`docs/learn/${file}: every command prints what the lesson shows`, async () => {
-    // Two at a time: the machine is shared, and each command is a whole tinkernet run.
-    const results = new Array<{ stdout: string; status: number | null }>(all.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < all.length) {
-        const index = next++;
-        results[index] = await run(all[index].command);
-      }
-    };
-    await Promise.all([worker(), worker()]);
-    all.forEach((example, index) => {
-      const actual = normalize(results[index].stdout);
+    for (const example of all) {
+      const result = await results.get(example.command)!;
+      const actual = normalize(result.stdout);
       const expected = example.expected.map((l) => l.trimEnd());
       while (expected.length > 0 && expected[expected.length - 1] === "") expected.pop();
       assert.ok(
         matches(expected, actual),
         `${example.file}:${example.line}: $ ${example.command}\n--- the lesson shows:\n${expected.join("\n")}\n--- it prints:\n${actual.join("\n")}`,
       );
-    });
+    }
   });
 }
