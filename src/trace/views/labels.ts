@@ -95,7 +95,7 @@ export function packetLabel(
   if (packet.tcp) return tcpLabel(packet, packet.tcp, numbering, options);
   // A probe's data is filler: with the TTL shown, the text preview would only be noise.
   if (packet.udp) return udpLabel(packet.udp, ttl === "") + ttl;
-  if (packet.icmp) return icmpLabel(packet.icmp) + ttl;
+  if (packet.icmp) return icmpLabel(packet.icmp, packet.ipVersion === 6 ? "ICMPv6" : "ICMP") + ttl;
   if (packet.arp) return arpLabel(packet.arp);
   if (packet.ipVersion) return `IPv${packet.ipVersion} protocol ${packet.ipProtocol ?? "?"}${ttl}`;
   return `frame ${packet.srcMac} > ${packet.dstMac}`;
@@ -137,15 +137,16 @@ function udpLabel(udp: UdpSummary, preview: boolean): string {
   return `UDP ${udp.srcPort} > ${udp.dstPort} len=${udp.payload.length}${preview ? textPreview(udp.payload) : ""}`;
 }
 
-function icmpLabel(icmp: IcmpSummary): string {
+function icmpLabel(icmp: IcmpSummary, protocol: string): string {
   const name = icmp.typeName.toLowerCase();
   if (icmp.identifier !== undefined && icmp.sequence !== undefined)
-    return `ICMP ${name} id=${icmp.identifier} seq=${icmp.sequence}`;
+    return `${protocol} ${name} id=${icmp.identifier} seq=${icmp.sequence}`;
   const about = icmp.quoted
     ? ` (about ${icmp.quoted.protocol === 17 ? "UDP" : icmp.quoted.protocol === 6 ? "TCP" : `protocol ${icmp.quoted.protocol}`}${icmp.quoted.dstPort !== undefined ? ` to port ${icmp.quoted.dstPort}` : ""})`
     : "";
   // Time Exceeded (type 11) says enough by its type; Destination Unreachable by its code.
-  return `ICMP ${icmp.type === 11 ? name : (icmp.codeName ?? name)}${about}`;
+  if (protocol === "ICMPv6") return `${protocol} ${icmp.codeName ?? name}${about}`;
+  return `${protocol} ${icmp.type === 11 ? name : (icmp.codeName ?? name)}${about}`;
 }
 
 function arpLabel(arp: ArpSummary): string {
