@@ -8,8 +8,9 @@
  *  2. ping across the world, and to the edge data center nearby;
  *  3. traceroute: every router on the way, the submarine cable in the jump of the times;
  *  4. TCP: the three-way handshake segment by segment, an HTTP request and its data, the teardown;
- *  5. an HTTP download from far away and from the edge data center;
- *  6. UDP over a lossy cable (lost datagrams stay lost), then TCP over the same cable (it resends).
+ *  5. NAT: the home router gives the whole home one public address;
+ *  6. an HTTP download from far away and from the edge data center;
+ *  7. UDP over a lossy cable (lost datagrams stay lost), then TCP over the same cable (it resends).
  *
  * Platform-neutral: output goes to a {@link ShellOutput}, the capture to a {@link ByteSink}, files
  * (curl -o) through a {@link ShellFileSystem}. Virtual time and the seed make the whole tour, text
@@ -47,7 +48,7 @@ export interface DemoOptions {
   /** Bold headings and the shell's colours (default off). */
   color?: boolean;
   /**
-   * Print only these steps (1-6) of the tour; the others still run, silently, so each step finds
+   * Print only these steps (1-7) of the tour; the others still run, silently, so each step finds
    * the network as the whole tour leaves it (the lessons in docs/learn/ show one step at a time).
    */
   steps?: readonly number[];
@@ -59,6 +60,7 @@ export const DEMO_STEPS = [
   "Across the world: ping",
   "The path: traceroute",
   "TCP: handshake, data, teardown",
+  "NAT: one address for the whole home",
   "A download: far away, and from the edge",
   "Loss: UDP does not care, TCP does",
 ] as const;
@@ -142,14 +144,10 @@ class Tour {
     private readonly style: ReturnType<typeof makeStyle>,
     private readonly steps: readonly number[] | undefined,
   ) {
+    // Everything since the last mark: the diagrams pick what they need (frames, drops, TCP
+    // states, NAT translations).
     network.tracer.subscribe((event) => {
-      if (
-        event.type === "frame-sent" ||
-        event.type === "frame-received" ||
-        event.type === "drop" ||
-        event.type === "tcp-state"
-      )
-        this.events.push(event);
+      this.events.push(event);
     });
   }
 
@@ -157,7 +155,7 @@ class Tour {
     this.out.write(`${text}\n`);
   }
 
-  /** Starts step `step` (1-6) of {@link DEMO_STEPS}, or the closing words (0). */
+  /** Starts step `step` of {@link DEMO_STEPS} (from 1), or the closing words (0). */
   private heading(step: number): void {
     const text = step === 0 ? "What next" : `${step}. ${DEMO_STEPS[step - 1]}`;
     this.out.open = this.steps === undefined || this.steps.includes(step);
@@ -175,8 +173,16 @@ class Tour {
     }
   }
 
+  /** Runs a command that is meant to fail (the tour shows what cannot be done). */
+  private async typeFailing(line: string): Promise<void> {
+    this.say(this.style.dim(`tinkernet> ${line}`));
+    for (const record of await this.shell.execute(line)) if (record.status === 0) this.failures++;
+  }
+
   /** Forgets the events so far: the next diagram starts here. */
-  private mark(): void {
+  private async mark(): Promise<void> {
+    // What came before finishes first (a connection's last segments), so it stays out of the picture.
+    await this.settle();
     this.events = [];
   }
 
@@ -237,6 +243,7 @@ class Tour {
     await this.ping();
     await this.traceroute();
     await this.tcp();
+    await this.nat();
     await this.download();
     await this.loss();
     this.outro(capturing);
@@ -250,7 +257,7 @@ class Tour {
     this.say("This is the network of the textbook, built from examples/internet.yml:");
     this.say();
     this.say(`  the home        laptop ${a("laptop")} and phone ${a("phone")} on Wi-Fi, home-switch,`);
-    this.say(`                  home-router ${a("home-router")}, and the access line to the ISP`);
+    this.say(`                  home-router ${a("home-router")} (a NAT), and the access line to the ISP`);
     this.say("  the ISP         isp-edge, where customers connect, and a core of three routers");
     this.say("                  (isp-core1, isp-core2, isp-core3)");
     this.say("  the ocean       a submarine cable from isp-core3 to far-core1: 70 ms each way");
@@ -271,7 +278,7 @@ class Tour {
     this.say('broadcasts an ARP request, "who has 192.168.1.11?"; every station on the LAN hears it,');
     this.say("and only the phone answers, with its MAC address. Then the ping can go.");
     this.say();
-    this.mark();
+    await this.mark();
     await this.type("laptop ping -c 1 phone");
     await this.diagram("laptop", ["arp", "icmp"]);
     this.say();
@@ -293,7 +300,7 @@ class Tour {
     this.say("the way: it sends everything off its LAN to its default gateway, the home router,");
     this.say("and each router on the path looks the destination up in its routing table.");
     this.say();
-    this.mark();
+    await this.mark();
     await this.type("laptop ping -c 3 web1");
     this.say();
     this.say("About 182 ms there and back: 70 ms each way under the ocean, the rest in the ISPs'");
@@ -301,7 +308,7 @@ class Tour {
     this.say("had to ARP for its next hop first, as the laptop did for the phone.");
     this.layers(
       this.frame((e) => e.type === "frame-received" && e.node === "web1" && e.frame[23] === 1),
-      "an echo request as it reached web1 (its TTL left the laptop as 64; each of the seven routers took one)",
+      "an echo request as it reached web1 (its TTL left the laptop as 64: each of the seven routers took one; its source is the home router's public address: NAT, step 5)",
     );
     this.say();
     this.say("The edge data center is a region away, not an ocean: content served from there");
@@ -316,7 +323,7 @@ class Tour {
     this.say("that brings it to 0 drops the probe and answers ICMP Time Exceeded from its own");
     this.say("address. So each line is one router, in order. Watch the jump at hop 5: the cable.");
     this.say();
-    this.mark();
+    await this.mark();
     await this.type("laptop traceroute web1");
     const far = this.address("far-core1");
     this.layers(
@@ -341,7 +348,7 @@ class Tour {
     this.say("next byte expected. FIN closes each direction; states are in [brackets].");
     this.say();
     await this.type("web1 httpd");
-    this.mark();
+    await this.mark();
     await this.type(
       `laptop curl -s -o /dev/null -w "%{http_code}, %{size_download} bytes in %{time_total} s\\n" http://web1/bytes/2000`,
     );
@@ -368,8 +375,44 @@ class Tour {
     );
   }
 
-  private async download(): Promise<void> {
+  private async nat(): Promise<void> {
     this.heading(5);
+    const outside = this.network.node("home-router").interface("eth1").addresses[0]?.address.toString();
+    this.say("The home's addresses, 192.168.1.0/24, are private (RFC 1918): countless homes use the");
+    this.say("same ones, so no router on the Internet has a route to them. The home router is a NAT:");
+    this.say("on the way out it replaces the private source address (and, if it must, the port) with");
+    this.say(`its own public address, ${outside}, the one toward the ISP, and remembers the pair;`);
+    this.say("replies come back to that address and port, and it puts the private ones back. The");
+    this.say("laptop and the phone fetch a page from web1 (after the NAT forgets the earlier steps):");
+    this.say();
+    // Forget the translations of the earlier steps, so that the table shows only what follows.
+    await this.type("home-router nat clear", `laptop curl -s -o /dev/null http://web1/bytes/1000`);
+    await this.mark();
+    await this.type(
+      `phone curl -s -o /dev/null -w "%{http_code}, %{size_download} bytes in %{time_total} s\\n" http://web1/bytes/1000`,
+      "home-router show ip nat translations",
+    );
+    this.say();
+    this.say('"Inside local" is each device\'s own address and port, "inside global" what the world');
+    this.say("sees instead: both devices behind one public address, told apart by their ports. web1");
+    this.say("only ever sees the home router's address (the note in the diagram is the NAT at work):");
+    await this.diagram("web1", ["tcp"]);
+    this.layers(
+      this.frame(
+        (e) => e.type === "frame-received" && e.node === "web1" && e.frame[23] === 6 && (e.frame[47] & 0x02) !== 0,
+      ),
+      "the phone's SYN as web1 received it: look at the Source Address",
+    );
+    this.say();
+    this.say("The other side of the coin: nobody outside can start a conversation with a device in the");
+    this.say("home. No router out there has a route to its address (and the NAT would not know which");
+    this.say("device is meant): a router of the second ISP answers that the network is unreachable.");
+    this.say();
+    await this.typeFailing("web1 ping -c 1 laptop");
+  }
+
+  private async download(): Promise<void> {
+    this.heading(6);
     this.say("A megabyte from web1, then the same from cdn1 in the edge data center. TCP starts");
     this.say("slowly (slow start) and grows its window once per round trip, so the shorter round");
     this.say("trip to the edge pays off.");
@@ -382,12 +425,12 @@ class Tour {
 
   private async loss(): Promise<void> {
     const [a, b] = SUBMARINE_CABLE;
-    this.heading(6);
+    this.heading(7);
     this.say("Now the submarine cable loses one frame in four. UDP sends datagrams and forgets them:");
     this.say("web1 echoes each one back, and what the cable drops is simply gone.");
     this.say();
     await this.type(`link ${a} ${b} set loss 25%`, "web1 nc -l -u --echo 9000");
-    this.mark();
+    await this.mark();
     for (let i = 1; i <= 6; i++) await this.type(`laptop nc -u -w 1 web1 9000 move ${i}`);
     await this.diagram("laptop", ["udp"]);
     this.layers(
@@ -398,7 +441,7 @@ class Tour {
     this.say("TCP over the same cable: a lost segment is sent again when the ACKs say it is");
     this.say("missing (or when the retransmission timer runs out), so the download is whole.");
     this.say();
-    this.mark();
+    await this.mark();
     await this.type(
       `laptop curl -s -o /dev/null -w "%{http_code}, %{size_download} bytes in %{time_total} s\\n" http://web1/bytes/20000`,
     );

@@ -46,7 +46,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("the demo exits 0 and tours ARP, ping, traceroute, TCP, HTTP and UDP with loss", () => {
+test("the demo exits 0 and tours ARP, ping, traceroute, TCP, NAT, HTTP and UDP with loss", () => {
   const [{ status, stdout, stderr }] = runs;
   assert.equal(status, 0, stderr);
   assert.equal(stderr, "");
@@ -56,8 +56,9 @@ test("the demo exits 0 and tours ARP, ping, traceroute, TCP, HTTP and UDP with l
     "2. Across the world: ping",
     "3. The path: traceroute",
     "4. TCP: handshake, data, teardown",
-    "5. A download: far away, and from the edge",
-    "6. Loss: UDP does not care, TCP does",
+    "5. NAT: one address for the whole home",
+    "6. A download: far away, and from the edge",
+    "7. Loss: UDP does not care, TCP does",
     "What next",
   ]);
   // ARP: the broadcast reaches the phone and the home router; the reply comes back.
@@ -81,7 +82,14 @@ test("the demo exits 0 and tours ARP, ping, traceroute, TCP, HTTP and UDP with l
   assert.match(stdout, /200, 1000000 bytes in [\d.]+ s\n/);
   assert.match(stdout, /200, 20000 bytes in [\d.]+ s\n/);
   // Layers: each step shows a packet with both models.
-  assert.equal(stdout.match(/^ {2}OSI layer {9}TCP\/IP layer {3}in this frame$/gm)?.length, 6);
+  assert.equal(stdout.match(/^ {2}OSI layer {9}TCP\/IP layer {3}in this frame$/gm)?.length, 7);
+  // NAT: two devices behind one address; web1 sees only that address; nobody outside gets in.
+  assert.match(stdout, /\ntcp {2}198\.51\.100\.2:\d+ +192\.168\.1\.10:\d+ +203\.0\.113\.10:80 +203\.0\.113\.10:80\n/);
+  assert.match(stdout, /\ntcp {2}198\.51\.100\.2:\d+ +192\.168\.1\.11:\d+ +203\.0\.113\.10:80 +203\.0\.113\.10:80\n/);
+  assert.match(stdout, /\n {11}203\.0\.113\.10 +198\.51\.100\.2 \(NAT\)\n/);
+  assert.match(stdout, /\(home-router \(NAT\) maps tcp 192\.168\.1\.11:\d+ to 198\.51\.100\.2:\d+\)/);
+  assert.match(stdout, /I9 {2}001a {2}c6 33 64 02 +Source Address: 198\.51\.100\.2\n/);
+  assert.match(stdout, /tinkernet> web1 ping -c 1 laptop\n.*\nFrom 192\.0\.2\.9 icmp_seq=1 Destination Net Unreachable\n/);
   assert.match(stdout, /\nCapture: demo\.pcapng \(\d+ frames\) — open it with: wireshark demo\.pcapng\n$/);
 });
 
@@ -161,11 +169,26 @@ test("--step prints only the steps asked for; the others still run", () => {
   assert.match(seven.stdout, /\n\n4\. TCP: handshake, data, teardown\n/);
   const bad = demo(cwd, ["--step", "0"]);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /invalid --step "0": expected step numbers from 1 to 6/);
+  assert.match(bad.stderr, /invalid --step "0": expected step numbers from 1 to 7/);
 });
 
-test("tinkernet run examples/internet.yml --exec pingall: every host reaches every other", () => {
+test("tinkernet run examples/internet.yml --exec pingall: everyone reaches everyone, except into the NATed home", () => {
   const result = runCli(["run", join(projectRoot, "examples", "internet.yml"), "--exec", "pingall"]);
-  assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /\*\*\* Results: 0% dropped \(30\/30 received\)\n$/);
+  // The home's devices reach everything; nothing outside reaches them (their addresses are
+  // private, behind the home router's NAT): pingall reports those 8 pairs, and fails.
+  assert.equal(result.status, 1, result.stderr);
+  assert.equal(
+    result.stdout,
+    [
+      "*** Ping: testing ping reachability",
+      "laptop -> phone web1 web2 db1 cdn1",
+      "phone -> laptop web1 web2 db1 cdn1",
+      "web1 -> X X web2 db1 cdn1",
+      "web2 -> X X web1 db1 cdn1",
+      "db1 -> X X web1 web2 cdn1",
+      "cdn1 -> X X web1 web2 db1",
+      "*** Results: 26% dropped (22/30 received)",
+      "",
+    ].join("\n"),
+  );
 });

@@ -13,10 +13,21 @@
  *   packet says where and why.
  * A node owns the IP addresses of the packets it originates and of those delivered to it, which
  * names the columns of the diagram.
+ *
+ * A NAT rewrites addresses and ports, so the packet it sends on is not, byte for byte, the one it
+ * received. Its trace events (`nat-translated`) say what it rewrote: the packet before and after
+ * are then one packet, followed from the laptop behind the NAT to the server and back, and drawn
+ * as the node the diagram is about saw it. New NAT mappings appear as notes.
  */
 import type { Nanoseconds } from "../../sim/time.js";
 import type { TraceEvent } from "../events.js";
-import { type ExchangeProtocol, exchangeProtocols, type PacketSummary, summarizeFrame } from "./packets.js";
+import {
+  type ExchangeProtocol,
+  exchangeProtocols,
+  type PacketSummary,
+  packetEndpoints,
+  summarizeFrame,
+} from "./packets.js";
 
 /** Which part of the trace to show. */
 export interface ExchangeFilter {
@@ -75,7 +86,17 @@ export interface ExchangeStateChange {
   to: string;
 }
 
-export type ExchangeItem = ExchangeMessage | ExchangeStateChange;
+/** Something worth a line of its own, e.g. a NAT mapping made for a connection shown. */
+export interface ExchangeNote {
+  kind: "note";
+  index: number;
+  time: Nanoseconds;
+  /** The node it happened at. */
+  node: string;
+  text: string;
+}
+
+export type ExchangeItem = ExchangeMessage | ExchangeStateChange | ExchangeNote;
 
 export interface ExchangeColumn {
   /** A node name, or an address nobody in the trace was seen to own. */
@@ -96,6 +117,18 @@ interface Sighting {
   time: Nanoseconds;
   node: string;
   packet: PacketSummary;
+  /** The packet's identity: its key, or, after a NAT, the key it had before the NAT rewrote it. */
+  key: string;
+}
+
+type Endpoints = ReturnType<typeof packetEndpoints>;
+
+interface Translation {
+  index: number;
+  node: string;
+  direction: "outbound" | "inbound" | "hairpin";
+  before: Endpoints;
+  after: Endpoints;
 }
 
 interface Origin extends Sighting {
@@ -118,13 +151,17 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
   const receives: Sighting[] = [];
   const drops: Drop[] = [];
   const states: ExchangeStateChange[] = [];
+  const translations: Translation[] = [];
+  const mappings: { index: number; time: Nanoseconds; node: string; protocol: string; inside: string; outside: string }[] =
+    [];
   let index = 0;
   for (const event of events) {
     index++;
     switch (event.type) {
       case "frame-sent":
       case "frame-received": {
-        const sighting = { index, time: event.time, node: event.node, packet: summarizeFrame(event.frame) };
+        const packet = summarizeFrame(event.frame);
+        const sighting = { index, time: event.time, node: event.node, packet, key: packet.key };
         (event.type === "frame-sent" ? sends : receives).push(sighting);
         break;
       }
@@ -140,6 +177,26 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
         });
         break;
       }
+      case "nat-translated":
+        translations.push({
+          index,
+          node: event.node,
+          direction: event.direction,
+          before: event.before,
+          after: event.after,
+        });
+        break;
+      case "nat-mapping":
+        if (event.action === "created" && !event.static)
+          mappings.push({
+            index,
+            time: event.time,
+            node: event.node,
+            protocol: event.protocol,
+            inside: event.inside,
+            outside: event.outside,
+          });
+        break;
       case "tcp-state":
         states.push({
           kind: "state",
@@ -156,10 +213,46 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
     }
   }
 
-  // MAC addresses per node: what it sends from.
+  // NAT: the packet a NAT sends on after rewriting it is the packet it received.
+  const alias = new Map<string, string>();
+  /** Where a NAT's outside endpoint (`addr:port`) leads inside. */
+  const insideOf = new Map<string, Endpoints>();
+  if (translations.length > 0) linkTranslations(translations, sends, receives, alias, insideOf);
+  const canonical = (key: string): string => {
+    let k = key;
+    for (let hops = 0; hops < 8; hops++) {
+      const next = alias.get(k);
+      if (next === undefined) break;
+      k = next;
+    }
+    return k;
+  };
+  if (alias.size > 0) {
+    for (const s of sends) s.key = canonical(s.key);
+    for (const r of receives) r.key = canonical(r.key);
+    for (const d of drops) if (d.key !== undefined) d.key = canonical(d.key);
+  }
+
+  // Merge sends and receives in stream order to tell origins from forwarding, and learn each
+  // node's MAC addresses: those it sends from, except frames it passes on unchanged (a switch).
+  const timeline = [
+    ...sends.map((s) => ({ s, send: true })),
+    ...receives.map((s) => ({ s, send: false })),
+  ].sort((a, b) => a.s.index - b.s.index);
+  const seen = new Map<string, Map<string, string>>(); // node → key received → its source MAC
+  const lastSend = new Map<string, Map<string, number>>(); // node → key → index of its last send
   const macs = new Map<string, Set<string>>();
-  for (const s of sends) {
-    getOrCreate(macs, s.node, () => new Set<string>()).add(s.packet.srcMac);
+  const origins: Origin[] = [];
+  for (const { s, send } of timeline) {
+    const received = getOrCreate(seen, s.node, () => new Map<string, string>());
+    if (send) {
+      const receivedFrom = received.get(s.key);
+      if (receivedFrom === undefined) origins.push({ ...s, deliveries: [] });
+      if (receivedFrom !== s.packet.srcMac) getOrCreate(macs, s.node, () => new Set<string>()).add(s.packet.srcMac);
+      getOrCreate(lastSend, s.node, () => new Map<string, number>()).set(s.key, s.index);
+    } else {
+      received.set(s.key, s.packet.srcMac);
+    }
   }
 
   const macOwner = new Map<string, string>();
@@ -174,29 +267,11 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
     return !macOwner.has(mac);
   };
 
-  // Merge sends and receives in stream order to tell origins from forwarding.
-  const timeline = [
-    ...sends.map((s) => ({ s, send: true })),
-    ...receives.map((s) => ({ s, send: false })),
-  ].sort((a, b) => a.s.index - b.s.index);
-  const seen = new Map<string, Set<string>>(); // node → keys received so far
-  const lastSend = new Map<string, Map<string, number>>(); // node → key → index of its last send
-  const origins: Origin[] = [];
-  for (const { s, send } of timeline) {
-    const received = getOrCreate(seen, s.node, () => new Set<string>());
-    if (send) {
-      if (!received.has(s.packet.key)) origins.push({ ...s, deliveries: [] });
-      getOrCreate(lastSend, s.node, () => new Map<string, number>()).set(s.packet.key, s.index);
-    } else {
-      received.add(s.packet.key);
-    }
-  }
-
   const originsByKey = new Map<string, Origin[]>();
   for (const o of origins) {
-    const list = originsByKey.get(o.packet.key);
+    const list = originsByKey.get(o.key);
     if (list) list.push(o);
-    else originsByKey.set(o.packet.key, [o]);
+    else originsByKey.set(o.key, [o]);
   }
 
   // Deliveries: received, meant for this node, not sent on. Each goes to the latest origin before it.
@@ -208,8 +283,8 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
   for (const r of receives) {
     const forMe = r.packet.groupAddressed || isMine(r.node, r.packet.dstMac);
     if (!forMe) continue;
-    if ((lastSend.get(r.node)?.get(r.packet.key) ?? -1) > r.index) continue;
-    const candidates = originsByKey.get(r.packet.key);
+    if ((lastSend.get(r.node)?.get(r.key) ?? -1) > r.index) continue;
+    const candidates = originsByKey.get(r.key);
     if (!candidates) continue;
     let origin: Origin | undefined;
     for (const o of candidates) if (o.index < r.index && o.node !== r.node) origin = o;
@@ -242,7 +317,11 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
 
   /** Where a packet was headed: the owner of its destination (or its ARP target), else the address. */
   const headedFor = (packet: PacketSummary): string | undefined => {
-    const address = packet.arp ? packet.arp.targetIp : packet.ipDst;
+    let address = packet.arp ? packet.arp.targetIp : packet.ipDst;
+    // To a NAT's outside address and port: the inside host behind it.
+    const ends = packet.ipDst ? packetEndpoints(packet) : undefined;
+    const inside = ends ? insideOf.get(`${ends.dst}:${ends.dstPort}`) : undefined;
+    if (inside) address = inside.src;
     return address ? (ownerOf(address) ?? address) : undefined;
   };
   const endpoints = (o: Origin): string[] => {
@@ -273,22 +352,30 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
 
   const items: ExchangeItem[] = [];
   const columnAddress = new Map<string, string>();
+  /** Whose view of a packet a diagram shows (a NAT makes them differ): the focus, else the first column. */
+  const viewpoint = filter.focus ?? columnNames[0];
+  /** The address the viewpoint's packets give each other column. */
+  const seenAs = new Map<string, string>();
+  /** Connection names (`a:p>b:p`, both ways) of the TCP packets shown, in every view of them. */
+  const shownConnections = new Set<string>();
   for (const o of chosen) {
     if (!columnSet.has(o.node)) continue;
     const to = [...new Set(o.deliveries.map((d) => d.node))].filter((n) => columnSet.has(n) && n !== o.node);
+    const seenThere = o.node === viewpoint ? undefined : o.deliveries.find((d) => d.node === viewpoint);
     const message: ExchangeMessage = {
       kind: "message",
       index: o.index,
       time: o.time,
       from: o.node,
       to,
-      packet: o.packet,
+      packet: seenThere ? seenThere.packet : o.packet,
     };
     if (o.deliveries.length === 0) {
       const toward = headedFor(o.packet);
       if (!toward || !columnSet.has(toward) || toward === o.node) continue;
       message.lostToward = toward;
-      const drop = drops.find((d) => d.key === o.packet.key && d.index > o.index);
+      if (toward === viewpoint) message.packet = viewedInside(o.packet, insideOf);
+      const drop = drops.find((d) => d.key === o.key && d.index > o.index);
       if (drop) message.lost = drop.text;
     } else {
       if (to.length === 0) continue;
@@ -296,11 +383,9 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
       if (first) {
         message.arrival = first.time;
         // Delivered to a node the packet was not addressed to: a router stopped it. Say why.
-        const addressedTo = o.packet.ipDst ? ownerOf(o.packet.ipDst) : undefined;
-        if (!o.packet.groupAddressed && o.packet.ipDst && addressedTo !== first.node) {
-          const drop = drops.find(
-            (d) => d.node === first.node && d.index > first.index && d.key === o.packet.key,
-          );
+        const addressedTo = first.packet.ipDst ? ownerOf(first.packet.ipDst) : undefined;
+        if (!o.packet.groupAddressed && first.packet.ipDst && addressedTo !== first.node) {
+          const drop = drops.find((d) => d.node === first.node && d.index > first.index && d.key === o.key);
           if (drop) message.stopped = `dropped at ${first.node}: ${drop.reason}`;
         }
       }
@@ -314,6 +399,24 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
     )
       continue;
     items.push(message);
+    // How the viewpoint addresses the other end (behind a NAT: not by its own address).
+    if (message.packet.ipSrc && message.packet.ipDst && !o.packet.groupAddressed) {
+      // Sent by the viewpoint to an address that arrived as the receiver's own (not a router
+      // stopping a probe meant for someone else).
+      if (o.node === viewpoint)
+        for (const d of o.deliveries)
+          if (to.includes(d.node) && !seenAs.has(d.node) && ownerOf(d.packet.ipDst) === d.node)
+            seenAs.set(d.node, message.packet.ipDst);
+      if (o.node !== viewpoint && to.includes(viewpoint) && !seenAs.has(o.node) && ownerOf(o.packet.ipSrc) === o.node)
+        seenAs.set(o.node, message.packet.ipSrc);
+    }
+    for (const view of [o, ...o.deliveries]) {
+      const tcp = view.packet.tcp;
+      if (!tcp) continue;
+      const a = `${view.packet.ipSrc}:${tcp.srcPort}`;
+      const b = `${view.packet.ipDst}:${tcp.dstPort}`;
+      shownConnections.add(`${a}>${b}`).add(`${b}>${a}`);
+    }
     const address = o.packet.arp?.senderIp ?? o.packet.ipSrc;
     if (address && !columnAddress.has(o.node) && ownerOf(address) === o.node)
       columnAddress.set(o.node, address);
@@ -326,14 +429,6 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
 
   // TCP state changes of the columns, for the connections shown.
   const wantTcp = protocolList(filter.protocol).includes("tcp");
-  const shownConnections = new Set<string>();
-  for (const item of items) {
-    const tcp = item.kind === "message" ? item.packet.tcp : undefined;
-    if (!tcp || item.kind !== "message") continue;
-    const a = `${item.packet.ipSrc}:${tcp.srcPort}`;
-    const b = `${item.packet.ipDst}:${tcp.dstPort}`;
-    shownConnections.add(`${a}>${b}`).add(`${b}>${a}`);
-  }
   if (wantTcp) {
     for (const s of states) {
       if (!columnSet.has(s.node)) continue;
@@ -344,14 +439,128 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
       items.push(s);
     }
   }
+  // NAT mappings made for what is shown: where an inside host's packets get their outside address.
+  const wanted = new Set<string>(protocolList(filter.protocol));
+  // One note per inside host and NAT is enough to say what happens (a new port per UDP exchange
+  // would otherwise repeat it).
+  const noted = new Set<string>();
+  for (const m of mappings) {
+    if (!wanted.has(m.protocol)) continue;
+    const insideAddress = m.inside.slice(0, m.inside.lastIndexOf(":"));
+    const owner = ownerOf(insideAddress);
+    if (!owner || (!columnSet.has(owner) && !columnSet.has(m.node))) continue;
+    if (filter.from !== undefined && m.time < filter.from) continue;
+    if (filter.until !== undefined && m.time >= filter.until) continue;
+    if (filter.connection !== undefined && !endpointMatches(filter.connection, m.inside, m.inside)) continue;
+    // Only for mappings the packets shown use (as the inside host sees them, or as the outside does).
+    const ends = new Set([m.inside, m.outside]);
+    const used = items.some(
+      (i) =>
+        i.kind === "message" &&
+        (ends.has(packetEndpointText(i.packet, "src")) || ends.has(packetEndpointText(i.packet, "dst"))),
+    );
+    if (!used || noted.has(`${m.node}|${insideAddress}`)) continue;
+    noted.add(`${m.node}|${insideAddress}`);
+    items.push({
+      kind: "note",
+      index: m.index,
+      time: m.time,
+      node: m.node,
+      text: `${m.node} (NAT) maps ${m.protocol} ${m.inside} to ${m.outside}`,
+    });
+  }
   items.sort((a, b) => a.index - b.index);
 
   const columns = columnNames.map((name): ExchangeColumn => {
-    const address =
+    let address =
       columnAddress.get(name) ?? (ownerOf(name) === undefined && /[:.]/.test(name) ? name : undefined);
+    // Seen by the viewpoint at another address: a NAT stands between them.
+    const seen = seenAs.get(name);
+    if (seen && address && seen !== address) address = `${seen} (NAT)`;
     return address && address !== name ? { name, address } : { name };
   });
   return { columns, items };
+}
+
+/** `addr:port` of a packet's source or destination, as NAT events write endpoints. */
+function packetEndpointText(packet: PacketSummary, which: "src" | "dst"): string {
+  const ends = packetEndpoints(packet);
+  return which === "src" ? `${ends.src}:${ends.srcPort}` : `${ends.dst}:${ends.dstPort}`;
+}
+
+function sameEndpoints(packet: PacketSummary, ends: Endpoints): boolean {
+  const mine = packetEndpoints(packet);
+  return (
+    mine.src === ends.src && mine.dst === ends.dst && mine.srcPort === ends.srcPort && mine.dstPort === ends.dstPort
+  );
+}
+
+/**
+ * Links each NAT translation's packet before and after: the frame the NAT node received last with
+ * the `before` endpoints, and the first frame it sends after the translation with the `after`
+ * endpoints and the same IP identification. The sent frame's key becomes an alias of the received
+ * one's. Outbound translations also record where the outside endpoint leads inside.
+ */
+function linkTranslations(
+  translations: readonly Translation[],
+  sends: readonly Sighting[],
+  receives: readonly Sighting[],
+  alias: Map<string, string>,
+  insideOf: Map<string, Endpoints>,
+): void {
+  const byNode = (list: readonly Sighting[]) => {
+    const map = new Map<string, Sighting[]>();
+    for (const s of list) getOrCreate(map, s.node, () => []).push(s);
+    return map;
+  };
+  const sent = byNode(sends);
+  const received = byNode(receives);
+  /** The position of the first sighting after `index` (the lists are in stream order). */
+  const after = (list: readonly Sighting[], index: number): number => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid].index <= index) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const used = new Set<Sighting>();
+  // A packet is translated within a few events of its arrival, and sent within a few after (or
+  // after an ARP resolution): looking this far is plenty, and keeps long traces linear.
+  const reach = 64;
+  for (const t of translations) {
+    if (t.direction === "outbound") insideOf.set(`${t.after.src}:${t.after.srcPort}`, t.before);
+    const ins = received.get(t.node) ?? [];
+    const outs = sent.get(t.node) ?? [];
+    let before: Sighting | undefined;
+    for (let i = after(ins, t.index) - 1, n = 0; i >= 0 && n < reach; i--, n++) {
+      if (sameEndpoints(ins[i].packet, t.before)) {
+        before = ins[i];
+        break;
+      }
+    }
+    if (!before) continue;
+    for (let i = after(outs, t.index), n = 0; i < outs.length && n < reach; i++, n++) {
+      const out = outs[i];
+      if (used.has(out) || !sameEndpoints(out.packet, t.after) || out.packet.ipId !== before.packet.ipId) continue;
+      used.add(out);
+      if (out.packet.key !== before.packet.key) alias.set(out.packet.key, before.packet.key);
+      break;
+    }
+  }
+}
+
+/** A packet lost on its way to a NAT's outside endpoint, as the inside host would have seen it. */
+function viewedInside(packet: PacketSummary, insideOf: ReadonlyMap<string, Endpoints>): PacketSummary {
+  const ends = packetEndpoints(packet);
+  const inside = insideOf.get(`${ends.dst}:${ends.dstPort}`);
+  if (!inside) return packet;
+  const copy: PacketSummary = { ...packet, ipDst: inside.src };
+  if (packet.tcp) copy.tcp = { ...packet.tcp, dstPort: inside.srcPort };
+  if (packet.udp) copy.udp = { ...packet.udp, dstPort: inside.srcPort };
+  return copy;
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {

@@ -78,6 +78,8 @@ export interface PacketSummary {
   ipDst?: string;
   /** TTL or hop limit as the frame carries it. */
   ttl?: number;
+  /** IPv4 Identification (a NAT rewrites addresses and ports, never this). */
+  ipId?: number;
   tcp?: TcpSummary;
   udp?: UdpSummary;
   icmp?: IcmpSummary;
@@ -138,6 +140,7 @@ export function summarizeFrame(frame: Uint8Array, linkType = LINKTYPE_ETHERNET):
     summary.ipSrc = str(f.src);
     summary.ipDst = str(f.dst);
     summary.ttl = num(f.ttl);
+    summary.ipId = num(f.id);
     summary.protocol = "ip";
     summary.ipProtocol = num(f.protocol);
     summary.key = `4|${summary.ipSrc}|${summary.ipDst}|${f.protocol}|${f.id}|${f.fragmentOffset}|${f.moreFragments}|${fnv1a(frame, start, Math.max(start, end))}`;
@@ -219,4 +222,16 @@ export function summarizeFrame(frame: Uint8Array, linkType = LINKTYPE_ETHERNET):
     }
   }
   return summary;
+}
+
+/**
+ * The endpoints of a packet as NAT trace events name them: addresses, and ports for TCP and UDP,
+ * the Identifier as both "ports" for an ICMP query, 0 for anything else.
+ */
+export function packetEndpoints(packet: PacketSummary): { src: string; srcPort: number; dst: string; dstPort: number } {
+  const ports = packet.tcp ?? packet.udp;
+  const id = packet.icmp?.identifier;
+  const srcPort = ports ? ports.srcPort : (id ?? 0);
+  const dstPort = ports ? ports.dstPort : (id ?? 0);
+  return { src: packet.ipSrc ?? "", srcPort, dst: packet.ipDst ?? "", dstPort };
 }

@@ -1,12 +1,20 @@
 /**
  * A bounded memory of recent trace events for the learning views: the shell's `trace` and `layers`
  * commands look back at what just happened. Only the events the views read are kept (frames sent
- * and received, drops, TCP state changes); when full, the oldest go first, so a long run holds a
+ * and received, drops, TCP state changes, NAT translations); when full, the oldest go first, so a long run holds a
  * fixed amount of memory.
  */
 import type { TraceEvent, Tracer } from "../events.js";
 
-const KEPT: ReadonlySet<TraceEvent["type"]> = new Set(["frame-sent", "frame-received", "drop", "tcp-state"]);
+const KEPT: ReadonlySet<string> = new Set([
+  "frame-sent",
+  "frame-received",
+  "drop",
+  "tcp-state",
+  // What a NAT rewrote: the sequence diagram follows packets through it.
+  "nat-translated",
+  "nat-mapping",
+]);
 
 export interface TraceRecorderOptions {
   /** Events kept (default 20 000). */

@@ -144,6 +144,12 @@ export function sequenceDiagram(events: Iterable<TraceEvent>, options: SequenceD
       lines.push(finish(time, row));
       return;
     }
+    if (item.kind === "note") {
+      // A note runs across the lifelines, from just right of the first.
+      put(row, x[0] + 2, ` (${item.text}) `);
+      lines.push(finish(time, row));
+      return;
+    }
     const [from, near] = arrowEnds(item, index);
     if (near === undefined) return;
     const label = labels.get(item) ?? "";

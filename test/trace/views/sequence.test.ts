@@ -250,3 +250,77 @@ test("an empty selection says so instead of drawing nothing", () => {
   assert.equal(sequenceDiagram([], {}), "(no packets to show)");
   assert.equal(sequenceDiagram([], { title: "TCP" }), "TCP\n\n(no packets to show)");
 });
+
+test("through a NAT: one arrow per packet end to end, drawn as the focus saw it, with the mapping noted", async () => {
+  const setup = chain({ nat: true });
+  setup.warmUp();
+  assert.equal(await tcpEcho(setup, ["hello"]), "hello");
+  const inside = buildExchange(setup.events, { focus: "h1", protocol: "tcp" });
+  assert.deepEqual(
+    inside.columns.map((c) => [c.name, c.address]),
+    [
+      ["h1", "10.0.1.10"],
+      ["h2", "10.0.2.10"],
+    ],
+  );
+  const sent = inside.items.filter((i): i is ExchangeMessage => i.kind === "message");
+  assert.ok(sent.length >= 9);
+  for (const m of sent) {
+    // Every segment arrived at the other end, and is shown with h1's own address.
+    assert.equal(m.to.length, 1, JSON.stringify(m));
+    assert.ok(m.packet.ipSrc === "10.0.1.10" || m.packet.ipDst === "10.0.1.10");
+  }
+  const note = inside.items.find((i) => i.kind === "note");
+  assert.match(note?.kind === "note" ? note.text : "", /^r1 \(NAT\) maps tcp 10\.0\.1\.10:(\d+) to 10\.0\.12\.1:\1$/);
+  // Both ends' states, though h2 names the connection by the NAT's address.
+  assert.ok(inside.items.some((i) => i.kind === "state" && i.node === "h2" && i.to === "ESTABLISHED"));
+  const diagram = sequenceDiagram(setup.events, { focus: "h1", protocol: "tcp" });
+  assert.match(diagram, /\[SYN, ACK\] seq=0 ack=1 /);
+  assert.match(diagram, /\[PSH, ACK\] seq=1 ack=6 len=5/);
+  assert.match(diagram, /\(r1 \(NAT\) maps tcp 10\.0\.1\.10:\d+ to 10\.0\.12\.1:\d+\)/);
+  // From the far side, h1 is known by the NAT's address.
+  const outside = buildExchange(setup.events, { focus: "h2", protocol: "tcp" });
+  assert.deepEqual(
+    outside.columns.map((c) => [c.name, c.address]),
+    [
+      ["h2", "10.0.2.10"],
+      ["h1", "10.0.12.1 (NAT)"],
+    ],
+  );
+  for (const m of outside.items.filter((i): i is ExchangeMessage => i.kind === "message"))
+    assert.ok(m.packet.ipSrc === "10.0.12.1" || m.packet.ipDst === "10.0.12.1");
+  assert.match(sequenceDiagram(setup.events, { focus: "h2", protocol: "tcp" }), /\[PSH, ACK\] seq=1 ack=6 len=5/);
+});
+
+test("a host is recognised as the receiver even when only a switch has sent its frames in the window", () => {
+  const net = new Network({ seed: 4 });
+  const events: TraceEvent[] = [];
+  net.tracer.subscribe((e) => events.push(e));
+  const h1 = net.addHost("h1");
+  const h2 = net.addHost("h2");
+  net.addSwitch("s1");
+  net.connect("h1:eth0", "s1:p1", { delay: "1ms" });
+  net.connect("h2:eth0", "s1:p2", { delay: "1ms" });
+  h1.addAddress("eth0", "10.0.0.1/24");
+  h2.addAddress("eth0", "10.0.0.2/24");
+  net.runUntilDone(ping(h1, "10.0.0.2", { count: 1 }));
+  net.runFor(1_000_000_000);
+  const a = h2.dgram.createSocket("udp4");
+  const b = h1.dgram.createSocket("udp4");
+  b.bind(7000);
+  a.bind(7000);
+  const start = events.length;
+  a.send("from h2", 7000, "10.0.0.1");
+  net.runFor(500_000);
+  b.send("from h1", 7000, "10.0.0.2");
+  net.runFor(1_000_000_000);
+  // Start the window after h2's own frame left, but before the switch passed it on: inside it,
+  // h2's address is on frames only the switch sent.
+  const h2Sent = events.findIndex((e, i) => i >= start && e.type === "frame-sent" && e.node === "h2");
+  const window = events.slice(h2Sent + 1);
+  assert.ok(!window.some((e) => e.type === "frame-sent" && e.node === "h2"));
+  assert.ok(window.some((e) => e.type === "frame-sent" && e.node === "s1"));
+  const m = messages(window, { protocol: "udp", focus: "h1" }).filter((x) => x.from === "h1");
+  assert.equal(m.length, 1);
+  assert.deepEqual(m[0].to, ["h2"]);
+});

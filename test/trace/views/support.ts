@@ -9,9 +9,9 @@ import type { TraceEvent } from "../../../src/trace/events.js";
 
 /**
  * h1 — r1 — r2 — h2: 1 ms, 20 ms and 1 ms links (1 Gbit/s), static routes (`middle` is the 20 ms
- * link). Every trace event is recorded in `events`.
+ * link), r1 a NAT with `nat`. Every trace event is recorded in `events`.
  */
-export function chain(options: { seed?: number } = {}) {
+export function chain(options: { seed?: number; nat?: boolean } = {}) {
   const net = new Network({ seed: options.seed ?? 1 });
   const events: TraceEvent[] = [];
   net.tracer.subscribe((e) => events.push(e));
@@ -30,6 +30,8 @@ export function chain(options: { seed?: number } = {}) {
     .addAddress("eth1", "10.0.2.1/24")
     .addRoute("10.0.1.0/24", "10.0.12.1");
   h2.addAddress("eth0", "10.0.2.10/24").setGateway("10.0.2.1");
+  // r1 as a home router: h1's packets leave with r1's outside address, 10.0.12.1.
+  if (options.nat) r1.enableNat({ outside: "eth1" });
   // Let the interfaces' startup announcements go by before the tests start talking.
   net.runFor(10_000_000_000);
   events.length = 0;
