@@ -399,7 +399,8 @@ class Tour {
     await this.diagram("web1", ["tcp"]);
     this.layers(
       this.frame(
-        (e) => e.type === "frame-received" && e.node === "web1" && e.frame[23] === 6 && (e.frame[47] & 0x02) !== 0,
+        (e) =>
+          e.type === "frame-received" && e.node === "web1" && e.frame[23] === 6 && (e.frame[47] & 0x02) !== 0,
       ),
       "the phone's SYN as web1 received it: look at the Source Address",
     );

@@ -84,12 +84,21 @@ test("the demo exits 0 and tours ARP, ping, traceroute, TCP, NAT, HTTP and UDP w
   // Layers: each step shows a packet with both models.
   assert.equal(stdout.match(/^ {2}OSI layer {9}TCP\/IP layer {3}in this frame$/gm)?.length, 7);
   // NAT: two devices behind one address; web1 sees only that address; nobody outside gets in.
-  assert.match(stdout, /\ntcp {2}198\.51\.100\.2:\d+ +192\.168\.1\.10:\d+ +203\.0\.113\.10:80 +203\.0\.113\.10:80\n/);
-  assert.match(stdout, /\ntcp {2}198\.51\.100\.2:\d+ +192\.168\.1\.11:\d+ +203\.0\.113\.10:80 +203\.0\.113\.10:80\n/);
+  assert.match(
+    stdout,
+    /\ntcp {2}198\.51\.100\.2:\d+ +192\.168\.1\.10:\d+ +203\.0\.113\.10:80 +203\.0\.113\.10:80\n/,
+  );
+  assert.match(
+    stdout,
+    /\ntcp {2}198\.51\.100\.2:\d+ +192\.168\.1\.11:\d+ +203\.0\.113\.10:80 +203\.0\.113\.10:80\n/,
+  );
   assert.match(stdout, /\n {11}203\.0\.113\.10 +198\.51\.100\.2 \(NAT\)\n/);
   assert.match(stdout, /\(home-router \(NAT\) maps tcp 192\.168\.1\.11:\d+ to 198\.51\.100\.2:\d+\)/);
   assert.match(stdout, /I9 {2}001a {2}c6 33 64 02 +Source Address: 198\.51\.100\.2\n/);
-  assert.match(stdout, /tinkernet> web1 ping -c 1 laptop\n.*\nFrom 192\.0\.2\.9 icmp_seq=1 Destination Net Unreachable\n/);
+  assert.match(
+    stdout,
+    /tinkernet> web1 ping -c 1 laptop\n.*\nFrom 192\.0\.2\.9 icmp_seq=1 Destination Net Unreachable\n/,
+  );
   assert.match(stdout, /\nCapture: demo\.pcapng \(\d+ frames\) — open it with: wireshark demo\.pcapng\n$/);
 });
 

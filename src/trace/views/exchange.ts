@@ -152,8 +152,14 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
   const drops: Drop[] = [];
   const states: ExchangeStateChange[] = [];
   const translations: Translation[] = [];
-  const mappings: { index: number; time: Nanoseconds; node: string; protocol: string; inside: string; outside: string }[] =
-    [];
+  const mappings: {
+    index: number;
+    time: Nanoseconds;
+    node: string;
+    protocol: string;
+    inside: string;
+    outside: string;
+  }[] = [];
   let index = 0;
   for (const event of events) {
     index++;
@@ -248,7 +254,8 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
     if (send) {
       const receivedFrom = received.get(s.key);
       if (receivedFrom === undefined) origins.push({ ...s, deliveries: [] });
-      if (receivedFrom !== s.packet.srcMac) getOrCreate(macs, s.node, () => new Set<string>()).add(s.packet.srcMac);
+      if (receivedFrom !== s.packet.srcMac)
+        getOrCreate(macs, s.node, () => new Set<string>()).add(s.packet.srcMac);
       getOrCreate(lastSend, s.node, () => new Map<string, number>()).set(s.key, s.index);
     } else {
       received.set(s.key, s.packet.srcMac);
@@ -407,7 +414,12 @@ export function buildExchange(events: Iterable<TraceEvent>, filter: ExchangeFilt
         for (const d of o.deliveries)
           if (to.includes(d.node) && !seenAs.has(d.node) && ownerOf(d.packet.ipDst) === d.node)
             seenAs.set(d.node, message.packet.ipDst);
-      if (o.node !== viewpoint && to.includes(viewpoint) && !seenAs.has(o.node) && ownerOf(o.packet.ipSrc) === o.node)
+      if (
+        o.node !== viewpoint &&
+        to.includes(viewpoint) &&
+        !seenAs.has(o.node) &&
+        ownerOf(o.packet.ipSrc) === o.node
+      )
         seenAs.set(o.node, message.packet.ipSrc);
     }
     for (const view of [o, ...o.deliveries]) {
@@ -491,7 +503,10 @@ function packetEndpointText(packet: PacketSummary, which: "src" | "dst"): string
 function sameEndpoints(packet: PacketSummary, ends: Endpoints): boolean {
   const mine = packetEndpoints(packet);
   return (
-    mine.src === ends.src && mine.dst === ends.dst && mine.srcPort === ends.srcPort && mine.dstPort === ends.dstPort
+    mine.src === ends.src &&
+    mine.dst === ends.dst &&
+    mine.srcPort === ends.srcPort &&
+    mine.dstPort === ends.dstPort
   );
 }
 
@@ -544,7 +559,8 @@ function linkTranslations(
     if (!before) continue;
     for (let i = after(outs, t.index), n = 0; i < outs.length && n < reach; i++, n++) {
       const out = outs[i];
-      if (used.has(out) || !sameEndpoints(out.packet, t.after) || out.packet.ipId !== before.packet.ipId) continue;
+      if (used.has(out) || !sameEndpoints(out.packet, t.after) || out.packet.ipId !== before.packet.ipId)
+        continue;
       used.add(out);
       if (out.packet.key !== before.packet.key) alias.set(out.packet.key, before.packet.key);
       break;

@@ -228,7 +228,12 @@ export function summarizeFrame(frame: Uint8Array, linkType = LINKTYPE_ETHERNET):
  * The endpoints of a packet as NAT trace events name them: addresses, and ports for TCP and UDP,
  * the Identifier as both "ports" for an ICMP query, 0 for anything else.
  */
-export function packetEndpoints(packet: PacketSummary): { src: string; srcPort: number; dst: string; dstPort: number } {
+export function packetEndpoints(packet: PacketSummary): {
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+} {
   const ports = packet.tcp ?? packet.udp;
   const id = packet.icmp?.identifier;
   const srcPort = ports ? ports.srcPort : (id ?? 0);

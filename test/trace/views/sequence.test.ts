@@ -271,7 +271,10 @@ test("through a NAT: one arrow per packet end to end, drawn as the focus saw it,
     assert.ok(m.packet.ipSrc === "10.0.1.10" || m.packet.ipDst === "10.0.1.10");
   }
   const note = inside.items.find((i) => i.kind === "note");
-  assert.match(note?.kind === "note" ? note.text : "", /^r1 \(NAT\) maps tcp 10\.0\.1\.10:(\d+) to 10\.0\.12\.1:\1$/);
+  assert.match(
+    note?.kind === "note" ? note.text : "",
+    /^r1 \(NAT\) maps tcp 10\.0\.1\.10:(\d+) to 10\.0\.12\.1:\1$/,
+  );
   // Both ends' states, though h2 names the connection by the NAT's address.
   assert.ok(inside.items.some((i) => i.kind === "state" && i.node === "h2" && i.to === "ESTABLISHED"));
   const diagram = sequenceDiagram(setup.events, { focus: "h1", protocol: "tcp" });
@@ -289,7 +292,10 @@ test("through a NAT: one arrow per packet end to end, drawn as the focus saw it,
   );
   for (const m of outside.items.filter((i): i is ExchangeMessage => i.kind === "message"))
     assert.ok(m.packet.ipSrc === "10.0.12.1" || m.packet.ipDst === "10.0.12.1");
-  assert.match(sequenceDiagram(setup.events, { focus: "h2", protocol: "tcp" }), /\[PSH, ACK\] seq=1 ack=6 len=5/);
+  assert.match(
+    sequenceDiagram(setup.events, { focus: "h2", protocol: "tcp" }),
+    /\[PSH, ACK\] seq=1 ack=6 len=5/,
+  );
 });
 
 test("a host is recognised as the receiver even when only a switch has sent its frames in the window", () => {
