@@ -18,15 +18,23 @@
  * each waits up to `wait` (-w, 5 s) before printing `*`. Unreachable answers are annotated like
  * the real tool (`!H`, `!N`, `!P`, `!F-<mtu>`, `!X`), and the trace ends at the destination,
  * after a hop that answered only with unreachables, or at `maxHops` (-m, 30).
+ *
+ * An IPv6 destination (or `family: 6`, traceroute -6) sends the probes over IPv6 with growing hop
+ * limits: routers answer ICMPv6 Time Exceeded (RFC 4443 §3.3), the default packet is 80 octets
+ * (the real tool's for IPv6), and unreachables are annotated as it does for ICMPv6 (`!N` no
+ * route, `!X` prohibited, `!S` beyond scope, `!H` address unreachable, `!F-<mtu>` too big).
  */
 import type { Node } from "../devices/node.js";
 import type { EchoSocket, IcmpErrorReport } from "../net/icmp.js";
+import type { Echo6Socket, Icmp6ErrorReport } from "../net/icmp6.js";
 import type { TransportError } from "../net/network-layer.js";
 import type { Timer } from "../sim/scheduler.js";
 import { MILLISECOND, type Nanoseconds, SECOND } from "../sim/time.js";
 import type { UdpSocket } from "../transport/udp.js";
 import { Ipv4Address } from "../wire/address/ipv4.js";
+import { Ipv6Address } from "../wire/address/ipv6.js";
 import { Icmpv4Type, UnreachableCode } from "../wire/icmpv4.js";
+import { Icmpv6DestinationUnreachableCode, Icmpv6Type } from "../wire/icmpv6.js";
 
 export interface TracerouteOptions {
   /** -I: ICMP echo probes instead of UDP. */
@@ -45,6 +53,8 @@ export interface TracerouteOptions {
   packetLength?: number;
   /** -n: print addresses only (no "(address)" repeat). */
   numeric?: boolean;
+  /** -4 / -6: the address family (default: the destination's). */
+  family?: 4 | 6;
   /** Where output lines go (without newline). */
   write?: (line: string) => void;
 }
@@ -95,13 +105,13 @@ class TracerouteSession implements TracerouteRun {
   private resolve!: (result: TracerouteResult) => void;
   private readonly output: string[] = [];
   private readonly hops: TracerouteHop[] = [];
-  private readonly dst: Ipv4Address | undefined;
+  private readonly dst: Ipv4Address | Ipv6Address | undefined;
   private readonly maxHops: number;
   private readonly queries: number;
   private readonly wait: Nanoseconds;
   private readonly data: Uint8Array;
   private udpSocket: UdpSocket | undefined;
-  private echoSocket: EchoSocket | undefined;
+  private echoSocket: EchoSocket | Echo6Socket | undefined;
   private ttl: number;
   private query = 0;
   private probeNumber = 0;
@@ -127,9 +137,11 @@ class TracerouteSession implements TracerouteRun {
     this.queries = options.queries ?? 3;
     this.wait = options.wait ?? 5 * SECOND;
     this.ttl = options.firstHop ?? 1;
-    const length = options.packetLength ?? 60;
-    this.data = probeData(length - 28);
-    this.dst = Ipv4Address.tryParse(destination);
+    const v4 = options.family === 6 ? undefined : Ipv4Address.tryParse(destination);
+    this.dst = v4 ?? (options.family === 4 ? undefined : Ipv6Address.tryParse(destination));
+    const v6 = this.dst?.version === 6;
+    const length = options.packetLength ?? (v6 ? 80 : 60);
+    this.data = probeData(length - (v6 ? 48 : 28));
     if (!this.dst) {
       this.fatal = `${destination}: Name or service not known`;
       this.print(this.fatal);
@@ -137,19 +149,20 @@ class TracerouteSession implements TracerouteRun {
       this.finish();
       return;
     }
-    if (node.ipv4.sourceFor(this.dst) === undefined) {
+    if (node.ip.sourceFor(this.dst) === undefined) {
       this.fatal = "connect: Network is unreachable";
       this.print(this.fatal);
       this.finish();
       return;
     }
     if (options.icmp) {
-      this.echoSocket = node.ipv4.icmp.openEcho({
-        onReply: (reply) => {
+      const handlers = {
+        onReply: (reply: { sequence: number; from: Ipv4Address | Ipv6Address }) => {
           if (reply.sequence === this.pending?.key) this.answer(reply.from.toString(), undefined, true);
         },
-        onError: (error) => this.onIcmpError(error),
-      });
+        onError: (error: IcmpErrorReport | Icmp6ErrorReport) => this.onIcmpError(error),
+      };
+      this.echoSocket = v6 ? node.ipv6.icmp.openEcho(handlers) : node.ipv4.icmp.openEcho(handlers);
     } else {
       const socket = node.udp.createSocket();
       socket.recvErr = true;
@@ -186,20 +199,25 @@ class TracerouteSession implements TracerouteRun {
       this.udpSocket.sendTo(this.data, key, dst);
     } else {
       key = ((this.options.port ?? 1) + this.probeNumber) & 0xffff;
-      this.echoSocket!.send(dst, key, this.data, { ttl: this.ttl });
+      if (dst.version === 6) (this.echoSocket as Echo6Socket).send(dst, key, this.data, { ttl: this.ttl });
+      else (this.echoSocket as EchoSocket).send(dst, key, this.data, { ttl: this.ttl });
     }
     this.probeNumber++;
     this.pending = { key, sentAt: scheduler.now };
     this.timer = scheduler.after(this.wait, () => this.timeout());
   }
 
-  private onIcmpError(error: TransportError | IcmpErrorReport): void {
+  private onIcmpError(error: TransportError | IcmpErrorReport | Icmp6ErrorReport): void {
     if (!this.pending) return;
     const q = error.quoted;
     // UDP: the quoted destination port names the probe; ICMP: the quoted echo sequence.
     const key = this.udpSocket ? (q[2] << 8) | q[3] : (q[6] << 8) | q[7];
     if (key !== this.pending.key) return;
     const reporter = error.reporter.toString();
+    if (this.dst!.version === 6) {
+      this.onIcmp6Error(error as Icmp6ErrorReport, reporter);
+      return;
+    }
     const type = "type" in error ? (error as IcmpErrorReport).type : typeOf(error.kind);
     if (type === Icmpv4Type.TimeExceeded) {
       this.answer(reporter, undefined, false);
@@ -213,6 +231,25 @@ class TracerouteSession implements TracerouteRun {
       }
       this.answer(reporter, annotationFor(error.code, error.mtu), false, true);
     }
+  }
+
+  /** The same for ICMPv6 (traceroute.c's IPv6 branch of `parse_icmp_res`). */
+  private onIcmp6Error(error: Icmp6ErrorReport, reporter: string): void {
+    const type = error.type ?? icmp6TypeOf(error.kind);
+    if (type === Icmpv6Type.TimeExceeded) {
+      this.answer(reporter, undefined, false);
+      return;
+    }
+    if (type === Icmpv6Type.PacketTooBig) {
+      this.answer(reporter, `!F-${error.mtu ?? 0}`, false, true);
+      return;
+    }
+    if (type !== Icmpv6Type.DestinationUnreachable) return;
+    if (error.code === Icmpv6DestinationUnreachableCode.PortUnreachable && this.udpSocket) {
+      this.answer(reporter, reporter === this.dst!.toString() ? undefined : "!P", true);
+      return;
+    }
+    this.answer(reporter, annotation6For(error.code), false, true);
   }
 
   private answer(
@@ -276,6 +313,37 @@ class TracerouteSession implements TracerouteRun {
       output: this.output,
       ...(this.fatal ? { fatal: this.fatal } : {}),
     });
+  }
+}
+
+function icmp6TypeOf(kind: TransportError["kind"]): number {
+  switch (kind) {
+    case "time-exceeded":
+      return Icmpv6Type.TimeExceeded;
+    case "packet-too-big":
+      return Icmpv6Type.PacketTooBig;
+    case "parameter-problem":
+      return Icmpv6Type.ParameterProblem;
+    default:
+      return Icmpv6Type.DestinationUnreachable;
+  }
+}
+
+/** The real tool's annotations for ICMPv6 unreachables. */
+function annotation6For(code: number): string {
+  switch (code) {
+    case Icmpv6DestinationUnreachableCode.NoRoute:
+      return "!N";
+    case Icmpv6DestinationUnreachableCode.AdministrativelyProhibited:
+    case Icmpv6DestinationUnreachableCode.SourceAddressFailedPolicy:
+    case Icmpv6DestinationUnreachableCode.RejectRoute:
+      return "!X";
+    case Icmpv6DestinationUnreachableCode.BeyondScopeOfSource:
+      return "!S";
+    case Icmpv6DestinationUnreachableCode.AddressUnreachable:
+      return "!H";
+    default:
+      return `!<${code}>`;
   }
 }
 

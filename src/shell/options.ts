@@ -66,7 +66,8 @@ export function parseOptions(args: readonly string[], specs: readonly OptionSpec
       }
       continue;
     }
-    if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) {
+    // "-5" is a negative number unless a digit is an option of the command (ping -4, -6).
+    if (arg.startsWith("-") && arg.length > 1 && (!/^-\d/.test(arg) || byShort.has(arg[1]))) {
       for (let j = 1; j < arg.length; j++) {
         const letter = arg[j];
         const spec = byShort.get(letter);

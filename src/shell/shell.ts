@@ -150,8 +150,9 @@ export class Shell {
   }
 
   /** The address that stands for a node in arguments: its first address. */
-  addressOf(name: string): string | undefined {
-    return this.nodeOrUndefined(name)?.primaryAddress?.toString();
+  addressOf(name: string, family: 4 | 6 = 4): string | undefined {
+    const node = this.nodeOrUndefined(name);
+    return (family === 6 ? node?.primaryIpv6Address : node?.primaryAddress)?.toString();
   }
 
   /** Links between `a` and `b` (each `node` or `node:interface`), in creation order. */
@@ -267,7 +268,10 @@ export class Shell {
         const context: NodeCommandContext = {
           shell: this,
           name: command.name,
-          args: command.substitute === false ? args : args.map((a) => this.substitute(a)),
+          args:
+            command.substitute === false
+              ? args
+              : args.map((a) => this.substitute(a, args.includes("-6") ? 6 : 4)),
           rawArgs: args,
           out,
           err,
@@ -314,24 +318,31 @@ export class Shell {
     }
   }
 
-  /** A word standing for a node becomes its address: `h2`, `http://h2/x`, `h2:8080`, `h2/path`. */
-  substitute(word: string): string {
-    if (this.hasNode(word)) return this.requireAddress(word);
+  /**
+   * A word standing for a node becomes its address: `h2`, `http://h2/x`, `h2:8080`, `h2/path`;
+   * its IPv6 address for a command given `-6` (in URLs in brackets, as RFC 3986 §3.2.2 writes them).
+   */
+  substitute(word: string, family: 4 | 6 = 4): string {
+    if (this.hasNode(word)) return this.requireAddress(word, family);
     const url = /^([a-z][a-z0-9+.-]*:\/\/)([^/:?#@]+)(.*)$/i.exec(word);
-    if (url && this.hasNode(url[2])) return `${url[1]}${this.requireAddress(url[2])}${url[3]}`;
+    if (url && this.hasNode(url[2])) {
+      const address = this.requireAddress(url[2], family);
+      return `${url[1]}${family === 6 ? `[${address}]` : address}${url[3]}`;
+    }
     const hostPort = /^([^/:@]+)((?::\d+|\/).*)$/.exec(word);
-    if (hostPort && this.hasNode(hostPort[1])) return `${this.requireAddress(hostPort[1])}${hostPort[2]}`;
+    if (hostPort && this.hasNode(hostPort[1]))
+      return `${this.requireAddress(hostPort[1], family)}${hostPort[2]}`;
     return word;
   }
 
-  private requireAddress(name: string): string {
-    const address = this.addressOf(name);
+  private requireAddress(name: string, family: 4 | 6 = 4): string {
+    const address = this.addressOf(name, family);
     if (address !== undefined) return address;
     const kind = this.kindOf(name);
     throw new UsageError(
       kind === "switch"
         ? `${name} is a switch: it forwards frames but has no IP address to send to`
-        : `${name} has no IPv4 address yet`,
+        : `${name} has no IPv${family} address yet`,
     );
   }
 

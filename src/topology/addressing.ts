@@ -10,9 +10,15 @@
  * - routers without configured routes get static routes to every subnet they are not attached to,
  *   along shortest paths (hop count) over the router graph — the answer a routing protocol would
  *   reach, computed once.
+ * With `ipv6: auto` on a node, the same for IPv6 on the domains it is part of: each gets a /64
+ * from the documentation prefix 2001:db8::/32 (2001:db8:N::/64 beside 10.0.N.0/24, 2001:db8:ff:N::/64
+ * for a router-to-router link), routers take ::1, ::2, ... and advertise the prefix where hosts
+ * are (`ipv6-ra`), hosts and servers configure themselves from those advertisements (SLAAC, with
+ * the default route), and routers get IPv6 routes along the same shortest paths.
  * The file's own settings always win; what was added is listed in `notes`.
  */
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
+import { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import {
   type EndpointSpec,
   type InterfaceSpec,
@@ -229,7 +235,163 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
   }
   assignGateways(topology, segments, notes);
   assignRoutes(topology, segments, notes);
+  if ([...topology.nodes.values()].some((n) => n.ipv6 === "auto")) assignIpv6(topology, segments, notes);
   return { topology, notes };
+}
+
+/** The global (not link-local) IPv6 prefixes of an interface. */
+function globalIpv6(iface: InterfaceSpec): Ipv6Prefix[] {
+  return iface.ipv6.filter((p) => !p.address.isLinkLocal);
+}
+
+/** IPv6 for the domains where a node asked for `ipv6: auto` (see the module comment). */
+function assignIpv6(topology: TopologySpec, segments: Segment[], notes: string[]): void {
+  const used = new Set<string>();
+  for (const node of topology.nodes.values())
+    for (const iface of node.interfaces.values())
+      for (const p of globalIpv6(iface)) used.add(p.networkPrefix.toString());
+  let spare = 0x100;
+  let pointToPoint = 0;
+  const take = (candidate: string): Ipv6Prefix | undefined => {
+    if (used.has(candidate)) return undefined;
+    used.add(candidate);
+    return Ipv6Prefix.parse(candidate);
+  };
+  const subnetFor = (segment: Segment): Ipv6Prefix => {
+    const v4 = segment.subnet;
+    // Beside 10.0.N.0/24, 2001:db8:N::/64; beside a router-to-router /30, 2001:db8:ff:N::/64.
+    if (v4 && v4.length === 24 && v4.network.value >>> 16 === 0x0a00) {
+      const n = (v4.network.value >>> 8) & 0xff;
+      const prefix = take(`2001:db8:${n.toString(16)}::/64`);
+      if (prefix) return prefix;
+    }
+    if (segment.members.length === 2 && segment.members.every((m) => isRouterKind(m.node.kind))) {
+      for (;;) {
+        const prefix = take(`2001:db8:ff:${(++pointToPoint).toString(16)}::/64`);
+        if (prefix) return prefix;
+      }
+    }
+    for (;;) {
+      const prefix = take(`2001:db8:${(spare++).toString(16)}::/64`);
+      if (prefix) return prefix;
+    }
+  };
+  const ipv6Segments: { segment: Segment; subnet: Ipv6Prefix }[] = [];
+  for (const segment of segments) {
+    if (!segment.members.some((m) => m.node.ipv6 === "auto")) continue;
+    const existing = segment.members.flatMap((m) => globalIpv6(m.iface))[0];
+    const subnet = existing ? existing.networkPrefix : subnetFor(segment);
+    ipv6Segments.push({ segment, subnet });
+    const routers = segment.members.filter((m) => isRouterKind(m.node.kind));
+    const hosts = segment.members.filter((m) => !isRouterKind(m.node.kind));
+    const taken = new Set(
+      segment.members.flatMap((m) => globalIpv6(m.iface)).map((p) => p.address.toString()),
+    );
+    let next = 1;
+    const nextAddress = (): Ipv6Prefix => {
+      for (;;) {
+        const bytes = subnet.address.toBytes();
+        bytes[14] = next >>> 8;
+        bytes[15] = next & 0xff;
+        next++;
+        const address = new Ipv6Address(bytes);
+        if (!taken.has(address.toString())) {
+          taken.add(address.toString());
+          return new Ipv6Prefix(address, 64);
+        }
+      }
+    };
+    for (const member of routers) {
+      member.node.ipv6 ??= true;
+      if (globalIpv6(member.iface).some((p) => subnet.contains(p.address))) continue;
+      const prefix = nextAddress();
+      member.iface.ipv6.push(prefix);
+      notes.push(`${member.node.name}:${member.iface.name} ${prefix} (auto)`);
+    }
+    if (hosts.length > 0 && routers.length > 0) {
+      // Hosts configure themselves from the first router's advertisements (SLAAC).
+      const advertiser = routers[0];
+      for (const host of hosts) host.node.ipv6 ??= true;
+      if (!advertiser.iface.ipv6Ra) {
+        advertiser.iface.ipv6Ra = true;
+        notes.push(`${advertiser.node.name}:${advertiser.iface.name} advertises ${subnet} (ipv6-ra, auto)`);
+      }
+    } else {
+      // No router to advertise: the hosts get addresses like the routers do, from ::10.
+      next = Math.max(next, 0x10);
+      for (const host of hosts) {
+        host.node.ipv6 ??= true;
+        if (globalIpv6(host.iface).length > 0) continue;
+        const prefix = nextAddress();
+        host.iface.ipv6.push(prefix);
+        notes.push(`${host.node.name}:${host.iface.name} ${prefix} (auto)`);
+      }
+    }
+  }
+  assignIpv6Routes(topology, ipv6Segments, notes);
+}
+
+/** Static IPv6 routes for routers without any, along shortest paths (as {@link assignRoutes}). */
+function assignIpv6Routes(
+  topology: TopologySpec,
+  ipv6Segments: { segment: Segment; subnet: Ipv6Prefix }[],
+  notes: string[],
+): void {
+  const routers = [...topology.nodes.values()].filter((n) => isRouterKind(n.kind));
+  const neighbours = new Map<NodeSpec, { router: NodeSpec; via: Ipv6Address }[]>();
+  for (const { segment, subnet } of ipv6Segments) {
+    const members = segment.members.filter(
+      (m) => isRouterKind(m.node.kind) && globalIpv6(m.iface).some((p) => subnet.contains(p.address)),
+    );
+    for (const a of members) {
+      for (const b of members) {
+        if (a.node === b.node) continue;
+        const list = neighbours.get(a.node) ?? [];
+        list.push({
+          router: b.node,
+          via: globalIpv6(b.iface).find((p) => subnet.contains(p.address))!.address,
+        });
+        neighbours.set(a.node, list);
+      }
+    }
+  }
+  for (const router of routers) {
+    if (router.routes.some((r) => r.to instanceof Ipv6Prefix)) continue;
+    const firstHop = new Map<NodeSpec, Ipv6Address>();
+    const queue: NodeSpec[] = [];
+    for (const n of neighbours.get(router) ?? []) {
+      if (!firstHop.has(n.router)) {
+        firstHop.set(n.router, n.via);
+        queue.push(n.router);
+      }
+    }
+    const visited = new Set<NodeSpec>([router, ...queue]);
+    const reached: NodeSpec[] = [];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      reached.push(current);
+      for (const n of neighbours.get(current) ?? []) {
+        if (visited.has(n.router)) continue;
+        visited.add(n.router);
+        firstHop.set(n.router, firstHop.get(current)!);
+        queue.push(n.router);
+      }
+    }
+    const routed = new Set<string>();
+    for (const iface of router.interfaces.values())
+      for (const p of globalIpv6(iface)) routed.add(p.networkPrefix.toString());
+    for (const remote of reached) {
+      for (const iface of remote.interfaces.values()) {
+        for (const prefix of globalIpv6(iface)) {
+          const network = prefix.networkPrefix;
+          if (routed.has(network.toString())) continue;
+          routed.add(network.toString());
+          router.routes.push({ to: network, via: firstHop.get(remote)! });
+          notes.push(`${router.name} route ${network} via ${firstHop.get(remote)} (auto)`);
+        }
+      }
+    }
+  }
 }
 
 function assignGateways(topology: TopologySpec, segments: Segment[], notes: string[]): void {

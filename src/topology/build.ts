@@ -28,7 +28,6 @@ import type { Link } from "../link/link.js";
 import type { PortMode, Switch } from "../link/switch.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { Tracer } from "../trace/events.js";
-import { Ipv4Prefix } from "../wire/address/ipv4.js";
 import { assignAddresses } from "./addressing.js";
 import type {
   ImpairmentSpec,
@@ -75,7 +74,7 @@ export interface BuiltLab {
   links: BuiltLink[];
   /** `exec` commands in file order (node by node). */
   exec: ExecSpec[];
-  /** What automatic addressing decided, and what was ignored (e.g. IPv6 addresses for now). */
+  /** What automatic addressing decided. */
   notes: string[];
 }
 
@@ -220,6 +219,9 @@ class Builder {
     } catch {
       return; // its kind could not be built (already reported)
     }
+    // IPv6 on every interface when the node asks (`ipv6: true` or `auto`); otherwise on the
+    // interfaces that get an IPv6 address or advertise.
+    if (spec.ipv6) this.attempt(() => node.enableIpv6(), `"ipv6" of node "${spec.name}"`, spec.location);
     for (const iface of spec.interfaces.values()) {
       for (const prefix of iface.ipv4) {
         try {
@@ -231,9 +233,20 @@ class Builder {
           );
         }
       }
-      if (iface.ipv6.length > 0) {
-        this.notes.push(
-          `${spec.name}:${iface.name} IPv6 addresses ignored: the emulated stack speaks IPv4 for now`,
+      // Configured IPv6 addresses skip duplicate address detection (`ip addr add ... nodad`) so
+      // the lab's first commands can use them at once; link-local and SLAAC addresses do DAD.
+      for (const prefix of iface.ipv6) {
+        this.attempt(
+          () => node.addAddress(iface.name, prefix, { nodad: true }),
+          `"ipv6" of interface "${iface.name}" of node "${spec.name}"`,
+          spec.location,
+        );
+      }
+      if (iface.ipv6Ra) {
+        this.attempt(
+          () => node.advertiseIpv6(iface.name),
+          `"ipv6-ra" of interface "${iface.name}" of node "${spec.name}"`,
+          spec.location,
         );
       }
     }
@@ -244,15 +257,18 @@ class Builder {
         this.error(`"gateway" of node "${spec.name}": ${(error as Error).message}`, spec.location);
       }
     }
-    if (spec.gateway6)
-      this.notes.push(`${spec.name} IPv6 gateway ignored: the emulated stack speaks IPv4 for now`);
+    const gateway6 = spec.gateway6;
+    if (gateway6) {
+      // A link-local gateway (fe80::1, as routers usually are) needs its interface: the only one.
+      const ifaces = [...spec.interfaces.keys()];
+      const zone = gateway6.isLinkLocal && ifaces.length === 1 ? { iface: ifaces[0] } : {};
+      this.attempt(
+        () => node.setDefaultGateway(gateway6.toString(), zone),
+        `"gateway6" of node "${spec.name}"`,
+        spec.location,
+      );
+    }
     spec.routes.forEach((route, index) => {
-      if (!(route.to instanceof Ipv4Prefix)) {
-        this.notes.push(
-          `${spec.name} IPv6 route ${route.to} ignored: the emulated stack speaks IPv4 for now`,
-        );
-        return;
-      }
       try {
         node.addRoute(route.to.toString(), route.via?.toString(), {
           ...(route.dev !== undefined ? { iface: route.dev } : {}),
@@ -267,6 +283,15 @@ class Builder {
       }
     }); // NAT and the firewall last: they look at the interfaces, addresses and routes.
     this.errors.push(...applyNatAndFirewall(node, spec));
+  }
+
+  /** Runs a configuration step, reporting a failure as an error at `location`. */
+  private attempt(action: () => unknown, what: string, location: SourceLocation): void {
+    try {
+      action();
+    } catch (error) {
+      this.error(`${what}: ${(error as Error).message}`, location);
+    }
   }
 
   /** The file's impairments in the link layer's terms; undefined (and errors) when one does not parse. */

@@ -46,6 +46,7 @@ export interface LoadResult {
 // The raw shapes after schema validation.
 interface RawInterface {
   dhcp?: boolean;
+  "ipv6-ra"?: boolean;
   ipv4?: string | string[];
   ipv6?: string | string[];
   mac?: string;
@@ -88,6 +89,7 @@ interface RawNode {
   interfaces?: Record<string, RawInterface>;
   gateway?: string;
   gateway6?: string;
+  ipv6?: boolean | "auto";
   routes?: RawRoute[];
   exec?: string[];
   labels?: Record<string, string>;
@@ -412,6 +414,8 @@ class SemanticChecker {
           "gateway6",
         ]);
     }
+    // (A switch has no IP stack: `ipv6` from the defaults or its kind does not apply to it.)
+    if (merged.ipv6 !== undefined && merged.ipv6 !== false && kind !== "switch") spec.ipv6 = merged.ipv6;
     (merged.routes ?? []).forEach((route, index) => {
       const parsed = this.buildRoute(name, route, [...path, "routes", index]);
       if (parsed) spec.routes.push(parsed);
@@ -495,7 +499,14 @@ class SemanticChecker {
       trunk: raw.trunk,
       native: raw.native,
       ...(raw.dhcp ? { dhcp: true } : {}),
+      ...(raw["ipv6-ra"] ? { ipv6Ra: true } : {}),
     };
+    if (raw["ipv6-ra"] && node.kind !== "router" && node.kind !== "nat") {
+      this.error(
+        `"ipv6-ra" of ${where}: router advertisements come from routers, but "${node.name}" is a ${node.kind}`,
+        [...path, "ipv6-ra"],
+      );
+    }
     asList(raw.ipv4).forEach((text, index) => {
       const prefix = Ipv4Prefix.tryParse(text);
       const at = Array.isArray(raw.ipv4) ? [...path, "ipv4", index] : [...path, "ipv4"];

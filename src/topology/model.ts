@@ -29,6 +29,8 @@ export interface InterfaceSpec {
   native?: number;
   /** The address comes from DHCP (`dhcp: true` on the interface). */
   dhcp?: boolean;
+  /** `ipv6-ra: true`: a router interface that advertises its prefixes (RFC 4861 §6.2). */
+  ipv6Ra?: boolean;
 }
 
 export interface RouteSpec {
@@ -55,6 +57,8 @@ export interface NodeSpec {
   location: SourceLocation;
   /** `dhcp: true`: interfaces without an ipv4 address get one by DHCP (see {@link usesDhcp}). */
   dhcp?: boolean;
+  /** `ipv6: true` runs IPv6 on every interface; `auto` also asks for automatic IPv6 addressing. */
+  ipv6?: boolean | "auto";
   /** `dhcp-server`: the pools this node serves. */
   dhcpServer?: DhcpServerSpec;
   /** `dhcp-relay`. */

@@ -41,6 +41,11 @@ export const interfaceSchema = {
     },
     native: { type: "integer", minimum: 1, maximum: 4094, description: "Switch trunk port: untagged VLAN" },
     dhcp: { type: "boolean", description: "Get this interface's IPv4 address by DHCP instead of ipv4" },
+    "ipv6-ra": {
+      type: "boolean",
+      description:
+        "Router interface: send router advertisements for its IPv6 prefixes (RFC 4861), so hosts on the link configure addresses and a default route by themselves (SLAAC, RFC 4862)",
+    },
     description: { type: "string" },
   },
 } as const;
@@ -206,6 +211,11 @@ const nodeProperties = {
   },
   gateway: { type: "string", description: "IPv4 default gateway" },
   gateway6: { type: "string", description: "IPv6 default gateway" },
+  ipv6: {
+    enum: [true, false, "auto"],
+    description:
+      "Run IPv6 on every interface (link-local addresses, neighbour discovery, SLAAC from router advertisements); auto: also give each link an IPv6 /64, routers their addresses, advertisements and routes",
+  },
   routes: { type: "array", items: routeSchema, description: "Static routes" },
   exec: { type: "array", items: { type: "string" }, description: "Shell commands run on the node at start" },
   dhcp: {

@@ -133,7 +133,7 @@ test("helpful errors: did-you-mean, commands on the wrong kind of node, missing 
     ["ping h2", /ping runs on a node: write "h1 ping h2"/],
     ["h1 pingall", /pingall is not run on a node: write "pingall"/],
     ["s1 ping h1", /s1 is a switch; ping runs on hosts, servers, routers/],
-    ["h1 show mac address-table", /unknown "mac"; expected one of: ip, arp, interfaces, tcp/],
+    ["h1 show mac address-table", /unknown "mac"; expected one of: ip, ipv6, arp, interfaces, tcp/],
     ["h1 ping", /ping: give one destination\nusage: ping \[-c COUNT\]/],
     ["h1 ping -c x h2", /invalid count "x": expected a whole number/],
     ["link h1 s9 down", /no node named "s9" \(did you mean "s1"\?\)/],
@@ -416,7 +416,7 @@ test("show: Cisco/FRR views on routers and switches, with IOS abbreviations", as
   assert.match(tcp, /^TCP: 0 active opens, 1 passive opens/m);
   assert.match((await run("h2 show tcp connections")).out, /TCP has not been used on this node\./);
   assert.match((await run("r1 show ip")).err, /incomplete command; next: route, interface, arp/);
-  assert.match((await run("r1 show i")).err, /ambiguous "i": ip, interfaces/);
+  assert.match((await run("r1 show i")).err, /ambiguous "i": ip, ipv6, interfaces/);
   assert.match((await run("h1")).out, /inet 10\.0\.1\.10\/24/, "a node alone shows itself");
 });
 

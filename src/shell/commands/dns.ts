@@ -8,6 +8,7 @@ import { resolveHost } from "../../apps/dns/stub.js";
 import type { Node } from "../../devices/node.js";
 import { SECOND } from "../../sim/time.js";
 import { Ipv4Address } from "../../wire/address/ipv4.js";
+import { Ipv6Address } from "../../wire/address/ipv6.js";
 import type { NodeCommand } from "../command.js";
 import { UsageError } from "../options.js";
 import type { Shell } from "../shell.js";
@@ -22,7 +23,7 @@ export async function resolveName(
   host: string,
   signal?: AbortSignal,
 ): Promise<string | Error> {
-  if (Ipv4Address.tryParse(host)) return host;
+  if (Ipv4Address.tryParse(host) || Ipv6Address.tryParse(host)) return host;
   let answer: string | Error | undefined;
   resolveHost(node, host).then(
     (address) => {

@@ -11,7 +11,7 @@ const ping: NodeCommand = {
   name: "ping",
   summary: "send ICMP echo requests (iputils' ping)",
   usage:
-    "ping [-c COUNT] [-i INTERVAL] [-s SIZE] [-t TTL] [-W TIMEOUT] [-M do|want|dont] [-Q TOS] [-q] DESTINATION",
+    "ping [-c COUNT] [-i INTERVAL] [-s SIZE] [-t TTL] [-W TIMEOUT] [-M do|want|dont] [-Q TOS] [-I IFACE] [-q] [-4|-6] DESTINATION",
   details:
     "Sends 4 requests unless -c says otherwise (Ctrl-C stops early). DESTINATION: an address or a node name.\n" +
     "Exit status: 0 when a reply came back, 1 when none did, 2 on an error.",
@@ -26,8 +26,12 @@ const ping: NodeCommand = {
       { name: "tos", short: "Q", value: true },
       { name: "quiet", short: "q" },
       { name: "numeric", short: "n" },
+      { name: "inet", short: "4" },
+      { name: "inet6", short: "6" },
+      { name: "iface", short: "I", value: true },
     ]);
     if (options.positionals.length !== 1) throw new UsageError("give one destination");
+    const family = familyOf(options.flags);
     const pmtudisc = options.values.get("pmtudisc");
     if (pmtudisc !== undefined && pmtudisc !== "do" && pmtudisc !== "want" && pmtudisc !== "dont") {
       throw new UsageError(`invalid -M "${pmtudisc}": expected do, want or dont`);
@@ -52,6 +56,8 @@ const ping: NodeCommand = {
       ...(tos !== undefined ? { tos } : {}),
       ...(pmtudisc ? { pmtudisc: pmtudisc as "do" | "want" | "dont" } : {}),
       quiet: options.flags.has("quiet"),
+      ...(family ? { family } : {}),
+      ...(options.values.get("iface") !== undefined ? { iface: options.values.get("iface")! } : {}),
       write: (line) => out.write(`${line}\n`),
     });
     await shell.driver.until(() => run.done, { signal, limit: count * interval + timeout + SECOND });
@@ -67,7 +73,7 @@ const traceroute: NodeCommand = {
   name: "traceroute",
   summary: "show the routers on the way to a destination (Linux traceroute)",
   usage:
-    "traceroute [-I] [-n] [-m MAX_TTL] [-f FIRST_TTL] [-q QUERIES] [-w WAIT] [-p PORT] DESTINATION [LENGTH]",
+    "traceroute [-I] [-n] [-m MAX_TTL] [-f FIRST_TTL] [-q QUERIES] [-w WAIT] [-p PORT] [-4|-6] DESTINATION [LENGTH]",
   details: "UDP probes to ports 33434 and up by default; -I uses ICMP echo.",
   async run({ node, args, out, signal, shell }) {
     const options = parseOptions(args, [
@@ -78,7 +84,10 @@ const traceroute: NodeCommand = {
       { name: "queries", short: "q", value: true },
       { name: "wait", short: "w", value: true },
       { name: "port", short: "p", value: true },
+      { name: "inet", short: "4" },
+      { name: "inet6", short: "6" },
     ]);
+    const family = familyOf(options.flags);
     const [destination, length, extra] = options.positionals;
     if (destination === undefined || extra !== undefined) throw new UsageError("give one destination");
     const maxHops = intOption(options.values.get("maxHops"), "max TTL", 1, 255) ?? 30;
@@ -98,6 +107,7 @@ const traceroute: NodeCommand = {
     const run = startTraceroute(node!, address, {
       icmp: options.flags.has("icmp"),
       numeric: options.flags.has("numeric"),
+      ...(family ? { family } : {}),
       maxHops,
       queries,
       wait,
@@ -119,5 +129,11 @@ const traceroute: NodeCommand = {
     return { status: result.fatal ? 2 : 0, data };
   },
 };
+
+/** -4 / -6. */
+function familyOf(flags: ReadonlySet<string>): 4 | 6 | undefined {
+  if (flags.has("inet") && flags.has("inet6")) throw new UsageError("-4 and -6 are mutually exclusive");
+  return flags.has("inet6") ? 6 : flags.has("inet") ? 4 : undefined;
+}
 
 export const probeCommands: readonly NodeCommand[] = [ping, traceroute];

@@ -30,7 +30,7 @@ function ipLink(node: Node): string {
 }
 
 /** `ip addr add 10.0.9.1/24 dev eth1`, `ip route add 10.0.9.0/24 via 10.0.1.1`, ... */
-function ipChange(node: Node, object: string, verb: string, rest: string[]): void {
+function ipChange(node: Node, object: string, verb: string, rest: string[], six = false): void {
   const words = new Map<string, string>();
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -59,7 +59,8 @@ function ipChange(node: Node, object: string, verb: string, rest: string[]): voi
       throw new Error("RTNETLINK answers: Cannot assign requested address");
     return;
   }
-  const prefix = target === "default" ? "0.0.0.0/0" : target;
+  const prefix =
+    target === "default" ? (six || words.get("via")?.includes(":") ? "::/0" : "0.0.0.0/0") : target;
   if (verb === "add") {
     const metric = intOption(words.get("metric"), "metric", 0, 2 ** 31);
     attempt(() =>
@@ -78,15 +79,18 @@ const ip: NodeCommand = {
   usage: "ip [-s] addr|route|neigh|link [show | add ... | del ... | set IFACE up|down]",
   details:
     "ip addr add 10.0.9.1/24 dev eth1 · ip route add 10.0.9.0/24 via 10.0.1.1 · ip route del default\n" +
-    "ip link set eth0 down · ip -s link (counters)",
+    "ip link set eth0 down · ip -s link (counters) · ip -6 route · ip -6 neigh · ip -6 addr add 2001:db8:1::1/64 dev eth0",
   substitute: true,
   complete: (_shell, previous) =>
     previous.length === 0
-      ? ["addr", "route", "neigh", "link", "-s"]
+      ? ["addr", "route", "neigh", "link", "-s", "-6"]
       : previous.length === 1
         ? ["show", "add", "del", "set"]
         : [],
-  run({ node, args, out }) {
+  run({ node, args: allArgs, out }) {
+    // -4 / -6 (iproute2's family options): `ip -6 route`, `ip -6 neigh`, `ip -6 addr add ...`.
+    const six = allArgs.includes("-6");
+    const args = allArgs.filter((a) => a !== "-6" && a !== "-4");
     const stats = args[0] === "-s" || args[0] === "-stats";
     const [objectWord, verbWord, ...rest] = stats ? args.slice(1) : args;
     const object = matchWord(objectWord, {
@@ -106,8 +110,8 @@ const ip: NodeCommand = {
     if (!verb) throw new UsageError(`unknown command "${verbWord}" for ip ${object}`);
     if (verb === "show") {
       if (object === "address") out.write(node!.ipAddr());
-      else if (object === "route") out.write(node!.ipRoute());
-      else if (object === "neighbour") out.write(node!.ipNeigh());
+      else if (object === "route") out.write(six ? node!.ipRoute6() : node!.ipRoute());
+      else if (object === "neighbour") out.write(six ? node!.ipNeigh6() : node!.ipNeigh());
       else out.write(stats ? node!.ipStatsLink() : ipLink(node!));
       return;
     }
@@ -122,7 +126,7 @@ const ip: NodeCommand = {
     }
     if (object === "neighbour" || verb === "set")
       throw new UsageError(`ip ${object} ${verb} is not supported`);
-    ipChange(node!, object, verb, rest);
+    ipChange(node!, object, verb, rest, six);
   },
 };
 
@@ -315,6 +319,9 @@ const showViews: readonly ShowView[] = [
   { words: ["ip", "route"], kinds: "l3", run: ({ node }) => node!.showIpRoute() },
   { words: ["ip", "interface", "brief"], kinds: "l3", run: ({ node }) => node!.showIpInterfaceBrief() },
   { words: ["ip", "arp"], kinds: "l3", run: ({ node }) => node!.showArp() },
+  { words: ["ipv6", "route"], kinds: "l3", run: ({ node }) => node!.showIpv6Route() },
+  { words: ["ipv6", "neighbors"], kinds: "l3", run: ({ node }) => node!.showIpv6Neighbors() },
+  { words: ["ipv6", "interface", "brief"], kinds: "l3", run: ({ node }) => node!.showIpv6InterfaceBrief() },
   { words: ["arp"], kinds: "l3", run: ({ node }) => node!.showArp() },
   {
     words: ["interfaces", "counters"],
