@@ -330,8 +330,10 @@ export class Shell {
       return `${url[1]}${family === 6 ? `[${address}]` : address}${url[3]}`;
     }
     const hostPort = /^([^/:@]+)((?::\d+|\/).*)$/.exec(word);
-    if (hostPort && this.hasNode(hostPort[1]))
-      return `${this.requireAddress(hostPort[1], family)}${hostPort[2]}`;
+    if (hostPort && this.hasNode(hostPort[1])) {
+      const address = this.requireAddress(hostPort[1], family);
+      return `${family === 6 ? `[${address}]` : address}${hostPort[2]}`;
+    }
     return word;
   }
 

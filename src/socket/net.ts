@@ -330,22 +330,36 @@ export class NetServer extends EventEmitter {
     if (connectionListener) this.on("connection", connectionListener);
   }
 
-  /** `listen(port[, host][, backlog][, callback])` or `listen({port, host, backlog}[, callback])`. */
+  /**
+   * `listen(port[, host][, backlog][, callback])` or `listen({port, host, backlog, ipv6Only}[, callback])`.
+   * `::` takes IPv4 too (its peers shown as `::ffff:a.b.c.d`) unless `ipv6Only`; `0.0.0.0` only IPv4.
+   */
   listen(...args: unknown[]): this {
     let port = 0;
     let host: string | undefined;
     let backlog: number | undefined;
+    let ipv6Only: boolean | undefined;
     let callback: (() => void) | undefined;
     for (const arg of args) {
       if (typeof arg === "function") callback = arg as () => void;
       else if (typeof arg === "object" && arg !== null)
-        ({ port = 0, host, backlog } = arg as { port?: number; host?: string; backlog?: number });
+        ({
+          port = 0,
+          host,
+          backlog,
+          ipv6Only,
+        } = arg as {
+          port?: number;
+          host?: string;
+          backlog?: number;
+          ipv6Only?: boolean;
+        });
       else if (typeof arg === "number" && port === 0 && host === undefined) port = arg;
       else if (typeof arg === "string") host = arg;
       else if (typeof arg === "number") backlog = arg;
     }
     if (callback) this.once("listening", callback);
-    const result = this.context.transport.listen({ host, port, backlog }, (connection) =>
+    const result = this.context.transport.listen({ host, port, backlog, ipv6Only }, (connection) =>
       this.accept(connection),
     );
     if ("error" in result) {

@@ -55,7 +55,7 @@ export interface StreamTransport {
     localPort?: number;
   }): StreamConnection;
   listen(
-    options: { host?: string; port: number; backlog?: number },
+    options: { host?: string; port: number; backlog?: number; ipv6Only?: boolean },
     onConnection: (connection: StreamConnection) => void,
   ): StreamListener | { error: string };
   /** The port a listener actually bound (for port 0). */

@@ -14,21 +14,35 @@ import type {
   StreamTransport,
 } from "./stream-connection.js";
 
-/** Text to an address; `localhost` is the loopback. Throws an EINVAL-coded error when invalid. */
+/**
+ * Text to an address; `localhost` is the loopback; an IPv6 address may be in brackets or carry a
+ * zone, and an IPv4-mapped one (`::ffff:10.0.0.1`, RFC 4291 §2.5.5.2) names an IPv4 peer.
+ * Throws an EINVAL-coded error when invalid.
+ */
 export function parseHostAddress(text: string): IpAddress {
+  const v6 = text === "localhost" ? undefined : Ipv6Address.tryParse(text);
   const address =
     text === "localhost"
       ? Ipv4Address.parse("127.0.0.1")
-      : (Ipv4Address.tryParse(text) ?? Ipv6Address.tryParse(text));
+      : (Ipv4Address.tryParse(text) ?? (v6?.isIpv4Mapped ? Ipv4Address.fromBytes(v6.bytes, 12) : v6));
   if (!address)
     throw Object.assign(new Error(`not an IP address: "${text}" (names need DNS)`), { code: "EINVAL" });
   return address;
 }
 
+/** How an IPv6 socket shows an address: IPv4 ones as IPv4-mapped (as Node's `::` servers do). */
+function shown(address: IpAddress, mapped: boolean): string {
+  return mapped && address.version === 4 ? `::ffff:${address}` : address.toString();
+}
+
 class TcpStreamConnection implements StreamConnection {
   events: StreamConnectionEvents = {};
 
-  constructor(private readonly connection: TcpConnection) {
+  constructor(
+    private readonly connection: TcpConnection,
+    /** Accepted by an IPv6 (`::`) listener: IPv4 peers are shown IPv4-mapped, the family as 6. */
+    private readonly mapped = false,
+  ) {
     connection.onConnect = () => this.events.onConnect?.();
     connection.onData = (data) => this.events.onData?.(data);
     connection.onEnd = () => this.events.onEnd?.();
@@ -38,19 +52,19 @@ class TcpStreamConnection implements StreamConnection {
   }
 
   get localAddress(): string {
-    return this.connection.localAddress.toString();
+    return shown(this.connection.localAddress, this.mapped);
   }
   get localPort(): number {
     return this.connection.localPort;
   }
   get remoteAddress(): string {
-    return this.connection.remoteAddress.toString();
+    return shown(this.connection.remoteAddress, this.mapped);
   }
   get remotePort(): number {
     return this.connection.remotePort;
   }
   get family(): 4 | 6 {
-    return this.connection.remoteAddress.version;
+    return this.mapped ? 6 : this.connection.remoteAddress.version;
   }
   get bufferedBytes(): number {
     return this.connection.writableLength;
@@ -101,11 +115,20 @@ export function tcpStreamTransport(tcp: TcpLayer): StreamTransport {
     listen(options, onConnection) {
       let listener: TcpListener;
       try {
-        const any = options.host === undefined || options.host === "0.0.0.0" || options.host === "::";
+        // 0.0.0.0 takes IPv4 only; :: takes both (IPv4 peers shown IPv4-mapped) unless ipv6Only;
+        // no host at all takes both and shows each peer in its own family.
+        const host = options.host;
+        const any = host === undefined || host === "0.0.0.0" || host === "::";
+        const family = host === "0.0.0.0" ? 4 : host === "::" && options.ipv6Only ? 6 : undefined;
+        const mapped = host === "::" && !options.ipv6Only;
         listener = tcp.listen(
           options.port,
-          { backlog: options.backlog, address: any ? undefined : parseHostAddress(options.host!) },
-          (connection) => onConnection(new TcpStreamConnection(connection)),
+          {
+            backlog: options.backlog,
+            address: any ? undefined : parseHostAddress(host!),
+            ...(family !== undefined ? { family } : {}),
+          },
+          (connection) => onConnection(new TcpStreamConnection(connection, mapped)),
         );
       } catch (error) {
         return { error: (error as { code?: string }).code ?? "EINVAL" };

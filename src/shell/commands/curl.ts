@@ -6,13 +6,14 @@
  * 28 timeout, 56 receive failure). Files come through the shell's file system.
  */
 import { sendHttpRequest } from "../../apps/http/client.js";
+import { addressLiteral, happyEyeballs } from "../../apps/http/happy-eyeballs.js";
 import type { StreamSocket } from "../../apps/http/stream-socket.js";
 import { MILLISECOND, type Nanoseconds, SECOND } from "../../sim/time.js";
 import type { NetSocket } from "../../socket/net.js";
+import { Ipv6Address } from "../../wire/address/ipv6.js";
 import type { NodeCommand } from "../command.js";
 import type { FileSink, ShellOutput } from "../io.js";
 import { parseOptions, secondsOption, UsageError } from "../options.js";
-import { resolveName } from "./dns.js";
 
 export interface ParsedUrl {
   scheme: string;
@@ -22,10 +23,17 @@ export interface ParsedUrl {
   target: string;
 }
 
-/** `http://10.0.2.10:8080/x`, `10.0.2.10/x` (curl assumes http://). A string is curl's complaint. */
+/**
+ * `http://10.0.2.10:8080/x`, `10.0.2.10/x` (curl assumes http://), `http://[2001:db8::1]:8080/x`
+ * (an IPv6 address in brackets, RFC 3986 §3.2.2; `host` keeps them, as the Host header does).
+ * A string is curl's complaint.
+ */
 export function parseUrl(text: string): ParsedUrl | string {
-  const match = /^(?:([a-z][a-z0-9+.-]*):\/\/)?([^/:?#]*)(?::(\d*))?([/?][^#]*)?(?:#.*)?$/i.exec(text);
+  const match =
+    /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\[[^\]/?#]*\]|[^/:?#[\]]*)(?::(\d*))?([/?][^#]*)?(?:#.*)?$/i.exec(text);
   if (!match || match[2] === "") return "URL rejected: Bad hostname";
+  if (match[2].startsWith("[") && !Ipv6Address.tryParse(match[2]))
+    return "URL rejected: Malformed input to a URL function";
   const scheme = (match[1] ?? "http").toLowerCase();
   if (scheme !== "http") return `Protocol "${scheme}" not supported`;
   const port = match[3] === undefined || match[3] === "" ? 80 : Number(match[3]);
@@ -229,9 +237,10 @@ const curl: NodeCommand = {
   name: "curl",
   summary: "fetch a URL over HTTP/1.1 (curl's common flags)",
   usage:
-    "curl [-s] [-S] [-v] [-i] [-I] [-f] [-o FILE|-O] [-X METHOD] [-H 'Name: value'] [-d DATA|--data-binary @FILE] [-T FILE] [-w FORMAT] [-m SECONDS] URL",
+    "curl [-s] [-S] [-v] [-i] [-I] [-f] [-o FILE|-O] [-X METHOD] [-H 'Name: value'] [-d DATA|--data-binary @FILE] [-T FILE] [-w FORMAT] [-m SECONDS] [-4|-6] URL",
   details:
-    "URL: http://HOST[:PORT]/PATH; HOST may be a node name (curl h2/bytes/1000).\n" +
+    "URL: http://HOST[:PORT]/PATH; HOST may be a node name (curl h2/bytes/1000) or an IPv6 address in brackets\n" +
+    "(http://[2001:db8::1]/). A name with both IPv6 and IPv4 addresses is connected to the Happy Eyeballs way (RFC 8305).\n" +
     "-w variables: %{http_code} %{size_download} %{size_upload} %{speed_download} %{time_total} %{time_connect}\n" +
     "  %{time_starttransfer} %{remote_ip} %{remote_port} %{local_ip} %{local_port} %{content_type} %{url_effective}",
   async run({ node, args, out, err, signal, shell }) {
@@ -255,6 +264,8 @@ const curl: NodeCommand = {
       { name: "maxTime", short: "m", long: "max-time", value: true },
       { name: "connectTimeout", long: "connect-timeout", value: true },
       { name: "userAgent", short: "A", long: "user-agent", value: true },
+      { name: "ipv4", short: "4", long: "ipv4" },
+      { name: "ipv6", short: "6", long: "ipv6" },
     ]);
     if (options.positionals.length === 0) throw new UsageError("no URL specified");
     if (options.positionals.length > 1)
@@ -311,9 +322,37 @@ const curl: NodeCommand = {
     const url = parseUrl(urlText);
     if (typeof url === "string") return finish(url.startsWith("Protocol") ? 1 : 3, url);
     variables.url_effective = `http://${url.host}${url.port === 80 ? "" : `:${url.port}`}${url.target}`;
-    const resolved = await resolveName(shell, node!, url.host, signal);
-    if (typeof resolved !== "string") return finish(6, `Could not resolve host: ${url.host}`);
-    const address = resolved;
+    // Resolve and connect (RFC 8305 for names with both families); an address literal is used as is.
+    const family = options.flags.has("ipv6") ? 6 : options.flags.has("ipv4") ? 4 : undefined;
+    const literal = addressLiteral(url.host);
+    if (literal && family !== undefined && literal.version !== family) {
+      return finish(6, `Could not resolve host: ${url.host}`);
+    }
+    let raced: Awaited<ReturnType<typeof happyEyeballs>> | undefined;
+    if (!literal) {
+      void happyEyeballs(node!, url.host, url.port, {
+        ...(family !== undefined ? { family } : {}),
+        onAttempt: (a) => {
+          if (verbose) err.write(`*   Trying ${a.version === 6 ? `[${a}]` : a}:${url.port}...\n`);
+        },
+      }).then((result) => {
+        raced = result;
+      });
+      await shell.driver.until(() => raced !== undefined, {
+        signal,
+        limit: connectTimeout ?? maxTime ?? 300 * SECOND,
+      });
+      if (!raced) return finish(28, `Resolving timed out after ${elapsedMs()} milliseconds`);
+      if (raced.error === "resolve") return finish(6, `Could not resolve host: ${url.host}`);
+      if (raced.error === "connect") {
+        const reason = raced.errno === "ECONNREFUSED" ? "Couldn't connect to server" : "No route to host";
+        return finish(
+          7,
+          `Failed to connect to ${url.host} port ${url.port} after ${elapsedMs()} ms: ${reason}`,
+        );
+      }
+    }
+    const address = literal?.toString() ?? raced!.address!.toString();
 
     // The request body: -d (form data, newlines stripped from @files), --data-binary (as is), -T.
     let body: Uint8Array | undefined;
@@ -392,8 +431,10 @@ const curl: NodeCommand = {
       }
     } else target = terminalTarget(out);
 
-    if (verbose) err.write(`*   Trying ${address}:${url.port}...\n`);
-    const socket = node!.net.connect(url.port, address);
+    if (verbose && literal) {
+      err.write(`*   Trying ${literal.version === 6 ? `[${address}]` : address}:${url.port}...\n`);
+    }
+    const socket = raced?.socket ?? node!.net.connect(url.port, address);
     const watched = new WatchedSocket(socket);
     let connectedAt: Nanoseconds | undefined;
     let firstByteAt: Nanoseconds | undefined;
@@ -402,7 +443,7 @@ const curl: NodeCommand = {
     let expected: number | undefined;
     let outcome: { code: number; message?: string } | undefined;
     let binaryRefused = false;
-    socket.on("connect", () => {
+    const connected = () => {
       connectedAt = scheduler.now;
       variables.num_connects = "1";
       variables.remote_ip = socket.remoteAddress ?? "";
@@ -415,7 +456,10 @@ const curl: NodeCommand = {
           for (const line of latin1(watched.sentHead).split("\r\n").slice(0, -1)) err.write(`> ${line}\n`);
         }
       }
-    });
+    };
+    // A Happy Eyeballs winner is connected already (its "connect" is reported once the request
+    // is on its way, below); a literal address connects now.
+    if (!raced?.socket) socket.on("connect", connected);
     const hostHeader = url.port === 80 ? url.host : `${url.host}:${url.port}`;
     sendHttpRequest(
       watched,
@@ -486,6 +530,7 @@ const curl: NodeCommand = {
         },
       },
     );
+    if (raced?.socket) connected();
     const connectExpired = () =>
       connectTimeout !== undefined && connectedAt === undefined && scheduler.now - start >= connectTimeout;
     await shell.driver.until(() => outcome !== undefined || connectExpired(), {

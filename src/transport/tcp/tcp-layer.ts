@@ -62,6 +62,11 @@ export interface ListenOptions extends ConnectionOptions {
   backlog?: number;
   /** Accept only segments to this local address (default: any of the host's addresses). */
   address?: IpAddress;
+  /**
+   * Accept only this IP version: 4 for an `AF_INET` socket on 0.0.0.0, 6 for `AF_INET6` with
+   * IPV6_V6ONLY; undefined (the default) takes both, as `::` does (RFC 3493 §3.7).
+   */
+  family?: 4 | 6;
 }
 
 export interface ConnectOptions extends ConnectionOptions {
@@ -85,6 +90,8 @@ export class TcpListener {
     readonly port: number,
     readonly address: IpAddress | undefined,
     readonly backlog: number,
+    /** The IP version it takes, if only one. */
+    readonly family: 4 | 6 | undefined,
     readonly connectionOptions: ConnectionOptions,
     /** Called with each connection once its handshake completes. */
     public onConnection: (connection: TcpConnection) => void,
@@ -213,6 +220,7 @@ export class TcpLayer implements TransportProtocol {
       port,
       options.address,
       options.backlog ?? this.config.backlog,
+      options.family,
       options,
       onConnection ?? (() => {}),
     );
@@ -465,6 +473,7 @@ export class TcpLayer implements TransportProtocol {
     const listener = this.listeners.get(port);
     if (!listener) return undefined;
     if (listener.address && !sameAddress(listener.address, local)) return undefined;
+    if (listener.family !== undefined && local.version !== listener.family) return undefined;
     return listener;
   }
 
