@@ -107,7 +107,8 @@ export function startLabServices(net: Network, topology: TopologySpec): LabServi
             forwarders: spec.dnsServer.forwarders,
           }
         : false;
-      services.dnsServers.set(spec.name, new DnsServer(node, { zones, recursion }).start());
+      const dns64 = spec.dnsServer.dns64 ? { dns64: { prefix: spec.dnsServer.dns64 } } : {};
+      services.dnsServers.set(spec.name, new DnsServer(node, { zones, recursion, ...dns64 }).start());
     }
   }
   for (const spec of topology.nodes.values()) {

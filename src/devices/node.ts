@@ -20,6 +20,7 @@ import { Ipv6Layer, type Ipv6LayerOptions } from "../net/ipv6-layer.js";
 import type { NatConfig } from "../net/nat/config.js";
 import { Nat } from "../net/nat/nat.js";
 import { showIpNatStatistics, showIpNatTranslations } from "../net/nat/show.js";
+import { Nat64, type Nat64Config } from "../net/nat64.js";
 import type { Ipv6Route, Route } from "../net/routing-table.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import { createDgramApi, type DgramApi } from "../socket/dgram.js";
@@ -114,6 +115,25 @@ export class Node implements NodeContext {
     this.ipv6Everywhere = true;
     for (const iface of this.interfaces) if (iface.mtu >= 1280) this.ipv6.enableInterface(iface);
     return this;
+  }
+
+  /**
+   * Stateful NAT64 (RFC 6146) on a router: IPv6 packets to the prefix (64:ff9b::/96 unless told)
+   * leave as IPv4 from the pool address (the outside interface's by default), and the answers
+   * come back as IPv6. Pair it with DNS64 (src/apps/dns) so IPv6-only hosts find IPv4-only names.
+   */
+  enableNat64(config: Nat64Config = {}): Nat64 {
+    if (!this.ipv4.forwarding) throw new RangeError(`${this.name} is not a router: NAT64 runs on routers`);
+    if (this.ipv6.translator) throw new RangeError(`${this.name} already translates NAT64`);
+    const nat64 = new Nat64(this.ipv4, this.ipv6, config);
+    this.ipv4.addHook(nat64);
+    this.ipv6.translator = nat64;
+    return nat64;
+  }
+
+  /** The NAT64 translator, if the node runs one. */
+  get nat64(): Nat64 | undefined {
+    return this.ipv6Layer?.translator instanceof Nat64 ? this.ipv6Layer.translator : undefined;
   }
 
   /**

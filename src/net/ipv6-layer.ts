@@ -82,6 +82,20 @@ import type {
 import { Reassembler, type ReassemblyOptions } from "./reassembly.js";
 import { chooseNextHop, type Ipv6Route, Ipv6RoutingTable, makeIpv6Route } from "./routing-table.js";
 
+/**
+ * Something that takes over forwarded packets to a prefix and sends them on in another form:
+ * NAT64 (./nat64.ts) translating them to IPv4.
+ */
+export interface Ipv6Translator {
+  /** Whether the destination of `packet` (an IPv6 packet, header first) is the translator's. */
+  claims(packet: Uint8Array): boolean;
+  /**
+   * Translates and sends `packet` (its hop limit checked); counts and answers problems itself.
+   * True when it left translated.
+   */
+  translate(packet: Uint8Array, inIface: NetInterface): boolean;
+}
+
 /** An address of ours changed state (tentative → preferred, duplicate, deprecated, removed). */
 export interface Ipv6AddressEvent extends TraceBase {
   node: string;
@@ -158,6 +172,8 @@ export class Ipv6Layer implements NetworkLayer, Ipv6InterfaceOwner {
   readonly mld: Mld;
   forwarding: boolean;
   defaultHopLimit: number;
+  /** NAT64, when the node translates (see {@link Ipv6Translator}). */
+  translator: Ipv6Translator | undefined;
   dad: boolean;
   acceptRa: boolean;
   autoconf: boolean;
@@ -1454,6 +1470,19 @@ export class Ipv6Layer implements NetworkLayer, Ipv6InterfaceOwner {
       return;
     }
     const tracer = this.context.tracer;
+    if (this.translator?.claims(packet)) {
+      if (frame[offset + 7] <= 1) {
+        counters.inHdrErrors++;
+        this.traceInputDrop(inIface, frame, "hop-limit-exceeded");
+        this.icmp.sendError(Icmpv6Type.TimeExceeded, Icmpv6TimeExceededCode.HopLimitExceeded, packet, {
+          arrivedOn: inIface,
+        });
+        return;
+      }
+      counters.forwDatagrams++;
+      this.translator.translate(packet, inIface);
+      return;
+    }
     const route = this.routes.lookup(frame, offset + 24);
     if (!route) {
       counters.inNoRoutes++;

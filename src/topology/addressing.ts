@@ -17,6 +17,8 @@
  * the default route), and routers get IPv6 routes along the same shortest paths.
  * The file's own settings always win; what was added is listed in `notes`.
  */
+
+import { nat64Prefix } from "../net/nat64.js";
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import {
@@ -193,7 +195,9 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
     const addressed = segment.members.find((m) => m.iface.ipv4.length > 0);
     segment.subnet = addressed?.iface.ipv4[0].networkPrefix ?? dhcpPoolSubnet(segment, used);
     // Interfaces that get their address by DHCP are left to the DHCP server (docs/topology.md).
-    const missing = segment.members.filter((m) => m.iface.ipv4.length === 0 && !usesDhcp(m.node, m.iface));
+    const missing = segment.members.filter(
+      (m) => m.iface.ipv4.length === 0 && !usesDhcp(m.node, m.iface) && m.node.ipv4 !== false,
+    );
     if (missing.length === 0) continue;
     if (!segment.subnet) {
       const pointToPoint =
@@ -381,14 +385,16 @@ function assignIpv6Routes(
     for (const iface of router.interfaces.values())
       for (const p of globalIpv6(iface)) routed.add(p.networkPrefix.toString());
     for (const remote of reached) {
-      for (const iface of remote.interfaces.values()) {
-        for (const prefix of globalIpv6(iface)) {
-          const network = prefix.networkPrefix;
-          if (routed.has(network.toString())) continue;
-          routed.add(network.toString());
-          router.routes.push({ to: network, via: firstHop.get(remote)! });
-          notes.push(`${router.name} route ${network} via ${firstHop.get(remote)} (auto)`);
-        }
+      const networks = [...remote.interfaces.values()].flatMap((iface) =>
+        globalIpv6(iface).map((p) => p.networkPrefix),
+      );
+      // A NAT64 router is the way to the IPv4 Internet's addresses inside its prefix.
+      if (remote.nat64) networks.push(nat64Prefix(remote.nat64.prefix));
+      for (const network of networks) {
+        if (routed.has(network.toString())) continue;
+        routed.add(network.toString());
+        router.routes.push({ to: network, via: firstHop.get(remote)! });
+        notes.push(`${router.name} route ${network} via ${firstHop.get(remote)} (auto)`);
       }
     }
   }
@@ -396,7 +402,7 @@ function assignIpv6Routes(
 
 function assignGateways(topology: TopologySpec, segments: Segment[], notes: string[]): void {
   for (const node of topology.nodes.values()) {
-    if (isRouterKind(node.kind) || node.kind === "switch" || node.gateway) continue;
+    if (isRouterKind(node.kind) || node.kind === "switch" || node.gateway || node.ipv4 === false) continue;
     // DHCP gives the gateway (option 3).
     if ([...node.interfaces.values()].some((i) => usesDhcp(node, i))) continue;
     if (node.routes.some((r) => r.to.length === 0 && r.to instanceof Ipv4Prefix)) continue;

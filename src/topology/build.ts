@@ -243,8 +243,10 @@ class Builder {
         );
       }
       if (iface.ipv6Ra) {
+        // A router that serves DNS names itself in its advertisements (RDNSS, RFC 8106).
+        const dns = spec.dnsServer ? iface.ipv6.find((p) => !p.address.isLinkLocal)?.address : undefined;
         this.attempt(
-          () => node.advertiseIpv6(iface.name),
+          () => node.advertiseIpv6(iface.name, dns ? { dnsServers: [dns] } : {}),
           `"ipv6-ra" of interface "${iface.name}" of node "${spec.name}"`,
           spec.location,
         );
@@ -283,6 +285,8 @@ class Builder {
       }
     }); // NAT and the firewall last: they look at the interfaces, addresses and routes.
     this.errors.push(...applyNatAndFirewall(node, spec));
+    const nat64 = spec.nat64;
+    if (nat64) this.attempt(() => node.enableNat64(nat64), `"nat64" of node "${spec.name}"`, spec.location);
   }
 
   /** Runs a configuration step, reporting a failure as an error at `location`. */

@@ -6,8 +6,9 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { LineCounter, parseDocument } from "yaml";
 import { Zone } from "../apps/dns/zone.js";
+import { nat64Prefix } from "../net/nat64.js";
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
-import { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
+import { type IpAddress, Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import { MacAddress } from "../wire/address/mac.js";
 import { canonicalDnsName, dnsTypeFromName } from "../wire/dns.js";
 import { type PathSegment, SourceMap, splitPointer } from "./locate.js";
@@ -90,6 +91,7 @@ interface RawNode {
   gateway?: string;
   gateway6?: string;
   ipv6?: boolean | "auto";
+  ipv4?: boolean;
   routes?: RawRoute[];
   exec?: string[];
   labels?: Record<string, string>;
@@ -103,9 +105,11 @@ interface RawNode {
     recursion?: boolean;
     forwarders?: string | string[];
     "root-hints"?: string | string[];
+    dns64?: boolean | string;
   };
   "dns-zone"?: RawDnsZone;
   nat?: RawNat;
+  nat64?: boolean | { prefix?: string; pool?: string; outside?: string };
   firewall?: RawFirewall;
 }
 interface RawTap {
@@ -416,6 +420,22 @@ class SemanticChecker {
     }
     // (A switch has no IP stack: `ipv6` from the defaults or its kind does not apply to it.)
     if (merged.ipv6 !== undefined && merged.ipv6 !== false && kind !== "switch") spec.ipv6 = merged.ipv6;
+    if (merged.ipv4 === false && kind !== "switch") {
+      // An IPv6-only node: IPv6 on every interface, and no IPv4 address anywhere.
+      spec.ipv4 = false;
+      spec.ipv6 ??= true;
+      const at = [...path, "ipv4"];
+      if (spec.gateway) this.error(`node "${name}" has "ipv4: false": drop its IPv4 "gateway"`, at);
+      if (merged.dhcp)
+        this.error(`node "${name}" has "ipv4: false": drop "dhcp" (DHCP gives IPv4 addresses)`, at);
+      for (const iface of spec.interfaces.values()) {
+        if (iface.ipv4.length > 0 || iface.dhcp)
+          this.error(
+            `node "${name}" has "ipv4: false", but its interface "${iface.name}" has IPv4 (ipv4 or dhcp)`,
+            at,
+          );
+      }
+    }
     (merged.routes ?? []).forEach((route, index) => {
       const parsed = this.buildRoute(name, route, [...path, "routes", index]);
       if (parsed) spec.routes.push(parsed);
@@ -443,6 +463,23 @@ class SemanticChecker {
           problem,
         );
         if (nat) spec.nat = nat;
+      }
+    }
+    if (merged.nat64 !== undefined && merged.nat64 !== false) {
+      const at = [...path, "nat64"];
+      const raw = merged.nat64 === true ? {} : merged.nat64;
+      if (!isRouterKind(spec.kind)) {
+        this.error(`"nat64" of node "${name}": NAT64 runs on routers, but "${name}" is a ${spec.kind}`, at);
+      } else {
+        try {
+          nat64Prefix(raw.prefix);
+          if (raw.pool !== undefined && !Ipv4Address.tryParse(raw.pool)) {
+            throw new RangeError(`pool: expected an IPv4 address, found "${raw.pool}"`);
+          }
+          spec.nat64 = raw;
+        } catch (error) {
+          this.error(`"nat64" of node "${name}": ${(error as Error).message}`, at);
+        }
       }
     }
     if (merged.firewall !== undefined) {
@@ -641,7 +678,17 @@ class SemanticChecker {
           ]);
         else search.push(canonical);
       });
-      spec.resolver = { servers: addresses(merged.dns, [...path, "dns"], "dns"), search };
+      const servers: IpAddress[] = [];
+      asList(merged.dns).forEach((text, index) => {
+        const address = Ipv4Address.tryParse(text) ?? Ipv6Address.tryParse(text);
+        if (address) servers.push(address);
+        else
+          this.error(
+            `"dns" of node "${node}": expected an IPv4 or IPv6 address such as 192.0.2.53 or 2001:db8::53, found "${text}"`,
+            [...path, "dns", ...(Array.isArray(merged.dns) ? [index] : [])],
+          );
+      });
+      spec.resolver = { servers, search };
     }
     const dnsServer = merged["dns-server"];
     const dnsZone = merged["dns-zone"];
@@ -662,6 +709,18 @@ class SemanticChecker {
         forwarders: addresses(dnsServer?.forwarders, [...path, "dns-server", "forwarders"], "forwarders"),
         rootHints: addresses(dnsServer?.["root-hints"], [...path, "dns-server", "root-hints"], "root-hints"),
       };
+      const dns64 = dnsServer?.dns64;
+      if (dns64 !== undefined && dns64 !== false) {
+        try {
+          spec.dnsServer.dns64 = nat64Prefix(dns64 === true ? undefined : dns64).toString();
+        } catch (error) {
+          this.error(`"dns64" of node "${node}": ${(error as Error).message}`, [
+            ...path,
+            "dns-server",
+            "dns64",
+          ]);
+        }
+      }
     }
   }
 

@@ -3,7 +3,7 @@
  * ready for the builder. Every item keeps where it came from, for error messages.
  */
 import type { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
-import type { Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
+import type { IpAddress, Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import type { FirewallSpec, NatSpec } from "./nat-firewall.js";
 import type { nodeKinds } from "./schema.js";
 
@@ -54,11 +54,15 @@ export interface NodeSpec {
   nat?: NatSpec;
   /** A stateful firewall (the `firewall` key). */
   firewall?: FirewallSpec;
+  /** `nat64`: stateful NAT64 (RFC 6146) on a router; the prefix (default 64:ff9b::/96) and pool. */
+  nat64?: { prefix?: string; pool?: string; outside?: string };
   location: SourceLocation;
   /** `dhcp: true`: interfaces without an ipv4 address get one by DHCP (see {@link usesDhcp}). */
   dhcp?: boolean;
   /** `ipv6: true` runs IPv6 on every interface; `auto` also asks for automatic IPv6 addressing. */
   ipv6?: boolean | "auto";
+  /** `ipv4: false`: an IPv6-only node (no IPv4 address, automatic or DHCP, and no gateway). */
+  ipv4?: false;
   /** `dhcp-server`: the pools this node serves. */
   dhcpServer?: DhcpServerSpec;
   /** `dhcp-relay`. */
@@ -97,7 +101,7 @@ export interface DhcpRelaySpec {
 }
 
 export interface ResolverSpec {
-  servers: Ipv4Address[];
+  servers: IpAddress[];
   search: string[];
 }
 
@@ -121,6 +125,8 @@ export interface DnsServerSpec {
   recursion: boolean;
   forwarders: Ipv4Address[];
   rootHints: Ipv4Address[];
+  /** `dns64`: synthesize AAAA records in this NAT64 prefix (RFC 6147). */
+  dns64?: string;
 }
 
 /** Whether `iface` of `node` gets its address by DHCP: flagged itself, or unaddressed on a `dhcp: true` node. */

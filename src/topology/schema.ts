@@ -194,6 +194,11 @@ export const dnsServerSchema = {
     },
     forwarders: stringOrList("Ask these resolvers instead of walking from the root"),
     "root-hints": stringOrList('Root servers to start from (default: the lab\'s servers of the zone ".")'),
+    dns64: {
+      oneOf: [{ type: "boolean" }, { type: "string" }],
+      description:
+        "DNS64 (RFC 6147): answer AAAA questions for IPv4-only names with addresses inside the NAT64 prefix (true: 64:ff9b::/96, or a /96 such as 2001:db8:64::/96)",
+    },
   },
 } as const;
 
@@ -216,6 +221,11 @@ const nodeProperties = {
     description:
       "Run IPv6 on every interface (link-local addresses, neighbour discovery, SLAAC from router advertisements); auto: also give each link an IPv6 /64, routers their addresses, advertisements and routes",
   },
+  ipv4: {
+    type: "boolean",
+    description:
+      "false: an IPv6-only node (IPv6 on every interface; automatic addressing gives it no IPv4 address and no gateway)",
+  },
   routes: { type: "array", items: routeSchema, description: "Static routes" },
   exec: { type: "array", items: { type: "string" }, description: "Shell commands run on the node at start" },
   dhcp: {
@@ -233,6 +243,31 @@ const nodeProperties = {
   "dns-server": dnsServerSchema,
   "dns-zone": dnsZoneSchema,
   nat: natSchema,
+  nat64: {
+    oneOf: [
+      { type: "boolean" },
+      {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          prefix: {
+            type: "string",
+            description: "The /96 IPv4 addresses are written in (default 64:ff9b::/96)",
+          },
+          pool: {
+            type: "string",
+            description: "The IPv4 address translated traffic leaves from (default: the outside interface's)",
+          },
+          outside: {
+            type: "string",
+            description: "The interface toward the IPv4 network (default: the first with an IPv4 address)",
+          },
+        },
+      },
+    ],
+    description:
+      "Router: stateful NAT64 (RFC 6146), so IPv6-only hosts reach IPv4 addresses written inside the prefix (pair with dns-server dns64)",
+  },
   firewall: firewallSchema,
   labels: { type: "object", additionalProperties: { type: "string" }, description: "Free-form labels" },
   description: { type: "string" },

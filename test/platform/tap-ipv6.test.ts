@@ -58,9 +58,29 @@ test("the kernel autoconfigures from our router advertisement, pings over IPv6 a
     assert.match(routes.stdout, /^default via fe80::[0-9a-f:]+ dev \S+ proto ra /m, routes.stdout);
 
     // The kernel pings the router, and the host behind it (one hop: hop limit 63).
-    const router = await runIn(netns, "ping", ["-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", "2001:db8:90::1"]);
+    const router = await runIn(netns, "ping", [
+      "-6",
+      "-n",
+      "-c",
+      "3",
+      "-i",
+      "0.2",
+      "-W",
+      "2",
+      "2001:db8:90::1",
+    ]);
     assert.match(router.stdout, / 0% packet loss/, router.stdout + router.stderr);
-    const far = await runIn(netns, "ping", ["-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", "2001:db8:91::80"]);
+    const far = await runIn(netns, "ping", [
+      "-6",
+      "-n",
+      "-c",
+      "3",
+      "-i",
+      "0.2",
+      "-W",
+      "2",
+      "2001:db8:91::80",
+    ]);
     assert.match(far.stdout, / 0% packet loss/, far.stdout + far.stderr);
     assert.match(far.stdout, /ttl=63/);
 

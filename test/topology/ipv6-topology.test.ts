@@ -5,19 +5,24 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { bytesService } from "../../src/apps/http/bytes-service.js";
+import { serveHttpConnection } from "../../src/apps/http/server.js";
+import { startLabServices } from "../../src/apps/lab-services.js";
 import { defaultCommands } from "../../src/shell/commands/index.js";
 import { VirtualDriver } from "../../src/shell/driver.js";
 import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
 import { Shell } from "../../src/shell/shell.js";
 import { SECOND } from "../../src/sim/time.js";
+import type { NetSocket } from "../../src/socket/net.js";
 import { buildNetwork } from "../../src/topology/build.js";
 import { loadTopology } from "../../src/topology/loader.js";
 
-function lab(yaml: string) {
+function lab(yaml: string, options: { services?: boolean } = {}) {
   const { topology, errors: loadErrors } = loadTopology(yaml, "lab.yml");
   assert.deepEqual(loadErrors, []);
   const { lab: built, errors } = buildNetwork(topology!, { seed: 5 });
   assert.deepEqual(errors, []);
+  if (options.services) startLabServices(built!.network, topology!);
   const out = new BufferOutput(false);
   const err = new BufferOutput();
   const network = built!.network;
@@ -139,4 +144,72 @@ topology:
     errors[0].toString(),
     /"ipv6-ra" of interface "eth0" of node "h": router advertisements come from routers/,
   );
+});
+
+test("an IPv6-only phone (ipv4: false) reaches an IPv4-only web server by name: nat64 and dns64 keys, RDNSS from the router", async () => {
+  const { run, network, notes } = lab(
+    `name: phone
+topology:
+  nodes:
+    phone: {kind: host, ipv4: false, ipv6: auto}
+    r1:
+      kind: router
+      ipv6: auto
+      nat64: true
+      dns-server:
+        dns64: true
+        zones: [{origin: example.com}]
+    isp:
+      kind: router
+      interfaces: {eth1: {ipv4: 198.51.100.1/24}}
+    web:
+      kind: server
+      interfaces: {eth0: {ipv4: 198.51.100.80/24}}
+  links:
+    - endpoints: [phone:eth0, r1:eth0]
+    - endpoints: [r1:eth1, isp:eth0]
+    - endpoints: [isp:eth1, web:eth0]
+`,
+    { services: true },
+  );
+  assert.ok(!notes.some((n) => n.startsWith("phone:eth0 10.")), notes.join("\n"));
+  network
+    .node("web")
+    .net.createServer((s: NetSocket) => serveHttpConnection(s, bytesService))
+    .listen(80, "0.0.0.0");
+  network.runFor(5 * SECOND);
+  const addr = await run("phone ip addr");
+  assert.doesNotMatch(addr.out, /^ {4}inet (?!127\.)/m);
+  assert.match(addr.out, /inet6 2001:db8:1::[0-9a-f:]+\/64 scope global dynamic/);
+  const dig = await run("phone dig +short web.example.com AAAA");
+  assert.equal(dig.out, "64:ff9b::c633:6450\n");
+  const ping = await run("phone ping -c 1 web.example.com");
+  assert.equal(ping.status, 0, ping.out + ping.err);
+  assert.match(ping.out, /^64 bytes from 64:ff9b::c633:6450: icmp_seq=1 ttl=62/m);
+  const curl = await run(
+    "phone curl -s -w '%{http_code} %{remote_ip}' -o /dev/null http://web.example.com/bytes/5000",
+  );
+  assert.equal(curl.out, "200 64:ff9b::c633:6450", curl.err);
+  // A private IPv4 name (r1's own, 10.x) gets no well-known-prefix address.
+  assert.equal((await run("phone dig +short r1.example.com AAAA")).out, "");
+});
+
+test("the loader checks nat64 (routers only, a /96 prefix), dns64 and ipv4: false", () => {
+  const { errors } = loadTopology(
+    `name: bad
+topology:
+  nodes:
+    h: {kind: host, nat64: true, ipv4: false, interfaces: {eth0: {ipv4: 10.0.0.1/24}}}
+    r: {kind: router, nat64: {prefix: "64:ff9b::/64"}, dns-server: {dns64: "2001:db8::/32"}}
+  links:
+    - endpoints: [h:eth0, r:eth0]
+`,
+    "bad.yml",
+  );
+  assert.deepEqual(errors.map((e) => e.toString().replace(/^bad\.yml:\d+:\d+: /, "")).sort(), [
+    '"dns64" of node "r": NAT64 prefix 2001:db8::/32: only /96 prefixes are supported (RFC 6052 §2.2)',
+    '"nat64" of node "h": NAT64 runs on routers, but "h" is a host',
+    '"nat64" of node "r": NAT64 prefix 64:ff9b::/64: only /96 prefixes are supported (RFC 6052 §2.2)',
+    'node "h" has "ipv4: false", but its interface "eth0" has IPv4 (ipv4 or dhcp)',
+  ]);
 });

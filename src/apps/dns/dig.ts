@@ -13,7 +13,7 @@
 import type { Node } from "../../devices/node.js";
 import { MILLISECOND, SECOND } from "../../sim/time.js";
 import { Ipv4Address } from "../../wire/address/ipv4.js";
-import { Ipv6Address } from "../../wire/address/ipv6.js";
+import { type IpAddress, Ipv6Address } from "../../wire/address/ipv6.js";
 import {
   absoluteDnsName,
   canonicalDnsName,
@@ -30,8 +30,7 @@ import {
   formatDnsRdata,
   formatDnsRecord,
 } from "../../wire/dns.js";
-import { resolvConf } from "./resolv-conf.js";
-import { type StubResult, stubResolve } from "./stub.js";
+import { nameservers, type StubResult, stubResolve } from "./stub.js";
 import { reverseName } from "./zone.js";
 
 export interface DigResult {
@@ -66,7 +65,7 @@ class Run implements DigRun {
 }
 
 interface DigArgs {
-  server?: Ipv4Address;
+  server?: IpAddress;
   port?: number;
   name: string;
   type: number;
@@ -83,7 +82,7 @@ function parseDigArgs(args: readonly string[]): DigArgs | string {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg.startsWith("@")) {
-      const server = Ipv4Address.tryParse(arg.slice(1));
+      const server = Ipv4Address.tryParse(arg.slice(1)) ?? Ipv6Address.tryParse(arg.slice(1));
       if (!server) return `dig: couldn't get address for '${arg.slice(1)}': not found`;
       parsed.server = server;
     } else if (arg === "-p") {
@@ -143,7 +142,7 @@ export function dig(
     node.scheduler.after(0, () => run.finish({ output, answers: [] }));
     return run;
   }
-  const servers = parsed.server ? [parsed.server] : resolvConf(node).nameservers;
+  const servers = parsed.server ? [parsed.server] : nameservers(node);
   const started = node.scheduler.now;
   if (!parsed.short) {
     write("");
@@ -256,8 +255,10 @@ export function nslookup(
     output.push(line);
     options.write?.(line);
   };
-  const address = server ? Ipv4Address.tryParse(server) : resolvConf(node).nameservers[0];
-  const literal = Ipv4Address.tryParse(name);
+  const address = server
+    ? (Ipv4Address.tryParse(server) ?? Ipv6Address.tryParse(server))
+    : nameservers(node)[0];
+  const literal = Ipv4Address.tryParse(name) ?? Ipv6Address.tryParse(name);
   const qname = literal ? `${reverseName(literal)}.` : name;
   const type = literal ? DnsType.PTR : DnsType.A;
   if (!address) {

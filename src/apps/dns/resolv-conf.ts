@@ -6,11 +6,14 @@
  * Kept beside the node rather than in it, so the network layer stays free of application state.
  */
 import type { Node } from "../../devices/node.js";
-import type { Ipv4Address } from "../../wire/address/ipv4.js";
+import type { IpAddress } from "../../wire/address/ipv6.js";
 
 export interface ResolvConf {
-  /** `nameserver` lines, in order (the stub resolver tries them in turn). */
-  nameservers: Ipv4Address[];
+  /**
+   * `nameserver` lines, in order (the stub resolver tries them in turn): IPv4 or IPv6. Empty, the
+   * servers learnt from router advertisements (RDNSS, RFC 8106) stand in, as rdnssd would write them.
+   */
+  nameservers: IpAddress[];
   /** `search` list: domains appended to names with fewer than `ndots` dots. */
   search: string[];
   /** `options ndots:N` (default 1). */

@@ -19,9 +19,11 @@
  *   asks again over TCP.
  */
 import type { Node } from "../../devices/node.js";
+import { isMappedIpv4, isNonGlobalIpv4, nat64Prefix, synthesizeIpv6 } from "../../net/nat64.js";
 import { SECOND } from "../../sim/time.js";
 import type { TcpListener } from "../../transport/tcp/tcp-layer.js";
 import type { UdpMessage, UdpSocket } from "../../transport/udp.js";
+import type { Ipv6Prefix } from "../../wire/address/ipv6.js";
 import {
   DNS_PORT,
   DNS_UDP_LIMIT,
@@ -33,6 +35,7 @@ import {
   DnsType,
   DnsView,
   dnsEdns,
+  dnsFullRcode,
   dnsLength,
   dnsNameInZone,
   dnsNameKey,
@@ -58,6 +61,11 @@ export interface DnsServerOptions {
   udpPayloadSize?: number;
   /** Serve TCP too (default true). */
   tcp?: boolean;
+  /**
+   * DNS64 (RFC 6147): synthesize AAAA records from A records for names without IPv6 addresses, in
+   * the NAT64 prefix (true: 64:ff9b::/96), so IPv6-only clients reach them through NAT64.
+   */
+  dns64?: boolean | { prefix?: string };
   write?: (line: string) => void;
 }
 
@@ -71,6 +79,8 @@ export class DnsServerCounters {
   truncated = 0;
   recursive = 0;
   referrals = 0;
+  /** AAAA answers synthesized by DNS64. */
+  synthesized = 0;
 }
 
 const MAX_CNAME = 16;
@@ -82,6 +92,8 @@ export class DnsServer {
   readonly resolver: RecursiveResolver | undefined;
   readonly counters = new DnsServerCounters();
   readonly udpPayloadSize: number;
+  /** The DNS64 prefix, when the server synthesizes (see {@link DnsServerOptions.dns64}). */
+  readonly dns64: { prefix: Ipv6Prefix; wellKnown: boolean } | undefined;
   private socket: UdpSocket | undefined;
   private listener: TcpListener | undefined;
 
@@ -93,6 +105,10 @@ export class DnsServer {
     const recursion = options.recursion;
     if (recursion) this.resolver = new RecursiveResolver(node, recursion === true ? {} : recursion);
     this.udpPayloadSize = options.udpPayloadSize ?? 1232;
+    if (options.dns64) {
+      const prefix = nat64Prefix(options.dns64 === true ? undefined : options.dns64.prefix);
+      this.dns64 = { prefix, wellKnown: prefix.equals(nat64Prefix(undefined)) };
+    }
   }
 
   /** Listens on UDP (and TCP) port 53. */
@@ -189,32 +205,120 @@ export class DnsServer {
 
   /** The response to a parsed query (synchronous for authoritative data, later for recursion). */
   answer(query: DnsRepr, done: (response: DnsRepr) => void): void {
+    const question = query.questions[0];
+    if (
+      !this.dns64 ||
+      query.opcode !== DnsOpcode.Query ||
+      query.questions.length !== 1 ||
+      question.type !== DnsType.AAAA ||
+      question.class !== DnsClass.IN
+    ) {
+      this.respond(query, done, true);
+      return;
+    }
+    this.respond(
+      query,
+      (response, detail) => {
+        this.synthesize(query, response, (final, synthesized) => {
+          this.report(query, final, synthesized ? "dns64" : detail);
+          done(final);
+        });
+      },
+      false,
+    );
+  }
+
+  /**
+   * DNS64 (RFC 6147 §5.1): an AAAA question whose answer is NOERROR without (usable) AAAA records
+   * is asked again as A, and each A record comes back as an AAAA record inside the NAT64 prefix
+   * (RFC 6052 §2.2), its TTL the smaller of the A record's and the negative answer's SOA minimum
+   * (§5.1.7; 600 s when there is none). The CNAME chain stays; AA is cleared (§5.5: the data is
+   * ours, not the zone's). AAAA records in ::ffff:0:0/96 do not count (§5.1.4), and with the
+   * well-known prefix non-global IPv4 addresses are not synthesized (RFC 6052 §3.1).
+   */
+  private synthesize(
+    query: DnsRepr,
+    response: DnsRepr,
+    done: (response: DnsRepr, synthesized: boolean) => void,
+  ): void {
+    const dns64 = this.dns64!;
+    const usable = response.answers.some(
+      (r) => r.type === DnsType.AAAA && r.data.kind === "aaaa" && !isMappedIpv4(r.data.address),
+    );
+    if (response.rcode !== DnsRcode.NoError || usable || response.truncated) {
+      done(response, false);
+      return;
+    }
+    const question = query.questions[0];
+    const aQuery: DnsRepr = { ...query, questions: [{ ...question, type: DnsType.A }] };
+    this.respond(
+      aQuery,
+      (aResponse) => {
+        const soa = response.authorities.find((r) => r.data.kind === "soa");
+        const negativeTtl = soa?.data.kind === "soa" ? Math.min(soa.ttl, soa.data.minimum) : 600;
+        const synthesized: DnsRecord[] = [];
+        for (const r of aResponse.answers) {
+          if (r.type === DnsType.CNAME) synthesized.push(r);
+          else if (r.type === DnsType.A && r.data.kind === "a") {
+            if (dns64.wellKnown && isNonGlobalIpv4(r.data.address.value)) continue;
+            synthesized.push({
+              name: r.name,
+              type: DnsType.AAAA,
+              class: r.class,
+              ttl: Math.min(r.ttl, negativeTtl),
+              data: { kind: "aaaa", address: synthesizeIpv6(dns64.prefix, r.data.address) },
+            });
+          }
+        }
+        if (aResponse.rcode !== DnsRcode.NoError || !synthesized.some((r) => r.type === DnsType.AAAA)) {
+          done(response, false);
+          return;
+        }
+        this.counters.synthesized++;
+        response.answers = synthesized;
+        response.authorities = [];
+        response.additionals = response.additionals.filter((r) => r.type === DnsType.OPT);
+        response.authoritative = false;
+        done(response, true);
+      },
+      false,
+    );
+  }
+
+  /** Counts and traces the answer to `query`. */
+  private report(query: DnsRepr, response: DnsRepr, detail: string): void {
+    const rcode = dnsFullRcode(response);
+    this.count(rcode);
+    const q = query.questions[0];
+    if (q) {
+      traceDns(this.node.tracer, {
+        time: this.node.scheduler.now,
+        node: this.node.name,
+        role: "server",
+        name: q.name,
+        qtype: dnsTypeName(q.type),
+        rcode: dnsRcodeName(rcode),
+        detail,
+        answers: response.answers.length,
+      });
+    }
+  }
+
+  /** The response to `query`; `report`: count and trace it (else the caller does). */
+  private respond(query: DnsRepr, done: (response: DnsRepr, detail: string) => void, report: boolean): void {
     const edns = dnsEdns(query);
     const response = this.responseTo(query);
     if (edns) response.additionals.push(ednsRecord({ udpPayloadSize: this.udpPayloadSize }));
     let detail = "error";
     const finish = (rcode: number) => {
-      this.count(rcode);
-      const q = query.questions[0];
-      if (q) {
-        traceDns(this.node.tracer, {
-          time: this.node.scheduler.now,
-          node: this.node.name,
-          role: "server",
-          name: q.name,
-          qtype: dnsTypeName(q.type),
-          rcode: dnsRcodeName(rcode),
-          detail,
-          answers: response.answers.length,
-        });
-      }
       if (rcode > 15) {
         // Extended RCODE in the OPT record (RFC 6891 §6.1.3).
         const opt = response.additionals.find((r) => r.type === DnsType.OPT);
         if (opt) opt.ttl = ((rcode >>> 4) << 24) >>> 0;
       }
       response.rcode = rcode & 0xf;
-      done(response);
+      if (report) this.report(query, response, detail);
+      done(response, detail);
     };
     if (query.opcode !== DnsOpcode.Query) {
       finish(DnsRcode.NotImp);

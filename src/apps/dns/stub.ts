@@ -12,6 +12,7 @@
 import type { Node } from "../../devices/node.js";
 import { type Nanoseconds, SECOND } from "../../sim/time.js";
 import { Ipv4Address } from "../../wire/address/ipv4.js";
+import { type IpAddress, Ipv6Address } from "../../wire/address/ipv6.js";
 import {
   DnsRcode,
   type DnsRecord,
@@ -35,7 +36,7 @@ export interface StubResult {
   authorities: DnsRecord[];
   /** The response as received, when there was one. */
   response?: DnsRepr;
-  server?: Ipv4Address;
+  server?: IpAddress;
   transport?: DnsTransport;
   /** Octets of the response. */
   size?: number;
@@ -46,7 +47,7 @@ export interface StubResult {
 
 export interface StubOptions {
   /** Ask these instead of resolv.conf's name servers. */
-  servers?: readonly Ipv4Address[];
+  servers?: readonly IpAddress[];
   /** Apply the search list (default true). */
   search?: boolean;
   recursionDesired?: boolean;
@@ -78,7 +79,7 @@ export function stubResolve(
   options: StubOptions = {},
 ): void {
   const conf = resolvConf(node);
-  const servers = options.servers ?? conf.nameservers;
+  const servers = options.servers ?? nameservers(node);
   const finish = done;
   done = (result: StubResult) => {
     traceDns(node.tracer, {
@@ -183,26 +184,62 @@ export function stubResolve(
   tryCandidate(0);
 }
 
+/**
+ * The name servers to ask: resolv.conf's, or (none there) the ones router advertisements gave
+ * (RDNSS, RFC 8106 §5.3.1: the host keeps them for its resolver, as rdnssd does).
+ */
+export function nameservers(node: Node): IpAddress[] {
+  const conf = resolvConf(node);
+  if (conf.nameservers.length > 0) return conf.nameservers;
+  return node.hasIpv6 ? node.ipv6.nd.currentDnsServers() : [];
+}
+
 /** The addresses in a stub answer, after its CNAME chain. */
 export function addressesOf(result: StubResult): Ipv4Address[] {
   return result.answers.flatMap((r) => (r.type === DnsType.A && r.data.kind === "a" ? [r.data.address] : []));
 }
 
+/** The IPv6 addresses in a stub answer, after its CNAME chain. */
+export function ipv6AddressesOf(result: StubResult): Ipv6Address[] {
+  return result.answers.flatMap((r) =>
+    r.type === DnsType.AAAA && r.data.kind === "aaaa" ? [r.data.address] : [],
+  );
+}
+
 /**
- * `getaddrinfo` for IPv4: an address literal as is, `localhost` as 127.0.0.1, anything else through
- * the stub resolver. Resolves to the first address, or rejects with an Error like glibc's message.
+ * `getaddrinfo`: an address literal as is, `localhost` as 127.0.0.1 (::1 for IPv6), anything else
+ * through the stub resolver: an A query for `family` 4, AAAA for 6. Without a family, as glibc with
+ * AI_ADDRCONFIG: A first when the node has an IPv4 address, AAAA when it has a global IPv6 one
+ * (an IPv6-only host asks AAAA only, and through DNS64 reaches IPv4-only names). Resolves to the
+ * first address, or rejects with an Error like glibc's message.
  */
-export function resolveHost(node: Node, host: string): Promise<Ipv4Address> {
-  const literal = Ipv4Address.tryParse(host);
+export function resolveHost(node: Node, host: string, family?: 4 | 6): Promise<IpAddress> {
+  const literal = family === 6 ? undefined : Ipv4Address.tryParse(host);
   if (literal) return Promise.resolve(literal);
-  if (host === "localhost") return Promise.resolve(new Ipv4Address(0x7f000001));
+  const literal6 = family === 4 ? undefined : Ipv6Address.tryParse(host);
+  if (literal6) return Promise.resolve(literal6);
+  if (host === "localhost") {
+    return Promise.resolve(family === 6 ? Ipv6Address.parse("::1") : new Ipv4Address(0x7f000001));
+  }
+  const hasIpv4 = node.primaryAddress !== undefined;
+  const hasIpv6 = node.primaryIpv6Address !== undefined;
+  const order: (4 | 6)[] = family ? [family] : hasIpv4 || !hasIpv6 ? (hasIpv6 ? [4, 6] : [4]) : [6];
   return new Promise((resolve, reject) => {
-    stubResolve(node, host, DnsType.A, (result) => {
-      const [first] = addressesOf(result);
-      if (first) resolve(first);
-      else if (result.rcode === DnsRcode.NXDomain || result.rcode === DnsRcode.NoError)
-        reject(new Error(`${host}: Name or service not known`));
-      else reject(new Error(`${host}: Temporary failure in name resolution`));
-    });
+    let negative = false;
+    const next = (i: number) => {
+      if (i >= order.length) {
+        if (negative) reject(new Error(`${host}: Name or service not known`));
+        else reject(new Error(`${host}: Temporary failure in name resolution`));
+        return;
+      }
+      const v6 = order[i] === 6;
+      stubResolve(node, host, v6 ? DnsType.AAAA : DnsType.A, (result) => {
+        const [first] = v6 ? ipv6AddressesOf(result) : addressesOf(result);
+        if (first) return resolve(first);
+        if (result.rcode === DnsRcode.NXDomain || result.rcode === DnsRcode.NoError) negative = true;
+        next(i + 1);
+      });
+    };
+    next(0);
   });
 }

@@ -10,7 +10,7 @@
 import type { Node } from "../../devices/node.js";
 import type { Nanoseconds } from "../../sim/time.js";
 import type { TcpConnection } from "../../transport/tcp/connection.js";
-import type { Ipv4Address } from "../../wire/address/ipv4.js";
+import type { IpAddress } from "../../wire/address/ipv6.js";
 import { DNS_PORT, type DnsRepr, dnsNamesEqual, encodeDns, parseDns } from "../../wire/dns.js";
 import { isParseError } from "../../wire/parse-error.js";
 
@@ -29,7 +29,7 @@ export interface ExchangeOptions {
 /** Sends `query` to `server` and calls `done` once: with the response, or with why there is none. */
 export function dnsExchange(
   node: Node,
-  server: Ipv4Address,
+  server: IpAddress,
   query: DnsRepr,
   options: ExchangeOptions,
   done: (result: ExchangeResult) => void,
@@ -49,7 +49,7 @@ function matches(query: DnsRepr, response: DnsRepr): boolean {
 
 function udpExchange(
   node: Node,
-  server: Ipv4Address,
+  server: IpAddress,
   query: DnsRepr,
   options: ExchangeOptions,
   done: (result: ExchangeResult) => void,
@@ -84,7 +84,7 @@ function udpExchange(
 
 function tcpExchange(
   node: Node,
-  server: Ipv4Address,
+  server: IpAddress,
   query: DnsRepr,
   options: ExchangeOptions,
   done: (result: ExchangeResult) => void,

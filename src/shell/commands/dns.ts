@@ -14,18 +14,20 @@ import { UsageError } from "../options.js";
 import type { Shell } from "../shell.js";
 
 /**
- * The address for `host` as `node` would find it: an IPv4 literal as is, else the lab's DNS
- * through the node's resolver. A string is the resolver's complaint ("Name or service not known").
+ * The address for `host` as `node` would find it: an IP literal as is, else the lab's DNS
+ * through the node's resolver (AAAA with `family` 6, A with 4, see resolveHost otherwise). An
+ * Error is the resolver's complaint ("Name or service not known").
  */
 export async function resolveName(
   shell: Shell,
   node: Node,
   host: string,
   signal?: AbortSignal,
+  family?: 4 | 6,
 ): Promise<string | Error> {
   if (Ipv4Address.tryParse(host) || Ipv6Address.tryParse(host)) return host;
   let answer: string | Error | undefined;
-  resolveHost(node, host).then(
+  resolveHost(node, host, family).then(
     (address) => {
       answer = address.toString();
     },

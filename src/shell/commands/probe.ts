@@ -42,7 +42,7 @@ const ping: NodeCommand = {
     const size = intOption(options.values.get("size"), "packet size", 0, 65507);
     const ttl = intOption(options.values.get("ttl"), "TTL", 1, 255);
     const tos = intOption(options.values.get("tos"), "TOS", 0, 255);
-    const destination = await resolveName(shell, node!, options.positionals[0], signal);
+    const destination = await resolveName(shell, node!, options.positionals[0], signal, family);
     if (typeof destination !== "string") {
       out.write(`ping: ${destination.message}\n`);
       return 2;
@@ -96,7 +96,7 @@ const traceroute: NodeCommand = {
     const firstHop = intOption(options.values.get("firstHop"), "first TTL", 1, maxHops);
     const port = intOption(options.values.get("port"), "port", 1, 65535);
     const packetLength = intOption(length, "packet length", 28, 65000);
-    const address = await resolveName(shell, node!, destination, signal);
+    const address = await resolveName(shell, node!, destination, signal, family);
     if (typeof address !== "string") {
       out.write(
         `${destination}: ${address.message.replace(`${destination}: `, "")}\nCannot handle "host" cmdline arg \`${destination}' on position 1 (argc 1)\n`,

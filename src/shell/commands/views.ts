@@ -338,6 +338,8 @@ const showViews: readonly ShowView[] = [
     run: ({ node }, extra) => node!.showIpNatTranslations({ verbose: extra[0] === "verbose" }),
   },
   { words: ["ip", "nat", "statistics"], kinds: "l3", run: ({ node }) => node!.showIpNatStatistics() },
+  { words: ["nat64", "translations"], kinds: "l3", run: ({ node }) => node!.nat64?.showTranslations() ?? "" },
+  { words: ["nat64", "statistics"], kinds: "l3", run: ({ node }) => node!.nat64?.showStatistics() ?? "" },
   { words: ["access-lists"], kinds: "l3", run: ({ node }) => node!.showAccessLists() },
   {
     words: ["mac", "address-table"],
@@ -381,7 +383,7 @@ const show: NodeCommand = {
   summary:
     "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, ip nat, access-lists, mac address-table",
   usage:
-    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | access-lists | mac address-table [vlan N]",
+    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N]",
   details: "Words may be shortened as on IOS: sh ip int br",
   complete(shell, previous) {
     void shell;
