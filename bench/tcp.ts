@@ -1,6 +1,6 @@
 /**
  * TCP benchmarks: bulk throughput between two in-process hosts at MTU 1500 (payload bits per
- * wall-clock second; targets ≥ 2 Gbit/s), connection rate (open, one byte, close; ≥ 20,000/s) and
+ * wall-clock second; targets ≥ 2 Gbit/s; over IPv4 and over IPv6), connection rate (open, one byte, close; ≥ 20,000/s) and
  * heap per idle established connection (≤ 8,192 bytes). The machine is shared, so each timing
  * also reports the figure per second of CPU this process got.
  */
@@ -13,6 +13,7 @@ import type { TcpConnection } from "../src/transport/tcp/connection.js";
 import { TcpLayer } from "../src/transport/tcp/tcp-layer.js";
 import { FakeNetwork } from "../src/transport/tcp/testing.js";
 import { Ipv4Address } from "../src/wire/address/ipv4.js";
+import { type IpAddress, Ipv6Address } from "../src/wire/address/ipv6.js";
 import { type Report, round } from "./harness.js";
 
 const SUITE = "tcp";
@@ -27,15 +28,24 @@ function usedBytes(): number {
   return usage.heapUsed + usage.arrayBuffers;
 }
 
-/** Two hosts on one link (MTU 1500 unless given, 10 µs apart, no rate limit), each with TCP. */
-function twoHosts(mtu = 1500) {
+/**
+ * Two hosts on one link (MTU 1500 unless given, 10 µs apart, no rate limit), each with TCP; over
+ * IPv6 with `family` 6 (2001:db8::1 and ::2, neighbour discovery instead of ARP).
+ */
+function twoHosts(mtu = 1500, family: 4 | 6 = 4) {
   const net = new Network({ seed: 1 });
   const h1 = net.addHost("h1");
   const h2 = net.addHost("h2");
   net.connect("h1:eth0", "h2:eth0", { delay: "10us", mtu });
-  h1.addAddress("eth0", "10.0.0.1/24");
-  h2.addAddress("eth0", "10.0.0.2/24");
-  return { scheduler: net.scheduler, client: h1.tcp, server: h2.tcp };
+  if (family === 4) {
+    h1.addAddress("eth0", "10.0.0.1/24");
+    h2.addAddress("eth0", "10.0.0.2/24");
+  } else {
+    h1.addAddress("eth0", "2001:db8::1/64", { nodad: true });
+    h2.addAddress("eth0", "2001:db8::2/64", { nodad: true });
+  }
+  const remote: IpAddress = family === 4 ? SERVER : Ipv6Address.parse("2001:db8::2");
+  return { scheduler: net.scheduler, client: h1.tcp, server: h2.tcp, remote };
 }
 
 /** The same over the fake network: TCP's own cost without Ethernet, ARP, IP and links. */
@@ -49,19 +59,20 @@ function twoFakeHosts() {
     scheduler,
     client: new TcpLayer(a, scheduler, { node: "a" }),
     server: new TcpLayer(b, scheduler, { node: "b" }),
+    remote: SERVER as IpAddress,
   };
 }
 
 /** One connection sending as fast as it can for about a second of wall time. */
 function bulk(report: Report, name: string, world: ReturnType<typeof twoHosts>): void {
-  const { scheduler, client, server } = world;
+  const { scheduler, client, server, remote } = world;
   let received = 0;
   server.listen(5001, (c) => {
     c.onData = (d) => {
       received += d.length;
     };
   });
-  const connection = client.connect({ remote: SERVER, port: 5001 });
+  const connection = client.connect({ remote, port: 5001 });
   const chunk = new Uint8Array(1 << 20);
   const pump = () => {
     while (connection.write(chunk) === chunk.length);
@@ -172,6 +183,7 @@ function heapPerIdleConnection(report: Report): void {
 
 export function run(report: Report): void {
   bulk(report, "bulk-mtu1500", twoHosts());
+  bulk(report, "bulk-ipv6-mtu1500", twoHosts(1500, 6));
   bulk(report, "bulk-mtu9000", twoHosts(9000));
   bulk(report, "bulk-tcp-only", twoFakeHosts());
   connectionRate(report, "connections-per-second", twoHosts());

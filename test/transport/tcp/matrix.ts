@@ -1,6 +1,6 @@
 /**
  * The transfer matrix: sizes × loss × reordering × duplication × corruption × delay × rate ×
- * congestion control (× SACK on/off). The whole matrix is too big for one run, so each run tests a
+ * congestion control (× SACK on/off), over IPv4 and IPv6. The whole matrix is too big for one run, so each run tests a
  * seeded sample of it, prints the seed, and takes TINKERNET_SEED to reproduce a run exactly.
  * Every case checks the bytes (SHA-256) and that the transfer finished within a bound derived
  * from the path (a generous multiple of what TCP's throughput model predicts).
@@ -111,9 +111,9 @@ export function timeBound(c: MatrixCase): number {
   return (5 * (c.size / rate + 10 * rtt) + 60) * SECOND;
 }
 
-/** Runs one case and asserts on it; returns a one-line summary. */
-export function runCase(c: MatrixCase): string {
-  const p = pair(c.seed, { sack: c.sack });
+/** Runs one case (over IPv4, or IPv6 with `family` 6) and asserts on it; returns a one-line summary. */
+export function runCase(c: MatrixCase, family: 4 | 6 = 4): string {
+  const p = pair(c.seed, { sack: c.sack }, { sack: c.sack }, family);
   const bdp = (c.rate / 8) * ((2 * c.delay) / SECOND);
   p.network.setDefaults({
     delay: c.delay,
@@ -130,7 +130,7 @@ export function runCase(c: MatrixCase): string {
   const started = performance.now();
   const result = transfer(p, pattern(c.size, c.seed), bound, { congestionControl: c.cc });
   const wall = performance.now() - started;
-  const summary = `${describeCase(c)}: ${(result.elapsed / SECOND).toFixed(2)} s virtual (bound ${(bound / SECOND).toFixed(0)} s), ${wall.toFixed(0)} ms wall, ${result.client.retransmissions} retransmissions, ${result.client.timeouts} timeouts`;
+  const summary = `${family === 6 ? "IPv6 " : ""}${describeCase(c)}: ${(result.elapsed / SECOND).toFixed(2)} s virtual (bound ${(bound / SECOND).toFixed(0)} s), ${wall.toFixed(0)} ms wall, ${result.client.retransmissions} retransmissions, ${result.client.timeouts} timeouts`;
   assert.deepEqual(result.errors, [], summary);
   assert.ok(result.intact, `data not intact (${result.received} of ${c.size} bytes): ${summary}`);
   assert.ok(result.completed, `did not complete: ${summary}`);

@@ -10,7 +10,7 @@ import type { TcpConfig } from "../../../src/transport/tcp/config.js";
 import type { ConnectionOptions, TcpConnection } from "../../../src/transport/tcp/connection.js";
 import { TcpLayer } from "../../../src/transport/tcp/tcp-layer.js";
 import { type FakeHost, FakeNetwork } from "../../../src/transport/tcp/testing.js";
-import type { IpAddress } from "../../../src/wire/address/ipv6.js";
+import { type IpAddress, Ipv6Address } from "../../../src/wire/address/ipv6.js";
 import { isParseError } from "../../../src/wire/parse-error.js";
 import { emitTcp, parseTcp, type TcpRepr } from "../../../src/wire/tcp.js";
 
@@ -24,13 +24,18 @@ export interface Pair {
   tcpB: TcpLayer;
 }
 
-/** Two hosts, 10.0.0.1 (a) and 10.0.0.2 (b), each with a TCP stack. */
-export function pair(seed = 1, config: Partial<TcpConfig> = {}, configB: Partial<TcpConfig> = config): Pair {
+/** Two hosts, 10.0.0.1 (a) and 10.0.0.2 (b) (2001:db8::1 and 2001:db8::2 for `family` 6), each with a TCP stack. */
+export function pair(
+  seed = 1,
+  config: Partial<TcpConfig> = {},
+  configB: Partial<TcpConfig> = config,
+  family: 4 | 6 = 4,
+): Pair {
   const scheduler = new Scheduler({ seed });
   const network = new FakeNetwork(scheduler);
   const tracer = new Tracer();
-  const a = network.host("10.0.0.1");
-  const b = network.host("10.0.0.2");
+  const a = network.host(family === 4 ? "10.0.0.1" : Ipv6Address.parse("2001:db8::1"));
+  const b = network.host(family === 4 ? "10.0.0.2" : Ipv6Address.parse("2001:db8::2"));
   const tcpA = new TcpLayer(a, scheduler, { tracer, node: "a", config });
   const tcpB = new TcpLayer(b, scheduler, { tracer, node: "b", config: configB });
   return { scheduler, network, tracer, a, b, tcpA, tcpB };

@@ -1,5 +1,6 @@
 /**
- * A seeded sample of the transfer matrix (see ./matrix.ts) over the fake network. The seed is
+ * A seeded sample of the transfer matrix (see ./matrix.ts) over the fake network, each case over
+ * IPv4 and again over IPv6. The seed is
  * printed; TINKERNET_SEED=<seed> repeats a run.
  */
 import { test } from "node:test";
@@ -13,5 +14,9 @@ for (let i = 0; i < CASES; i++) {
   const c = randomCase(random);
   test(`matrix case ${i + 1}`, () => {
     console.log(runCase(c));
+  });
+  // The same case over IPv6 (40-octet headers: a smaller MSS, IPv6 pseudo-header checksums).
+  test(`matrix case ${i + 1} over IPv6`, () => {
+    console.log(runCase(c, 6));
   });
 }
