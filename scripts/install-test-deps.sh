@@ -9,11 +9,12 @@
 #   nftables     - kernel-side packet loss for the TAP tests where the kernel lacks netem
 #   bsdutils     - `script`, a pseudo-terminal for the interactive shell test
 #   frr, bird2 - routing daemons for the dynamic-routing interop tests
+#   chromium   - the headless browser that Playwright (playwright-core) drives for the web lab tests
 #   dnsmasq-base, isc-dhcp-client, bind9-dnsutils - DHCP and DNS peers (dnsmasq, dhclient, dig)
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(tshark tcpdump curl iproute2 socat iperf3 python3-scapy iputils-ping hping3 nftables dnsmasq-base isc-dhcp-client bind9-dnsutils bsdutils)
+packages=(tshark tcpdump curl iproute2 socat iperf3 python3-scapy iputils-ping hping3 nftables dnsmasq-base isc-dhcp-client bind9-dnsutils bsdutils frr bird2 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
