@@ -89,6 +89,8 @@ export class NetInterface {
   /** The IPv6 layer, when IPv6 is enabled on this interface. */
   ipv6: Ipv6InterfaceOwner | undefined;
   private subinterfaces: Map<number, NetInterface> | undefined;
+  /** Who wants to know when the interface goes up or down (routing protocols, src/routing). */
+  private linkListeners: ((iface: NetInterface, up: boolean) => void)[] | undefined;
   private arpCache: ArpCache<PendingPacket> | undefined;
   private arpStats: ArpCounters | undefined;
   private readonly macValue: number;
@@ -255,10 +257,39 @@ export class NetInterface {
     this.notifyIpv6();
   }
 
-  /** Tells IPv6 (here and on the sub-interfaces) the link's state after a change. */
+  /** Tells IPv6 and the link listeners (here and on the sub-interfaces) the link's state after a change. */
   private notifyIpv6(): void {
     this.ipv6?.ipv6LinkChanged(this, this.isUp);
-    for (const sub of this.listSubinterfaces()) sub.ipv6?.ipv6LinkChanged(sub, sub.isUp);
+    this.notifyLinkListeners();
+    for (const sub of this.listSubinterfaces()) {
+      sub.ipv6?.ipv6LinkChanged(sub, sub.isUp);
+      sub.notifyLinkListeners();
+    }
+  }
+
+  /**
+   * Calls `listener(iface, up)` whenever the interface goes up or down (carrier or administrative
+   * state), as a routing protocol needs to know (RFC 2328 §9.3 InterfaceUp/InterfaceDown).
+   * Returns a function that removes the listener.
+   */
+  onLinkChange(listener: (iface: NetInterface, up: boolean) => void): () => void {
+    this.linkListeners ??= [];
+    if (this.linkListeners.length === 0) this.lastNotifiedUp = this.isUp;
+    this.linkListeners.push(listener);
+    return () => {
+      this.linkListeners = this.linkListeners?.filter((l) => l !== listener);
+    };
+  }
+
+  private lastNotifiedUp: boolean | undefined;
+
+  private notifyLinkListeners(): void {
+    const listeners = this.linkListeners;
+    if (listeners === undefined || listeners.length === 0) return;
+    const up = this.isUp;
+    if (up === this.lastNotifiedUp) return;
+    this.lastNotifiedUp = up;
+    for (const listener of [...listeners]) listener(this, up);
   }
 
   /** Adds an address (the node installs the routes); announces it once the link is up. */
