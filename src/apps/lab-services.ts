@@ -9,7 +9,9 @@
  *   A record for every node with an address (`NAME.ORIGIN`) and, in reverse zones, its PTR record;
  *   recursion starts from `root-hints`, else from the lab's own servers of the root zone;
  * - `dns` / `dns-search` → the node's resolv.conf;
- * - `dhcp: true` (node or interface) → a {@link DhcpClient} per interface, started last.
+ * - `dhcp: true` (node or interface) → a {@link DhcpClient} per interface, started last;
+ * - every DHCP server registers the names of its clients (option 12) in the lab's `hosts: true`
+ *   zones while their leases last, A and PTR, as dnsmasq does ({@link DhcpDnsUpdater}).
  *
  * Servers start before clients so the first DISCOVER finds them.
  */
@@ -20,6 +22,7 @@ import { usesDhcp } from "../topology/model.js";
 import type { Ipv4Address } from "../wire/address/ipv4.js";
 import { DnsType, dnsNameInZone } from "../wire/dns.js";
 import { DhcpClient } from "./dhcp/client.js";
+import { DhcpDnsUpdater } from "./dhcp/dns-update.js";
 import { DhcpRelay } from "./dhcp/relay.js";
 import { DhcpServer } from "./dhcp/server.js";
 import { resolvConf } from "./dns/resolv-conf.js";
@@ -30,6 +33,8 @@ export interface LabServices {
   dhcpServers: Map<string, DhcpServer>;
   dhcpRelays: Map<string, DhcpRelay>;
   dnsServers: Map<string, DnsServer>;
+  /** By DHCP server node: its clients' names in the lab's zones. */
+  dhcpDnsUpdaters: Map<string, DhcpDnsUpdater>;
   /** By "node:iface". */
   dhcpClients: Map<string, DhcpClient>;
   /** Stops every service and client. */
@@ -42,9 +47,11 @@ export function startLabServices(net: Network, topology: TopologySpec): LabServi
     dhcpServers: new Map(),
     dhcpRelays: new Map(),
     dnsServers: new Map(),
+    dhcpDnsUpdaters: new Map(),
     dhcpClients: new Map(),
     stop() {
       for (const c of this.dhcpClients.values()) c.stop();
+      for (const u of this.dhcpDnsUpdaters.values()) u.stop();
       for (const s of this.dhcpServers.values()) s.stop();
       for (const r of this.dhcpRelays.values()) r.stop();
       for (const d of this.dnsServers.values()) d.stop();
@@ -52,6 +59,8 @@ export function startLabServices(net: Network, topology: TopologySpec): LabServi
   };
   const rootServers = rootServerAddresses(net, topology);
   const domain = labDomain(topology);
+  /** The zones that list the lab's hosts, which DHCP clients join too. */
+  const hostZones: Zone[] = [];
   for (const spec of topology.nodes.values()) {
     if (spec.kind === "switch") continue;
     const node = net.node(spec.name);
@@ -98,7 +107,10 @@ export function startLabServices(net: Network, topology: TopologySpec): LabServi
           ...(z.ttl !== undefined ? { ttl: z.ttl } : {}),
           records: z.records,
         });
-        if (z.hosts) addHostRecords(zone, net, domain);
+        if (z.hosts) {
+          addHostRecords(zone, net, domain);
+          hostZones.push(zone);
+        }
         return zone;
       });
       const recursion = spec.dnsServer.recursion
@@ -110,6 +122,16 @@ export function startLabServices(net: Network, topology: TopologySpec): LabServi
       const dns64 = spec.dnsServer.dns64 ? { dns64: { prefix: spec.dnsServer.dns64 } } : {};
       services.dnsServers.set(spec.name, new DnsServer(node, { zones, recursion, ...dns64 }).start());
     }
+  }
+  for (const [name, server] of services.dhcpServers) {
+    const forward = hostZones.filter((z) => !isReverseZone(z));
+    if (forward.length === 0) continue;
+    const updater = new DhcpDnsUpdater(server, {
+      forward,
+      reverse: hostZones.filter(isReverseZone),
+      ...(domain !== undefined ? { domain } : {}),
+    });
+    services.dhcpDnsUpdaters.set(name, updater.start());
   }
   for (const spec of topology.nodes.values()) {
     if (spec.kind === "switch") continue;
@@ -135,7 +157,7 @@ function interfaceFor(node: Node, address: Ipv4Address): string {
 
 /** A and PTR records for every node with an address ("hosts: true"); PTRs name NODE.DOMAIN. */
 function addHostRecords(zone: Zone, net: Network, domain: string | undefined): void {
-  const reverse = dnsNameInZone("in-addr.arpa", zone.origin) || dnsNameInZone(zone.origin, "in-addr.arpa");
+  const reverse = isReverseZone(zone);
   for (const node of net.nodes) {
     const own = zone.origin === "." ? node.name : `${node.name}.${zone.origin}`;
     for (const iface of node.interfaces) {
@@ -157,6 +179,11 @@ function addHostRecords(zone: Zone, net: Network, domain: string | undefined): v
       }
     }
   }
+}
+
+/** A zone that holds IPv4 reverse names (it is, or is above, in-addr.arpa): it gets PTR records. */
+function isReverseZone(zone: Zone): boolean {
+  return dnsNameInZone("in-addr.arpa", zone.origin) || dnsNameInZone(zone.origin, "in-addr.arpa");
 }
 
 /** The lab's forward domain: the first zone with `hosts: true` that is not a reverse zone. */

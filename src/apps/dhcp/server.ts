@@ -147,6 +147,8 @@ export class DhcpServer {
   private readonly pingTimeout: Nanoseconds;
   private readonly offerHold: Nanoseconds;
   private readonly conflictHold: Nanoseconds;
+  /** Told the address whenever a lease there is bound, released or declined (see dns-update.ts). */
+  private readonly leaseWatchers: ((address: Ipv4Address) => void)[] = [];
 
   constructor(
     readonly node: Node,
@@ -483,6 +485,7 @@ export class DhcpServer {
     const name = c.hostname ?? c.pool.pool.staticFor(c.mac)?.hostname;
     this.write(`DHCPACK(${c.iface}) ${address} ${c.mac}${name ? ` ${name}` : ""}`);
     this.reply(c, DhcpMessageType.Ack, address, this.configOptions(c, address, seconds));
+    this.leaseChanged(address);
   }
 
   private nak(c: RequestContext, reason: string): void {
@@ -499,13 +502,14 @@ export class DhcpServer {
     const lease = c.pool.pool.leaseOf(c.key, this.now);
     if (lease?.address.equals(address) || c.pool.pool.staticFor(c.mac)?.address.equals(address)) {
       c.pool.pool.markUnavailable(address, this.now + this.conflictHold, this.now);
+      this.leaseChanged(address);
     }
   }
 
   private release(c: RequestContext): void {
     const address = c.repr.ciaddr;
     this.write(`DHCPRELEASE(${c.iface}) ${address} ${c.mac}`);
-    c.pool.pool.release(c.key, address, this.now);
+    if (c.pool.pool.release(c.key, address, this.now)) this.leaseChanged(address);
   }
 
   private inform(c: RequestContext): void {
@@ -646,6 +650,38 @@ export class DhcpServer {
       this.checks.delete(sequence);
       onDone(false);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lease watchers
+
+  /**
+   * Calls `watcher` with the address of every lease that is bound (or renewed), released or
+   * declined from now on; expiry is lazy, so a watcher that cares about it asks {@link boundLease}
+   * when the lease's time runs out. Returns a function that stops the calls.
+   */
+  watchLeases(watcher: (address: Ipv4Address) => void): () => void {
+    this.leaseWatchers.push(watcher);
+    return () => {
+      const i = this.leaseWatchers.indexOf(watcher);
+      if (i >= 0) this.leaseWatchers.splice(i, 1);
+    };
+  }
+
+  /** The lease bound at `address` now, with the client's name (a reservation's name first). */
+  boundLease(address: Ipv4Address): { lease: Lease; hostname?: string } | undefined {
+    for (const { pool } of this.pools) {
+      if (!pool.contains(address)) continue;
+      const lease = pool.leaseAt(address, this.now);
+      if (lease?.state !== "bound") continue;
+      const hostname = pool.staticFor(lease.mac)?.hostname ?? lease.hostname;
+      return { lease, ...(hostname !== undefined ? { hostname } : {}) };
+    }
+    return undefined;
+  }
+
+  private leaseChanged(address: Ipv4Address): void {
+    for (const watcher of [...this.leaseWatchers]) watcher(address);
   }
 
   // ---------------------------------------------------------------------------------------------

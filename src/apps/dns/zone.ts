@@ -142,12 +142,50 @@ export class Zone {
       }
       list.push(record);
     } else this.names.set(key, [record]);
-    // Every name between the owner and the origin now exists (as an empty non-terminal at least).
-    const parts = splitName(record.name);
+    this.addAncestors(record.name);
+    return record;
+  }
+
+  /**
+   * Removes the record with `record`'s owner, type and data (a dynamic update's delete, RFC 2136
+   * §2.5.4); true if it was there. The SOA stays. A name left with no records stops existing, and
+   * so do the empty non-terminals only it held up.
+   */
+  remove(record: DnsRecord): boolean {
+    if (record.type === DnsType.SOA) return false;
+    const key = dnsNameKey(record.name);
+    const list = this.names.get(key);
+    const i = list ? list.findIndex((r) => r.type === record.type && sameRdata(r.data, record.data)) : -1;
+    if (!list || i < 0) return false;
+    list.splice(i, 1);
+    if (list.length === 0) {
+      this.names.delete(key);
+      this.ancestors.clear();
+      for (const records of this.names.values()) this.addAncestors(records[0].name);
+    }
+    return true;
+  }
+
+  /**
+   * Adds one to the SOA serial (RFC 1982 arithmetic), as a change to the zone's data must (RFC
+   * 1996 §2, RFC 2136 §3.6), so secondaries and caches comparing serials see it.
+   */
+  bumpSerial(): void {
+    const soa = this.soa;
+    if (soa.data.kind !== "soa") return;
+    const next: DnsRecord = { ...soa, data: { ...soa.data, serial: (soa.data.serial + 1) >>> 0 } };
+    const list = this.names.get(dnsNameKey(this.origin));
+    const i = list ? list.indexOf(soa) : -1;
+    if (list && i >= 0) list[i] = next;
+    this.soa = next;
+  }
+
+  /** Every name between `owner` and the origin exists (as an empty non-terminal at least). */
+  private addAncestors(owner: string): void {
+    const parts = splitName(owner);
     const originDepth = splitName(this.origin).length;
     for (let i = 1; i < parts.length - originDepth; i++)
       this.ancestors.add(dnsNameKey(parts.slice(i).join(".")));
-    return record;
   }
 
   /** All records, in owner order. */
