@@ -849,6 +849,19 @@ export class TcpConnection {
         this.tsRecentStamp = -1;
       } else {
         counters.PAWSEstab++;
+        // R1 says to answer with an ACK. A pure ACK that fails PAWS is most often one the network
+        // reordered behind a later one (its TSval is older), and answering each of those turns
+        // reordering into a stream of duplicate ACKs; Linux answers such pure ACKs at most every
+        // 500 ms (tcp_oow_rate_limited, tcp_invalid_ratelimit), as we answer other unacceptable
+        // segments without data. Data is always answered: the peer needs the ACK to progress.
+        if (segLength === 0) {
+          const now = layer.scheduler.now;
+          if (now - this.lastInvalidAck < INVALID_ACK_INTERVAL) {
+            counters.TCPACKSkippedPAWS++;
+            return;
+          }
+          this.lastInvalidAck = now;
+        }
         this.sendAckNow();
         return;
       }

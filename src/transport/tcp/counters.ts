@@ -55,6 +55,8 @@ export interface TcpCounters {
   TCPRcvWindowDrops: number;
   /** Segments dropped by PAWS (RFC 7323 §5). */
   PAWSEstab: number;
+  /** Duplicate ACKs not sent in answer to pure ACKs that PAWS dropped (rate limit, as Linux). */
+  TCPACKSkippedPAWS: number;
   /** Non-RST segments without timestamps on a connection that negotiated them (RFC 7323 §3.2). */
   TCPNoTimestampDrops: number;
   /** Segments not acceptable by RFC 9293 §3.10.7.4's test (answered with an ACK). */
@@ -111,6 +113,7 @@ export function newTcpCounters(): TcpCounters {
     TCPOFODrop: 0,
     TCPRcvWindowDrops: 0,
     PAWSEstab: 0,
+    TCPACKSkippedPAWS: 0,
     TCPNoTimestampDrops: 0,
     OutOfWindowSegments: 0,
     DelayedACKs: 0,

@@ -133,6 +133,7 @@ export function formatTcpNetstat(counters: TcpCounters, currentEstablished: numb
     "TCPChallengeACKLimited",
     "TCPSYNChallenge",
     "TCPACKSkippedChallenge",
+    "TCPACKSkippedPAWS",
     "TCPRstOutOfWindow",
     "TCPOFOQueue",
     "TCPOFODrop",

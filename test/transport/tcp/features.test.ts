@@ -435,6 +435,28 @@ describe("options", () => {
     const ack = w.peer.take()[0];
     assert.equal(ack.ack, 104 - 1, "answered with an ACK for what was really received");
     assert.equal(conn!.state, "ESTABLISHED");
+    // Pure ACKs with an old TSval (reordered ACKs, typically) are dropped too, but answered at most
+    // once per 500 ms (Linux's tcp_invalid_ratelimit): reordering must not become an ACK storm.
+    const staleAck = () =>
+      w.peer.send(A, {
+        srcPort: 4000,
+        dstPort: 80,
+        seq: 103,
+        ack: synAck.seq + 1,
+        flags: ACK,
+        options: ts(901),
+      });
+    for (let i = 0; i < 5; i++) {
+      staleAck();
+      w.scheduler.runFor(10 * MS);
+    }
+    assert.equal(w.tcp.counters.PAWSEstab, 6);
+    assert.equal(w.tcp.counters.TCPACKSkippedPAWS, 4, "four of the five answers held back");
+    assert.equal(w.peer.take().length, 1);
+    w.scheduler.runFor(500 * MS);
+    staleAck();
+    w.scheduler.runFor(10 * MS);
+    assert.equal(w.peer.take().length, 1, "answered again after 500 ms");
   });
 
   test("a new SYN with a newer timestamp reopens a 4-tuple in TIME-WAIT (RFC 6191)", () => {
