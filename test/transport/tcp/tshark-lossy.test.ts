@@ -123,8 +123,8 @@ function captureTransfer(name: string, impairments: LinkImpairments, seed: numbe
       if (!seg || seg.length === 0 || seg.srcPort === PORT) return;
       const key = `${seg.seq}/${seg.length}`;
       if (node === "h1") {
-        let list = sentIndex.get(key);
-        if (!list) sentIndex.set(key, (list = []));
+        const list = sentIndex.get(key) ?? [];
+        sentIndex.set(key, list);
         list.push(sent.length);
         sent.push(seg);
       } else {
