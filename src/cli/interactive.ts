@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { CommandRecord, Shell } from "../shell/shell.js";
+import { closedOutput } from "./node-io.js";
 
 const HISTORY_SIZE = 1000;
 
@@ -63,7 +64,7 @@ export function interactive(
     const original = shell.out;
     shell.out = {
       write(text) {
-        if (running || closed) return original.write(text);
+        if (running || closed || closedOutput.aborted) return original.write(text);
         process.stdout.write("\r\u001b[K");
         original.write(text);
         rl.prompt(true);
@@ -82,6 +83,7 @@ export function interactive(
     const finish = () => {
       if (closed) return;
       closed = true;
+      closedOutput.removeEventListener("abort", onOutputClosed);
       rl.close();
       resolve(records);
     };
@@ -123,6 +125,15 @@ export function interactive(
         rl.write(null, { ctrl: true, name: "u" }); // clear the line (readline redraws the prompt)
       }
     });
+    // The reader of our output went away (`... | head -1`): stop the command, read no more.
+    const onOutputClosed = () => {
+      queue.length = 0;
+      inputEnded = true;
+      if (running) running.abort();
+      else finish();
+    };
+    if (closedOutput.aborted) return onOutputClosed();
+    closedOutput.addEventListener("abort", onOutputClosed, { once: true });
     rl.on("close", () => {
       inputEnded = true;
       if (terminal && !closed) process.stdout.write("\n");

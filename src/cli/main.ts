@@ -9,6 +9,7 @@ import { registerDecode } from "./commands/decode.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerRun } from "./commands/run.js";
 import { registerTopologyCommands } from "./commands/topology.js";
+import { closedOutput, watchClosedOutput } from "./node-io.js";
 
 const program = new Command();
 program
@@ -25,8 +26,12 @@ registerConformance(program);
 registerRun(program);
 registerDemo(program);
 
+// `tinkernet ... | head -1`: a reader that goes away ends the run quietly, not with EPIPE's trace.
+watchClosedOutput();
+
 try {
   await program.parseAsync(process.argv);
+  if (closedOutput.aborted) process.exitCode = 0;
 } catch (error) {
   if (error instanceof CommanderError) {
     // --help and --version exit 0; usage errors exit 2.

@@ -8,14 +8,41 @@ import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { openCaptureSink } from "../platform/capture-sink.js";
 import type { ByteStream, FileSink, ShellFileSystem, ShellOutput } from "../shell/io.js";
 
-/** A Node.js stream as shell output. */
+const outputGone = new AbortController();
+
+/**
+ * Aborted when the reader of stdout or stderr has gone away (`tinkernet run lab.yml --exec ... |
+ * head -1`: the next write fails with EPIPE). A pipe's writer is expected to stop quietly then, as
+ * `yes | head -1` does: the run stops its commands, tears the lab down and exits 0, with no stack
+ * trace. Armed by {@link watchClosedOutput}.
+ */
+export const closedOutput: AbortSignal = outputGone.signal;
+
+let watching = false;
+
+/**
+ * Listens for EPIPE on stdout and stderr (without a listener, Node turns it into an uncaught
+ * exception). Other write errors are not ours to hide.
+ */
+export function watchClosedOutput(): void {
+  if (watching) return;
+  watching = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") outputGone.abort();
+      else throw error;
+    });
+  }
+}
+
+/** A Node.js stream as shell output; once the reader has gone ({@link closedOutput}), writes nothing. */
 export function streamOutput(stream: NodeJS.WriteStream): ShellOutput {
   return {
     write: (text) => {
-      stream.write(text);
+      if (!closedOutput.aborted) stream.write(text);
     },
     writeBytes: (bytes) => {
-      stream.write(bytes);
+      if (!closedOutput.aborted) stream.write(bytes);
     },
     get isTTY() {
       return stream.isTTY === true;

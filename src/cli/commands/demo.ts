@@ -6,7 +6,7 @@ import { DEMO_STEPS, runDemo } from "../../demo/tour.js";
 import { loadTopology } from "../../topology/loader.js";
 import { ByteCollector } from "../../trace/capture.js";
 import { interactive } from "../interactive.js";
-import { nodeFileSystem, streamOutput, wantsColor } from "../node-io.js";
+import { closedOutput, nodeFileSystem, streamOutput, wantsColor } from "../node-io.js";
 
 /** examples/internet.yml, found from this module (dist/src/cli/commands/) up to the package root. */
 export const INTERNET_YML = fileURLToPath(new URL("../../../../examples/internet.yml", import.meta.url));
@@ -73,10 +73,7 @@ async function demo(options: DemoCliOptions): Promise<number> {
     return 2;
   }
   // `tinkernet demo | head`: when the reader of stdout goes away, stop quietly, as a pipe expects.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(0);
-    throw error;
-  });
+  closedOutput.addEventListener("abort", () => process.exit(0));
   const capture = options.pcap === false ? undefined : new ByteCollector();
   const color = wantsColor(process.stdout);
   const { shell, failures, capturedFrames } = await runDemo({

@@ -28,7 +28,7 @@ import { type BuiltLab, buildNetwork } from "../../topology/build.js";
 import { startCapture } from "../../trace/views/live-capture.js";
 import { type AppMain, type AppSpec, loadApp, parseAppSpec, startApp } from "../apps.js";
 import { interactive } from "../interactive.js";
-import { nodeFileSystem, streamOutput, wantsColor } from "../node-io.js";
+import { closedOutput, nodeFileSystem, streamOutput, wantsColor } from "../node-io.js";
 import { progressBar } from "../progress.js";
 import { readTopology } from "./topology.js";
 
@@ -152,7 +152,7 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
     }
     driver = new RealtimeDriver(scheduler, runner.clock, true);
     runForever = async () => {
-      await tap.runUntilInterrupted(runner, attachments);
+      await tap.runUntilInterrupted(runner, attachments, { signal: closedOutput });
     };
     stopTime = async () => {
       await runner.stop();
@@ -200,6 +200,8 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
+  // The reader of our output went away (`| head -1`): stop as for Ctrl-C, then exit 0 quietly.
+  closedOutput.addEventListener("abort", onSignal);
 
   const records: CommandRecord[] = [];
   let appFailures = 0;
@@ -216,11 +218,13 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
         shell.err = stderr;
         records.push(record);
         const { line: _, usage: isUsage, ...rest } = record;
-        process.stdout.write(
-          `${JSON.stringify({ command: text, ...rest, usageError: isUsage, output: out.text, errors: err.text })}\n`,
-        );
+        if (!closedOutput.aborted)
+          process.stdout.write(
+            `${JSON.stringify({ command: text, ...rest, usageError: isUsage, output: out.text, errors: err.text })}\n`,
+          );
       } else {
-        if (process.stdout.isTTY) process.stdout.write(`${style.dim(`tinkernet> ${text}`)}\n`);
+        if (process.stdout.isTTY && !closedOutput.aborted)
+          process.stdout.write(`${style.dim(`tinkernet> ${text}`)}\n`);
         records.push(await shell.run(words, { signal: interrupt.signal }));
       }
     }
@@ -256,7 +260,9 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
 
     // The apps: loaded, started in order; the network runs until they are done or nothing more happens.
     if (apps.length > 0) {
-      const write = (text: string) => process.stdout.write(text);
+      const write = (text: string) => {
+        if (!closedOutput.aborted) process.stdout.write(text);
+      };
       const mains: AppMain[] = [];
       for (const app of apps) {
         try {
@@ -326,11 +332,13 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
     services.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    closedOutput.removeEventListener("abort", onSignal);
     await shell.stopAllJobs();
     await stopTime();
     if (captures) await captures.stop();
   }
 
+  if (closedOutput.aborted) return 0;
   const interrupted = interrupt.signal.aborted && !options.forever;
   if (records.some((r) => r.usage)) return 2;
   if (records.some((r) => r.status !== 0) || appFailures > 0) return 1;
