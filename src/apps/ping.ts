@@ -129,7 +129,15 @@ class PingSession implements PingRun {
   private errors = 0;
   private readonly sentAt = new Map<number, Nanoseconds>();
   private readonly answered = new Set<number>();
-  private readonly rtts: number[] = [];
+  /**
+   * Round-trip statistics kept as they come, as iputils does (tmin, tmax, tsum, tsum2): a long run
+   * (`ping -c 1000000 -i 0.001`) needs no list of every RTT, and no spread of one into
+   * Math.min's arguments (which overflows the stack at around 100 000 of them).
+   */
+  private rttMin = Number.POSITIVE_INFINITY;
+  private rttMax = Number.NEGATIVE_INFINITY;
+  private rttSum = 0;
+  private rttSum2 = 0;
   private readonly replies: PingReply[] = [];
   private readonly errorReports: PingError[] = [];
   private firstSend: Nanoseconds = 0;
@@ -289,7 +297,10 @@ class PingSession implements PingRun {
     else {
       this.answered.add(sent.sequence);
       this.received++;
-      this.rtts.push(rtt);
+      if (rtt < this.rttMin) this.rttMin = rtt;
+      if (rtt > this.rttMax) this.rttMax = rtt;
+      this.rttSum += rtt;
+      this.rttSum2 += rtt * rtt;
     }
     this.printVerbose(
       `${reply.length} bytes from ${from}: icmp_seq=${sent.sequence} ttl=${reply.ttl} time=${formatRtt(rtt)} ms${duplicate ? " (DUP!)" : ""}`,
@@ -343,16 +354,15 @@ class PingSession implements PingRun {
     const time = Math.floor((this.lastSend - this.firstSend) / MILLISECOND);
     const loss = this.transmitted === 0 ? 0 : ((this.transmitted - this.received) * 100) / this.transmitted;
     let rtt: PingResult["rtt"];
-    if (this.rtts.length > 0) {
-      const n = this.rtts.length;
-      const sum = this.rtts.reduce((a, b) => a + b, 0);
-      const sum2 = this.rtts.reduce((a, b) => a + b * b, 0);
-      const avg = sum / n;
+    if (this.received > 0) {
+      // mdev as iputils computes it: sqrt(E[rtt²] - E[rtt]²), the population standard deviation.
+      const n = this.received;
+      const avg = this.rttSum / n;
       rtt = {
-        min: Math.min(...this.rtts),
+        min: this.rttMin,
         avg,
-        max: Math.max(...this.rtts),
-        mdev: Math.sqrt(Math.max(0, sum2 / n - avg * avg)),
+        max: this.rttMax,
+        mdev: Math.sqrt(Math.max(0, this.rttSum2 / n - avg * avg)),
       };
     }
     if (summary && this.dst) {

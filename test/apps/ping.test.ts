@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatRtt, icmpErrorText, ping } from "../../src/apps/ping.js";
+import { Network } from "../../src/devices/network.js";
 import { MILLISECOND, SECOND } from "../../src/sim/time.js";
 import { routerChain } from "../devices/support.js";
 
@@ -79,4 +80,40 @@ test("quiet mode prints only the header and the summary; waitFor drives async co
   assert.equal(result.output.length, 5);
   assert.equal(result.received, 3);
   assert.ok(result.rtt && result.rtt.min <= result.rtt.avg && result.rtt.avg <= result.rtt.max);
+});
+
+test("a long run: 200 000 replies at -i 0.001 give min/avg/max/mdev over all of them (no stack overflow)", async () => {
+  const net = new Network({ seed: 7 });
+  const h1 = net.addHost("h1");
+  const h2 = net.addHost("h2");
+  // Jitter makes every RTT different, so min and max are the extremes of many distinct values.
+  net.connect("h1:eth0", "h2:eth0", { rate: "1Gbit", delay: "1ms", jitter: "400us" });
+  h1.addAddress("eth0", "10.0.0.1/24");
+  h2.addAddress("eth0", "10.0.0.2/24");
+  const count = 200_000;
+  const run = ping(h1, "10.0.0.2", { count, interval: MILLISECOND, quiet: true });
+  net.runUntilDone(run);
+  const result = await run.result;
+  assert.equal(result.transmitted, count);
+  assert.equal(result.received, count);
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let sum2 = 0;
+  for (const reply of result.replies) {
+    if (reply.duplicate) continue;
+    min = Math.min(min, reply.rtt);
+    max = Math.max(max, reply.rtt);
+    sum += reply.rtt;
+    sum2 += reply.rtt * reply.rtt;
+  }
+  const avg = sum / count;
+  const rtt = result.rtt!;
+  assert.equal(rtt.min, min);
+  assert.equal(rtt.max, max);
+  assert.ok(Math.abs(rtt.avg - avg) < 1e-9);
+  assert.ok(Math.abs(rtt.mdev - Math.sqrt(sum2 / count - avg * avg)) < 1e-9);
+  assert.ok(max - min > 0.5, `jitter spreads the RTTs: ${min}..${max}`);
+  assert.ok(rtt.mdev > 0.1 && rtt.mdev < 0.5, `mdev ${rtt.mdev}`);
+  assert.match(result.output.at(-1)!, /^rtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms$/);
 });
