@@ -586,6 +586,8 @@ export function describeIcmpv4(repr: Icmpv4Repr, bytes?: Uint8Array): LayerDescr
     }
     case "destination-unreachable": {
       if (code === UnreachableCode.FragmentationNeeded) {
+        // RFC 1191 §4: "unused" is now the first half; the Next-Hop MTU the second.
+        fields.push(unusedField(Icmpv4Field.REST, 2, bytes, "RFC 1191 §4"));
         fields.push({
           name: "Next-Hop MTU",
           value: String(repr.nextHopMtu),
@@ -596,13 +598,15 @@ export function describeIcmpv4(repr: Icmpv4Repr, bytes?: Uint8Array): LayerDescr
           offset: Icmpv4Field.NEXT_HOP_MTU,
           length: 2,
         });
+      } else {
+        fields.push(unusedField(Icmpv4Field.REST, 4, bytes, "RFC 792"));
       }
       fields.push(invokingField(repr.invoking));
       summary = `ICMP ${unreachableSummary(code, repr.nextHopMtu, repr.invoking)}, length ${length}`;
       break;
     }
     case "time-exceeded":
-      fields.push(invokingField(repr.invoking));
+      fields.push(unusedField(Icmpv4Field.REST, 4, bytes, "RFC 792"), invokingField(repr.invoking));
       summary = `ICMP ${code === TimeExceededCode.TtlExceeded ? "time exceeded in-transit" : code === TimeExceededCode.FragmentReassembly ? "ip reassembly time exceeded" : `time exceeded code ${code}`}, length ${length}`;
       break;
     case "redirect": {
@@ -631,6 +635,7 @@ export function describeIcmpv4(repr: Icmpv4Repr, bytes?: Uint8Array): LayerDescr
           offset: Icmpv4Field.POINTER,
           length: 1,
         },
+        unusedField(Icmpv4Field.POINTER + 1, 3, bytes, "RFC 792"),
         invokingField(repr.invoking),
       );
       summary = `ICMP parameter problem - octet ${repr.pointer}, length ${length}`;
@@ -660,6 +665,32 @@ export function describeIcmpv4(repr: Icmpv4Repr, bytes?: Uint8Array): LayerDescr
     summary,
     fields,
   };
+}
+
+/**
+ * The octets an error message leaves unused (RFC 792: "unused", sent as zero). Shown so every byte
+ * of the header has a label; with the received `bytes`, the value is what was actually there.
+ * RFC 4884 §4.1 later gave the octet at offset 5 a meaning (the quoted datagram's length in 32-bit
+ * words, when ICMP extensions such as MPLS labels follow it), so a non-zero one is explained.
+ */
+function unusedField(
+  offset: number,
+  length: number,
+  bytes: Uint8Array | undefined,
+  rfc: string,
+): FieldDescription {
+  let value = 0;
+  const present = bytes !== undefined && bytes.length >= offset + length;
+  if (present) for (let i = 0; i < length; i++) value = value * 256 + bytes[offset + i];
+  let meaning = `unused: sent as zero, ignored on receipt (${rfc})`;
+  if (value !== 0) {
+    const lengthOctet = offset <= 5 && offset + length > 5 ? bytes![5] : 0;
+    meaning =
+      lengthOctet !== 0
+        ? `unused except the octet at offset 5: RFC 4884 length of the quoted datagram, ${lengthOctet} 32-bit words (${lengthOctet * 4} bytes), with ICMP extensions after it`
+        : `should be zero (${rfc}); receivers ignore it`;
+  }
+  return { name: "Unused", value: hex(value, length * 2), meaning, offset, length };
 }
 
 function invokingField(invoking: Uint8Array): FieldDescription {

@@ -82,11 +82,12 @@ test("a captured host unreachable quotes the offending datagram", () => {
       ["Type", 0, 1],
       ["Code", 1, 1],
       ["Checksum", 2, 2],
+      ["Unused", 4, 4],
       ["Invoking Datagram", 8, 48],
     ],
   );
   assert.equal(described.fields[1].meaning, "host unreachable");
-  assert.equal(described.fields[3].value, "48 bytes: ICMP 10.40.2.3 > 10.30.4.4");
+  assert.equal(described.fields[4].value, "48 bytes: ICMP 10.40.2.3 > 10.30.4.4");
 });
 
 test("fragmentation needed carries the next-hop MTU (RFC 1191)", () => {
@@ -109,6 +110,61 @@ test("fragmentation needed carries the next-hop MTU (RFC 1191)", () => {
   assert.equal(net.summary, "ICMP net 10.0.0.2 unreachable, length 36");
   const admin = describeIcmpv4({ ...repr, code: UnreachableCode.CommunicationAdministrativelyProhibited });
   assert.equal(admin.summary, "ICMP host 10.0.0.2 unreachable - admin prohibited filter, length 36");
+});
+
+test("the unused octets of error messages are described with their offsets, so every header byte is labelled", () => {
+  const invoking = hostUnreachable.subarray(8);
+  const emit = (repr: Parameters<typeof icmpv4Length>[0]) => {
+    const out = new Uint8Array(icmpv4Length(repr));
+    emitIcmpv4(repr, out);
+    return out;
+  };
+  const header = (fields: { name: string; offset?: number; length?: number }[]) =>
+    fields.filter((f) => f.offset! < 8).map((f) => [f.name, f.offset, f.length]);
+
+  const ttl = { kind: "time-exceeded" as const, code: 0, invoking };
+  const ttlBytes = emit(ttl);
+  const described = describeIcmpv4(ttl, ttlBytes);
+  assert.deepEqual(header(described.fields), [
+    ["Type", 0, 1],
+    ["Code", 1, 1],
+    ["Checksum", 2, 2],
+    ["Unused", 4, 4],
+  ]);
+  const unused = described.fields.find((f) => f.name === "Unused")!;
+  assert.equal(unused.value, "0x00000000");
+  assert.equal(unused.meaning, "unused: sent as zero, ignored on receipt (RFC 792)");
+  // Described without the bytes (from a Repr), the unused octets are still there, as zero.
+  assert.deepEqual(header(describeIcmpv4(ttl).fields).at(-1), ["Unused", 4, 4]);
+
+  // Fragmentation needed: 2 unused octets, then the Next-Hop MTU (RFC 1191 §4).
+  const frag = { kind: "destination-unreachable" as const, code: 4, nextHopMtu: 1280, invoking };
+  assert.deepEqual(header(describeIcmpv4(frag, emit(frag)).fields).slice(3), [
+    ["Unused", 4, 2],
+    ["Next-Hop MTU", 6, 2],
+  ]);
+  assert.match(describeIcmpv4(frag).fields[2].meaning!, /RFC 1191 §4/);
+
+  // Parameter problem: the pointer, then 3 unused octets.
+  const problem = { kind: "parameter-problem" as const, code: 0, pointer: 9, invoking };
+  assert.deepEqual(header(describeIcmpv4(problem, emit(problem)).fields).slice(3), [
+    ["Pointer", 4, 1],
+    ["Unused", 5, 3],
+  ]);
+
+  // Bytes as received: a non-zero octet 5 is RFC 4884's length of the quoted datagram.
+  const extended = ttlBytes.slice();
+  extended[5] = 12;
+  const withLength = describeIcmpv4(ttl, extended).fields.find((f) => f.name === "Unused")!;
+  assert.equal(withLength.value, "0x000c0000");
+  assert.match(withLength.meaning!, /RFC 4884 length of the quoted datagram, 12 32-bit words \(48 bytes\)/);
+  const junk = ttlBytes.slice();
+  junk[7] = 1;
+  const junkField = describeIcmpv4(ttl, junk).fields.find((f) => f.name === "Unused")!;
+  assert.deepEqual(
+    [junkField.value, junkField.meaning],
+    ["0x00000001", "should be zero (RFC 792); receivers ignore it"],
+  );
 });
 
 test("every Destination Unreachable code 0-15 has its RFC name", () => {
