@@ -46,9 +46,16 @@ export function openCaptureSink(path: string): CaptureSinkHandle {
         if (closed) return resolve();
         closed = true;
         if (toStdout) {
-          // Resolve once what was written has been handed to the OS.
-          if (stream.writableNeedDrain) stream.once("drain", () => resolve());
-          else resolve();
+          // Resolve once what was written has been handed to the OS, or once the reader has gone
+          // (EPIPE arrives instead of the drain; waiting for the drain would never end).
+          if (!stream.writableNeedDrain) return resolve();
+          const done = () => {
+            stream.off("drain", done);
+            stream.off("error", done);
+            resolve();
+          };
+          stream.on("drain", done);
+          stream.on("error", done);
           return;
         }
         (stream as WriteStream).end(() => resolve());
