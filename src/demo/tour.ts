@@ -10,12 +10,14 @@
  *  4. TCP: the three-way handshake segment by segment, an HTTP request and its data, the teardown;
  *  5. NAT: the home router gives the whole home one public address;
  *  6. an HTTP download from far away and from the edge data center;
- *  7. UDP over a lossy cable (lost datagrams stay lost), then TCP over the same cable (it resends).
+ *  7. UDP over a lossy cable (lost datagrams stay lost), then TCP over the same cable (it resends);
+ *  8. an IPv6-only phone reaches the IPv4-only web1 through NAT64 and DNS64.
  *
  * Platform-neutral: output goes to a {@link ShellOutput}, the capture to a {@link ByteSink}, files
  * (curl -o) through a {@link ShellFileSystem}. Virtual time and the seed make the whole tour, text
  * and capture, the same byte for byte on every run with the same seed.
  */
+import { startLabServices } from "../apps/lab-services.js";
 import type { Network } from "../devices/network.js";
 import { defaultCommands } from "../shell/commands/index.js";
 import { VirtualDriver } from "../shell/driver.js";
@@ -48,7 +50,7 @@ export interface DemoOptions {
   /** Bold headings and the shell's colours (default off). */
   color?: boolean;
   /**
-   * Print only these steps (1-7) of the tour; the others still run, silently, so each step finds
+   * Print only these steps (1-8) of the tour; the others still run, silently, so each step finds
    * the network as the whole tour leaves it (the lessons in docs/learn/ show one step at a time).
    */
   steps?: readonly number[];
@@ -63,6 +65,7 @@ export const DEMO_STEPS = [
   "NAT: one address for the whole home",
   "A download: far away, and from the edge",
   "Loss: UDP does not care, TCP does",
+  "IPv6 only: a phone on a mobile network",
 ] as const;
 
 /** Output that can be shut while steps nobody asked for run. */
@@ -93,10 +96,12 @@ export interface DemoResult {
 }
 
 /**
- * Where the capture listens: everything the laptop's network card saw. One point only: the same
- * packets captured at two places in one file would look like retransmissions to Wireshark.
+ * Where the capture listens: everything the laptop's network card saw, and the phone on the mobile
+ * network (IPv6: its router advertisements, neighbour discovery, MLD reports, DNS and TCP). No
+ * packet crosses both, which matters: the same packets captured at two places in one file would
+ * look like retransmissions to Wireshark.
  */
-export const DEMO_CAPTURE_POINTS = ["laptop:eth0"];
+export const DEMO_CAPTURE_POINTS = ["laptop:eth0", "mobile:eth0"];
 
 /** The cable under the ocean, where the tour makes packets get lost. */
 const SUBMARINE_CABLE = ["isp-core3", "far-core1"] as const;
@@ -109,6 +114,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { lab, errors } = buildNetwork(options.topology, { seed });
   if (!lab) throw new Error(`the demo's network does not build: ${errors.map(String).join("; ")}`);
   const network = lab.network;
+  // The file's services (the mobile gateway's DNS server), as `tinkernet run` starts them.
+  startLabServices(network, options.topology);
   const out = new GatedOutput(options.out);
   const style = makeStyle(options.color ?? false);
   const shell = new Shell({
@@ -246,6 +253,7 @@ class Tour {
     await this.nat();
     await this.download();
     await this.loss();
+    await this.ipv6Only();
     this.outro(capturing);
   }
 
@@ -265,6 +273,7 @@ class Tour {
     this.say(`  a data center   dc-border, the MDF switch dc-mdf, IDF switches dc-idf1 and dc-idf2,`);
     this.say(`                  web1 ${a("web1")} and web2 in VLAN 10, db1 in VLAN 20`);
     this.say(`  an edge DC      edge-router, edge-switch and cdn1 ${a("cdn1")}, a region away`);
+    this.say("  a mobile net    the phone mobile (IPv6 only) and its operator's gateway mobile-gw");
     this.say();
     this.say("Every frame is real: Ethernet, ARP, IPv4, ICMP, UDP and TCP built byte by byte by");
     this.say("tinkernet's own stack. Time is virtual, so the tour takes a moment of yours and about");
@@ -452,12 +461,58 @@ class Tour {
     await this.diagram("laptop", ["tcp"], { limit: 60 }, 30);
   }
 
+  private async ipv6Only(): Promise<void> {
+    this.heading(8);
+    this.say("There are not enough IPv4 addresses for every phone, and many mobile networks give");
+    this.say("phones IPv6 addresses only. mobile is such a phone: its operator's gateway, mobile-gw,");
+    this.say("advertises an IPv6 prefix (a router advertisement), and the phone made its own address");
+    this.say("from it (SLAAC: the prefix, then a number from its MAC address). It has no IPv4 address:");
+    this.say();
+    await this.type("mobile ip addr show dev eth0");
+    this.say();
+    this.say("web1 has only an IPv4 address, so the phone cannot reach it as it is:");
+    this.say();
+    await this.typeFailing("mobile ping -c 1 web1");
+    this.say();
+    this.say("The gateway translates. Its DNS server (DNS64) answers a question for web1's IPv6");
+    this.say("address with web1's IPv4 address written inside the prefix 64:ff9b::/96, and the");
+    this.say("gateway (NAT64) turns packets sent into that prefix into IPv4 packets from its own");
+    this.say("address, 198.51.100.26, and the answers back into IPv6:");
+    this.say();
+    await this.type("mobile dig +short web1.example.net AAAA");
+    await this.mark();
+    await this.type(
+      `mobile curl -s -o /dev/null -w "%{http_code}, %{size_download} bytes in %{time_total} s\\n" http://web1.example.net/bytes/1000`,
+      "mobile-gw show nat64 translations",
+    );
+    await this.diagram("mobile", ["tcp"]);
+    this.layers(
+      this.frame(
+        (e) =>
+          e.type === "frame-sent" && e.node === "mobile" && e.frame[20] === 6 && (e.frame[67] & 0x02) !== 0,
+      ),
+      "the phone's SYN before translation: IPv6, to web1 inside 64:ff9b::/96",
+    );
+    this.layers(
+      this.frame(
+        (e) =>
+          e.type === "frame-received" && e.node === "web1" && e.frame[23] === 6 && (e.frame[47] & 0x02) !== 0,
+      ),
+      "the same SYN after translation, as web1 received it: IPv4, from mobile-gw's address",
+    );
+    this.say();
+    this.say("The gateway rewrote the network layer (an IPv4 header for the IPv6 one, RFC 7915) and the");
+    this.say("source port, as a NAT does; the sequence number and the options went through unchanged,");
+    this.say("and the TCP checksum was recomputed over the new addresses.");
+  }
+
   private outro(capturing: boolean): void {
     this.heading(0);
     if (capturing) {
       this.say("Every frame the laptop's network card sent or received is in the capture file: open it");
       this.say("in Wireshark to see the same packets through its eyes (where the cable lost a segment,");
-      this.say('it says "previous segment not captured").');
+      this.say('it says "previous segment not captured"). So is every frame of the phone on the mobile');
+      this.say("network: the IPv6 side of step 8, router advertisements and neighbour discovery included.");
       this.say();
     }
     this.say("Explore this network yourself: `tinkernet demo --interactive` leaves you in the shell");

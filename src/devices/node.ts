@@ -397,8 +397,8 @@ export class Node implements NodeContext {
     return show.ipRoute(this);
   }
   /** Linux `ip -brief address`-like `ip addr`. */
-  ipAddr(): string {
-    return show.ipAddr(this);
+  ipAddr(dev?: string): string {
+    return show.ipAddr(this, dev);
   }
   /** Linux `ip neigh`. */
   ipNeigh(): string {

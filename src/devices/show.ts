@@ -48,13 +48,18 @@ export function ipRoute(node: Node): string {
 }
 
 /** Linux `ip addr`. */
-export function ipAddr(node: Node): string {
-  const lines = [
-    "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000",
-    "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
-    "    inet 127.0.0.1/8 scope host lo",
-  ];
+export function ipAddr(node: Node, dev?: string): string {
+  const lines =
+    dev === undefined || dev === "lo"
+      ? [
+          "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000",
+          "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
+          "    inet 127.0.0.1/8 scope host lo",
+        ]
+      : [];
   node.interfaces.forEach((iface, index) => {
+    // `ip addr show dev IFACE`: that interface alone (its index stays the one it has in the list).
+    if (dev !== undefined && iface.name !== dev) return;
     lines.push(`${index + 2}: ${linkLine(iface)}`);
     lines.push(`    link/ether ${iface.mac} brd ff:ff:ff:ff:ff:ff`);
     for (const prefix of iface.addresses) {

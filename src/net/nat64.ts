@@ -279,6 +279,8 @@ export class Nat64 implements Ipv4Hook, Ipv6Translator {
       return false;
     }
     const trafficClass = ((packet[0] & 0x0f) << 4) | (packet[1] >>> 4);
+    // The translation is traced before the packet leaves, so the views link the two (as NAT44's).
+    this.trace("outbound", protocol, packet, chain.upperLayerOffset, pool, dst, payload);
     const error = this.ipv4.send({
       src: pool,
       dst,
@@ -301,7 +303,6 @@ export class Nat64 implements Ipv4Hook, Ipv6Translator {
     }
     if (error) return this.drop(`nat64-${error}`);
     this.counters.toIpv4++;
-    this.trace("outbound", protocol, packet, chain.upperLayerOffset, pool, dst, payload);
     return true;
   }
 
@@ -395,6 +396,7 @@ export class Nat64 implements Ipv4Hook, Ipv6Translator {
     const v6src = this.synthesize(src);
     const v6dst = binding.v6;
     this.checksum6(payload, nextHeader, v6src, v6dst);
+    this.traceInbound(protocol, src, transport, v6src, v6dst, payload, nextHeader, inIface);
     const error = this.ipv6.send({
       src: v6src,
       dst: v6dst,
@@ -424,7 +426,6 @@ export class Nat64 implements Ipv4Hook, Ipv6Translator {
       return Verdict.Drop;
     }
     this.counters.toIpv6++;
-    this.traceInbound(protocol, src, transport, v6src, v6dst, payload, nextHeader, inIface);
     return Verdict.Drop; // consumed: it left as IPv6
   }
 

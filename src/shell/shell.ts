@@ -9,6 +9,7 @@ import type { Network } from "../devices/network.js";
 import type { Node } from "../devices/node.js";
 import type { Link } from "../link/link.js";
 import type { Switch } from "../link/switch.js";
+import { SECOND } from "../sim/time.js";
 import type { TopologySpec } from "../topology/model.js";
 import { closest } from "../topology/suggest.js";
 import {
@@ -265,6 +266,7 @@ export class Shell {
           );
         }
         if (isHelp(args)) return { line, status: this.printUsage(command, out), usage: false };
+        await this.awaitAutoconfiguration(first, signal);
         const context: NodeCommandContext = {
           shell: this,
           name: command.name,
@@ -316,6 +318,19 @@ export class Shell {
       err.write(`${this.style.red(`${commandName}: ${(error as Error).message ?? String(error)}`)}\n`);
       return { line, status: 1, usage: false };
     }
+  }
+
+  /**
+   * An IPv6-only host (`ipv4: false` in the file) configures its address from a router's
+   * advertisement (SLAAC, RFC 4862 §5.5) a few seconds after the network starts (the router's and
+   * its own duplicate address detection come first). A command run on it before then waits for the
+   * address, 10 s of network time at most, as a phone's apps wait until it has attached.
+   */
+  private async awaitAutoconfiguration(name: string, signal: AbortSignal): Promise<void> {
+    if (this.topology?.nodes.get(name)?.ipv4 !== false) return;
+    const node = this.nodeOrUndefined(name);
+    if (!node || node.kind === "router" || node.primaryIpv6Address !== undefined) return;
+    await this.driver.until(() => node.primaryIpv6Address !== undefined, { signal, limit: 10 * SECOND });
   }
 
   /**

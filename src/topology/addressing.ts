@@ -6,13 +6,14 @@
  *   overlapping an address the file gives; routers get the low host addresses (.1, .2, ...),
  *   hosts and servers start at .10;
  * - a domain where some interfaces have addresses fills the others from the same subnet;
+ * - a domain whose hosts are all IPv6-only (`ipv4: false`, a mobile network) gets no IPv4 subnet;
  * - hosts without a gateway use the first router on their LAN;
  * - routers without configured routes get static routes to every subnet they are not attached to,
  *   along shortest paths (hop count) over the router graph — the answer a routing protocol would
  *   reach, computed once.
  * With `ipv6: auto` on a node, the same for IPv6 on the domains it is part of: each gets a /64
  * from the documentation prefix 2001:db8::/32 (2001:db8:N::/64 beside 10.0.N.0/24, 2001:db8:ff:N::/64
- * for a router-to-router link), routers take ::1, ::2, ... and advertise the prefix where hosts
+ * for a router-to-router link, 2001:db8:100::/64 upward otherwise), routers take ::1, ::2, ... and advertise the prefix where hosts
  * are (`ipv6-ra`), hosts and servers configure themselves from those advertisements (SLAAC, with
  * the default route), and routers get IPv6 routes along the same shortest paths.
  * The file's own settings always win; what was added is listed in `notes`.
@@ -192,6 +193,9 @@ export function assignAddresses(topology: TopologySpec): AddressingResult {
   const taken = new Set(used.map((p) => p.address.value));
 
   for (const segment of segments) {
+    // An IPv6-only link (every host on it has `ipv4: false`, as a mobile network's) gets no IPv4.
+    const hosts = segment.members.filter((m) => !isRouterKind(m.node.kind));
+    if (hosts.length > 0 && hosts.every((m) => m.node.ipv4 === false)) continue;
     const addressed = segment.members.find((m) => m.iface.ipv4.length > 0);
     segment.subnet = addressed?.iface.ipv4[0].networkPrefix ?? dhcpPoolSubnet(segment, used);
     // Interfaces that get their address by DHCP are left to the DHCP server (docs/topology.md).

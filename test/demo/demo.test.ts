@@ -46,7 +46,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("the demo exits 0 and tours ARP, ping, traceroute, TCP, NAT, HTTP and UDP with loss", () => {
+test("the demo exits 0 and tours ARP, ping, traceroute, TCP, NAT, HTTP, UDP with loss and IPv6 only", () => {
   const [{ status, stdout, stderr }] = runs;
   assert.equal(status, 0, stderr);
   assert.equal(stderr, "");
@@ -59,6 +59,7 @@ test("the demo exits 0 and tours ARP, ping, traceroute, TCP, NAT, HTTP and UDP w
     "5. NAT: one address for the whole home",
     "6. A download: far away, and from the edge",
     "7. Loss: UDP does not care, TCP does",
+    "8. IPv6 only: a phone on a mobile network",
     "What next",
   ]);
   // ARP: the broadcast reaches the phone and the home router; the reply comes back.
@@ -82,7 +83,7 @@ test("the demo exits 0 and tours ARP, ping, traceroute, TCP, NAT, HTTP and UDP w
   assert.match(stdout, /200, 1000000 bytes in [\d.]+ s\n/);
   assert.match(stdout, /200, 20000 bytes in [\d.]+ s\n/);
   // Layers: each step shows a packet with both models.
-  assert.equal(stdout.match(/^ {2}OSI layer {9}TCP\/IP layer {3}in this frame$/gm)?.length, 7);
+  assert.equal(stdout.match(/^ {2}OSI layer {9}TCP\/IP layer {3}in this frame$/gm)?.length, 9);
   // NAT: two devices behind one address; web1 sees only that address; nobody outside gets in.
   assert.match(
     stdout,
@@ -102,6 +103,42 @@ test("the demo exits 0 and tours ARP, ping, traceroute, TCP, NAT, HTTP and UDP w
   assert.match(stdout, /\nCapture: demo\.pcapng \(\d+ frames\) — open it with: wireshark demo\.pcapng\n$/);
 });
 
+test("step 8: the IPv6-only phone reaches IPv4-only web1 through NAT64 and DNS64", () => {
+  const [{ stdout }] = runs;
+  const step = stdout.slice(stdout.indexOf("8. IPv6 only"), stdout.indexOf("What next"));
+  // SLAAC: an address from mobile-gw's prefix and the phone's MAC (EUI-64), and no IPv4 address.
+  assert.match(step, /tinkernet> mobile ip addr show dev eth0\n2: eth0: /);
+  assert.match(step, /\n {4}inet6 2001:db8:64::ff:fe00:1d\/64 scope global dynamic mngtmpaddr\n/);
+  assert.match(step, /\n {4}inet6 fe80::ff:fe00:1d\/64 scope link\n/);
+  assert.doesNotMatch(step.slice(0, step.indexOf("web1 has only")), /\binet /);
+  // web1's IPv4 address cannot be reached directly; DNS64 synthesizes an address in 64:ff9b::/96.
+  assert.match(step, /tinkernet> mobile ping -c 1 web1\n.*\nping: connect: Network is unreachable\n/);
+  assert.match(step, /tinkernet> mobile dig \+short web1\.example\.net AAAA\n64:ff9b::cb00:710a\n/);
+  assert.match(step, /\n200, 1000 bytes in [\d.]+ s\n/);
+  // The NAT64 binding: the pool address and port for the phone's IPv6 source.
+  assert.match(step, /\ntcp +198\.51\.100\.26:\d+ +\[2001:db8:64::ff:fe00:1d\]:\d+ +\d+s\n/);
+  // The diagram names web1 behind the translation and draws the whole connection.
+  assert.match(step, /\n +2001:db8:64::ff:fe00:1d +64:ff9b::cb00:710a \(NAT\)\n/);
+  assert.match(step, /\|-+ \[SYN\] seq=0 win=65535 mss=1440 -+>\|/);
+  assert.match(step, /\[TIME-WAIT\]/);
+  // The SYN before (IPv6, from the phone, to the synthesized address) and after (IPv4, from the pool).
+  const before = step.slice(
+    step.indexOf("the phone's SYN before translation"),
+    step.indexOf("the same SYN after"),
+  );
+  const after = step.slice(step.indexOf("the same SYN after"));
+  assert.match(before, /Frame: 94 bytes, sent by mobile on eth0/);
+  assert.match(before, /I6 {2}0016 {2}20 01 0d b8 00 64 \.\. Source Address: 2001:db8:64::ff:fe00:1d/);
+  assert.match(before, /I7 {2}0026 {2}00 64 ff 9b 00 00 \.\. Destination Address: 64:ff9b::cb00:710a/);
+  assert.match(after, /Frame: 74 bytes, received by web1 on eth0/);
+  assert.match(after, /I9 {2}001a {2}c6 33 64 1a +Source Address: 198\.51\.100\.26\n/);
+  assert.match(after, /Ia {2}001e {2}cb 00 71 0a +Destination Address: 203\.0\.113\.10\n/);
+  // The same sequence number on both sides of the gateway.
+  const isn = /T3 {2}003a {2}(?:[0-9a-f]{2} ){4}\s*Sequence Number: (\d+)/.exec(before)?.[1];
+  assert.ok(isn);
+  assert.match(after, new RegExp(`Sequence Number: ${isn} `));
+});
+
 test("the same seed gives the same text and the same capture, byte for byte; another seed does not", () => {
   const [a, b] = runs;
   assert.equal(a.stdout, b.stdout);
@@ -111,12 +148,12 @@ test("the same seed gives the same text and the same capture, byte for byte; ano
   assert.notDeepEqual(new Uint8Array(readFileSync(join(dir, "a", "other.pcapng"))), a.pcap);
 });
 
-test("the capture holds every frame of the laptop's interface, and tshark finds nothing malformed", async (t) => {
+test("the capture holds every frame of the laptop's and the phone's interfaces, and tshark finds nothing malformed", async (t) => {
   const file = readPcapng(runs[0].pcap);
   assert.equal(file.error, undefined);
   assert.deepEqual(
     file.interfaces.map((i) => i.name),
-    ["laptop:eth0"],
+    ["laptop:eth0", "mobile:eth0"],
   );
   const count = Number(/Capture: demo\.pcapng \((\d+) frames\)/.exec(runs[0].stdout)?.[1]);
   assert.equal(file.frames.length, count);
@@ -137,10 +174,39 @@ test("the capture holds every frame of the laptop's interface, and tshark finds 
     path,
     "-n",
     "-Y",
-    "_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0",
+    "_ws.malformed || ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || (icmpv6 && icmpv6.checksum.status != 1)",
     ...TSHARK_CHECK_OPTIONS,
   ]);
   assert.equal(bad.trim(), "");
+  // The phone's side is IPv6: tshark decodes its neighbour discovery, MLD, DNS and TCP.
+  const { stdout: six } = await runTshark([
+    "-r",
+    path,
+    "-n",
+    "-Y",
+    "ipv6",
+    "-T",
+    "fields",
+    "-e",
+    "icmpv6.type",
+    "-e",
+    "tcp.srcport",
+    "-e",
+    "dns.qry.type",
+    ...TSHARK_CHECK_OPTIONS,
+  ]);
+  const kinds = new Set(
+    six
+      .trim()
+      .split("\n")
+      .map((line) => {
+        const [icmp, tcp, dns] = line.split("\t");
+        return icmp ? `icmpv6 ${icmp}` : tcp ? "tcp" : dns ? `dns ${dns}` : "other";
+      }),
+  );
+  // 133/134 router solicitation/advertisement, 135/136 neighbour solicitation/advertisement, 143 MLDv2.
+  for (const kind of ["icmpv6 134", "icmpv6 135", "icmpv6 136", "icmpv6 143", "tcp", "dns 28"])
+    assert.ok(kinds.has(kind), `${kind} in ${[...kinds].join(", ")}`);
 });
 
 test("--no-pcap writes no file; a bad seed is a usage error", () => {
@@ -178,7 +244,7 @@ test("--step prints only the steps asked for; the others still run", () => {
   assert.match(seven.stdout, /\n\n4\. TCP: handshake, data, teardown\n/);
   const bad = demo(cwd, ["--step", "0"]);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /invalid --step "0": expected step numbers from 1 to 7/);
+  assert.match(bad.stderr, /invalid --step "0": expected step numbers from 1 to 8/);
 });
 
 test("tinkernet run examples/internet.yml --exec pingall: everyone reaches everyone, except into the NATed home", () => {

@@ -343,6 +343,14 @@ test("ip, arp, ss/netstat: Linux views and changes", async () => {
     /^ {4}inet 10\.0\.1\.10\/24 brd 10\.0\.1\.255 scope global eth0$/m,
   );
   assert.equal((await run("h1 ip a")).out, (await run("h1 ip address show")).out);
+  // One interface: `ip addr show dev eth0` (or without `dev`) leaves out loopback; a missing one is an error.
+  const eth0 = (await run("h1 ip addr show dev eth0")).out;
+  assert.match(eth0, /^2: eth0: /);
+  assert.doesNotMatch(eth0, /\blo\b/);
+  assert.equal((await run("h1 ip addr show eth0")).out, eth0);
+  const missing = await run("h1 ip addr show dev eth9");
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.err, /Device "eth9" does not exist\./);
   assert.equal(
     (await run("h1 ip route")).out,
     "default via 10.0.1.1 dev eth0 proto static\n10.0.1.0/24 dev eth0 proto kernel scope link src 10.0.1.10\n",

@@ -172,7 +172,10 @@ topology:
 `,
     { services: true },
   );
-  assert.ok(!notes.some((n) => n.startsWith("phone:eth0 10.")), notes.join("\n"));
+  // The phone's link is IPv6-only (its only host has ipv4: false): no IPv4 subnet there, not even
+  // for the router, and its /64 comes from the spare range (there is no 10.0.N.0/24 beside it).
+  assert.ok(!notes.some((n) => / 10\./.test(n) && /^(phone|r1):eth0 /.test(n)), notes.join("\n"));
+  assert.ok(notes.includes("r1:eth0 2001:db8:100::1/64 (auto)"), notes.join("\n"));
   network
     .node("web")
     .net.createServer((s: NetSocket) => serveHttpConnection(s, bytesService))
@@ -180,7 +183,7 @@ topology:
   network.runFor(5 * SECOND);
   const addr = await run("phone ip addr");
   assert.doesNotMatch(addr.out, /^ {4}inet (?!127\.)/m);
-  assert.match(addr.out, /inet6 2001:db8:1::[0-9a-f:]+\/64 scope global dynamic/);
+  assert.match(addr.out, /inet6 2001:db8:100::[0-9a-f:]+\/64 scope global dynamic/);
   const dig = await run("phone dig +short web.example.com AAAA");
   assert.equal(dig.out, "64:ff9b::c633:6450\n");
   const ping = await run("phone ping -c 1 web.example.com");
@@ -192,6 +195,34 @@ topology:
   assert.equal(curl.out, "200 64:ff9b::c633:6450", curl.err);
   // A private IPv4 name (r1's own, 10.x) gets no well-known-prefix address.
   assert.equal((await run("phone dig +short r1.example.com AAAA")).out, "");
+});
+
+test("a command on an IPv6-only host at start waits for its SLAAC address (router advertisement and DAD), then runs", async () => {
+  const { run, network } = lab(
+    `name: slaac
+topology:
+  nodes:
+    phone: {kind: host, ipv4: false}
+    r1:
+      kind: router
+      interfaces: {eth0: {ipv6: 2001:db8:7::1/64, ipv6-ra: true}}
+  links:
+    - endpoints: [phone:eth0, r1:eth0]
+`,
+  );
+  const phone = network.node("phone");
+  const address = () => phone.primaryIpv6Address?.toString();
+  assert.equal(network.scheduler.now, 0);
+  assert.equal(address(), undefined);
+  const ping = await run("phone ping -6 -c 1 2001:db8:7::1");
+  assert.equal(ping.status, 0, ping.out + ping.err);
+  // The router's link-local DAD, its advertisement and the phone's own DAD took some seconds.
+  assert.ok(network.scheduler.now > SECOND, `${network.scheduler.now}`);
+  assert.match(address() ?? "", /^2001:db8:7::/);
+  // A router (or a host with IPv4) never waits: it runs at once.
+  const before = network.scheduler.now;
+  assert.equal((await run("r1 ip -6 route")).status, 0);
+  assert.equal(network.scheduler.now, before);
 });
 
 test("the loader checks nat64 (routers only, a /96 prefix), dns64 and ipv4: false", () => {

@@ -116,14 +116,17 @@ const pingall: GlobalCommand = {
   summary: "ping between every pair of hosts (one echo each) and count the losses",
   usage: "pingall [-W TIMEOUT]",
   details:
-    "Hosts and servers ping each other (all nodes with an address when there are fewer than two hosts).\n" +
+    "Hosts and servers ping each other over IPv4 (all nodes with an address when there are fewer than two hosts; IPv6-only hosts are left out).\n" +
     "Ends with Mininet's line: *** Results: N% dropped (R/T received)",
   async run({ shell, out, args, signal, style }) {
     const options = parseOptions(args, [{ name: "timeout", short: "W", value: true }]);
     if (options.positionals.length > 0)
       throw new UsageError(`unexpected argument "${options.positionals[0]}"`);
     const timeout = secondsOption(options.values.get("timeout"), "timeout") ?? 2 * SECOND;
-    let names = shell.hostNames();
+    // IPv6-only hosts (IPv6 and no IPv4 address) have nothing to ping over IPv4: left out.
+    let names = shell
+      .hostNames()
+      .filter((n) => shell.addressOf(n) !== undefined || !shell.nodeOrUndefined(n)?.hasIpv6);
     if (names.length < 2) {
       names = shell.nodeNames().filter((n) => L3_KINDS.includes(shell.kindOf(n)!) && shell.addressOf(n));
     }

@@ -109,8 +109,13 @@ const ip: NodeCommand = {
     const verb = matchWord(verbWord ?? "show", { show: ["list", "ls"], add: [], del: ["delete"], set: [] });
     if (!verb) throw new UsageError(`unknown command "${verbWord}" for ip ${object}`);
     if (verb === "show") {
-      if (object === "address") out.write(node!.ipAddr());
-      else if (object === "route") out.write(six ? node!.ipRoute6() : node!.ipRoute());
+      if (object === "address") {
+        // `ip addr show [dev] IFACE`: one interface; iproute2's words for a missing one.
+        const dev = rest[0] === "dev" ? rest[1] : rest[0];
+        if (dev !== undefined && dev !== "lo" && !node!.interfaces.some((i) => i.name === dev))
+          throw new UsageError(`Device "${dev}" does not exist.`);
+        out.write(node!.ipAddr(dev));
+      } else if (object === "route") out.write(six ? node!.ipRoute6() : node!.ipRoute());
       else if (object === "neighbour") out.write(six ? node!.ipNeigh6() : node!.ipNeigh());
       else out.write(stats ? node!.ipStatsLink() : ipLink(node!));
       return;

@@ -559,8 +559,10 @@ function linkTranslations(
     if (!before) continue;
     for (let i = after(outs, t.index), n = 0; i < outs.length && n < reach; i++, n++) {
       const out = outs[i];
-      if (used.has(out) || !sameEndpoints(out.packet, t.after) || out.packet.ipId !== before.packet.ipId)
-        continue;
+      // NAT44 keeps the IPv4 identification; NAT64 (IPv6 ⇄ IPv4) has none to keep on one side.
+      const sameId =
+        out.packet.ipVersion !== 4 || before.packet.ipVersion !== 4 || out.packet.ipId === before.packet.ipId;
+      if (used.has(out) || !sameEndpoints(out.packet, t.after) || !sameId) continue;
       used.add(out);
       if (out.packet.key !== before.packet.key) alias.set(out.packet.key, before.packet.key);
       break;
