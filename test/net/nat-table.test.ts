@@ -106,3 +106,50 @@ test("lazy expiry keeps memory bounded: a steady stream of short flows never pil
   assert.ok(t.sessionCount <= 6000, `sessions held: ${t.sessionCount}`);
   assert.ok(t.mappingCount <= 6000, `mappings held: ${t.mappingCount}`);
 });
+
+test("a dynamic mapping's expiry is its latest session's, so one with a single session expires with it (the sweep relies on it)", () => {
+  const TCP = 6;
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          advance: fc.integer({ min: 0, max: 400 }),
+          remote: fc.integer({ min: 1, max: 3 }),
+          outbound: fc.boolean(),
+          flags: fc.constantFrom(0x02, 0x12, 0x10, 0x11, 0x04, 0x18),
+          tcp: fc.boolean(),
+        }),
+        { maxLength: 60 },
+      ),
+      (steps) => {
+        const t = table({ maxSessions: 1000 });
+        let now = 0;
+        for (const step of steps) {
+          now += step.advance * SECOND;
+          const protocol = step.tcp ? TCP : UDP;
+          const pi = step.tcp ? 0 : 1;
+          let m = t.findOutbound(pi, 0x0a000001, 4000, step.remote, 80, now);
+          if (m === undefined) {
+            const made = t.createMapping(protocol, pi, 0x0a000001, 4000, step.remote, 80, OUT, now);
+            if (typeof made === "string") continue;
+            m = made;
+          }
+          let s = t.findSession(m, step.remote, 80, now);
+          if (s === undefined) {
+            const made = t.createSession(m, step.remote, 80, now);
+            if (made === "table-full") continue;
+            s = made;
+          }
+          t.use(s, step.outbound, step.flags, now);
+          for (const mapping of t.mappings(now)) {
+            if (mapping.isStatic) continue;
+            const latest = Math.max(...mapping.sessions.map((x) => x.expires));
+            assert.equal(mapping.expires, latest);
+            assert.equal(mapping.sessionCount, mapping.sessions.length);
+          }
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

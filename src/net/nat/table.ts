@@ -171,8 +171,13 @@ export class NatMapping {
   private index: EndpointIndex<NatSession> | undefined;
   /** The session found last (most packets belong to the same conversation as the one before). */
   private recent: NatSession | undefined;
-  /** When the last of its sessions expires (Infinity for static mappings). */
+  /**
+   * When the last of its sessions expires (Infinity for static mappings). With one session, it is
+   * that session's expiry: the table keeps the two equal (createSession, use, recomputeExpiry).
+   */
   expires: Nanoseconds;
+  /** How many sessions it has (sessions.length, kept here so the sweep need not load the array). */
+  sessionCount = 0;
 
   constructor(
     readonly protocol: number,
@@ -211,6 +216,7 @@ export class NatMapping {
   addSession(session: NatSession): void {
     session.slot = this.sessions.length;
     this.sessions.push(session);
+    this.sessionCount = this.sessions.length;
     this.recent = session;
     if (this.index) this.index.set(session.remoteAddress, session.remotePort, session);
     else if (this.sessions.length > SESSION_SCAN) {
@@ -229,6 +235,7 @@ export class NatMapping {
       sessions[slot] = last;
       last.slot = slot;
     }
+    this.sessionCount = sessions.length;
     this.index?.delete(session.remoteAddress, session.remotePort);
     if (this.recent === session) this.recent = undefined;
     return true;
@@ -237,6 +244,7 @@ export class NatMapping {
   /** @internal */
   clearSessions(): void {
     this.sessions.length = 0;
+    this.sessionCount = 0;
     this.index = undefined;
     this.recent = undefined;
   }
@@ -539,6 +547,11 @@ export class NatTable {
       this.removeMapping(mapping, "expired");
       return;
     }
+    // A dynamic mapping's only session expires when the mapping does, so it is alive too. Not
+    // loading the session (nor the array holding it) keeps the clock hand's sweep to one memory
+    // access per mapping it passes: the sweep ran three cache misses per mapping, and it runs
+    // on every new flow (the `nat-new-flows` profile had it at a third of the time).
+    if (mapping.sessionCount <= 1 && !mapping.isStatic) return;
     let removed = false;
     const sessions = mapping.sessions;
     for (let i = sessions.length - 1; i >= 0; i--) {
