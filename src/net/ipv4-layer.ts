@@ -283,6 +283,13 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     this.transports[protocol.protocol] = protocol;
   }
 
+  /** Detaches a transport (a routing protocol that stops); true when it was the one registered. */
+  unregister(protocol: TransportProtocol): boolean {
+    if (this.transports?.[protocol.protocol] !== protocol) return false;
+    this.transports[protocol.protocol] = undefined;
+    return true;
+  }
+
   /**
    * Registers a transport that is created only when first needed (a datagram for it arrives, or an
    * error quoting it): every node "has" UDP and answers port unreachable, but an idle node pays

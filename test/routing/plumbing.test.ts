@@ -50,7 +50,7 @@ test("routing processes start when added and stop when removed; one per protocol
 test("interfaces tell listeners when their link goes down and up", () => {
   const net = new Network();
   const r1 = net.addRouter("r1");
-  const r2 = net.addRouter("r2");
+  const _r2 = net.addRouter("r2");
   const link = net.connect("r1:eth0", "r2:eth0");
   const seen: boolean[] = [];
   r1.interface("eth0").onLinkChange((_iface, up) => seen.push(up));
