@@ -20,3 +20,4 @@ export * from "./parse-error.js";
 export * from "./tcp.js";
 export * from "./udp.js";
 export * from "./vlan.js";
+export * from "./bgp/index.js";
