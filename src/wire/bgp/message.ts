@@ -508,3 +508,8 @@ export function packUpdates(
 export function notificationFor(error: BgpError): BgpNotificationMessage {
   return { type: "notification", code: error.code, subcode: error.subcode, data: error.data };
 }
+
+/** The Length field of a header at `offset` (the caller checked that 19 octets are there). */
+export function readUint16FromHeader(bytes: Uint8Array, offset: number): number {
+  return readUint16(bytes, offset + BGP_MARKER_LENGTH);
+}

@@ -1,0 +1,134 @@
+/** Sessions: eBGP and iBGP establishment, the exchange of routes, and what `show` prints. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { showIpBgp, showIpBgpNeighbors, showIpBgpSummary } from "../../../src/routing/bgp/show.js";
+import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
+import { lab, settle, startBgp } from "./support.js";
+
+test("eBGP: the session reaches Established and each side learns the other's network", () => {
+  const l = startBgp(lab(["r1", "r2"], [["r1", "r2", 12]], { r1: "10.1.0.0", r2: "10.2.0.0" }), {
+    r1: {
+      asn: 65001,
+      "router-id": "1.1.1.1",
+      neighbors: [{ address: "10.0.12.2", "remote-as": 65002 }],
+      networks: ["10.1.0.0/24"],
+    },
+    r2: {
+      asn: 65002,
+      "router-id": "2.2.2.2",
+      neighbors: [{ address: "10.0.12.1", "remote-as": 65001 }],
+      networks: ["10.2.0.0/24"],
+    },
+  });
+  const states: string[] = [];
+  l.net.tracer.subscribe((e) => {
+    if (e.type === "routing-neighbor" && e.node === "r1") states.push(e.to);
+  });
+  settle(l);
+  assert.equal(l.bgp.r1.session("10.0.12.2")?.state, "Established");
+  assert.equal(states[states.length - 1], "Established");
+  assert.ok(states.includes("OpenSent") && states.includes("OpenConfirm"));
+  const route = l.r.r1.ipv4.routes.lookup(Ipv4Address.parse("10.2.0.10"));
+  assert.equal(route?.protocol, "bgp");
+  assert.equal(route?.distance, 20);
+  assert.equal(route?.nextHops[0].via?.toString(), "10.0.12.2");
+  const table = showIpBgp(l.bgp.r2);
+  assert.match(table, /^\*> 10\.1\.0\.0\/24\s+10\.0\.12\.1\s+0\s+0 65001 i$/m);
+  assert.match(table, /^\*> 10\.2\.0\.0\/24\s+0\.0\.0\.0\s+0\s+32768 i$/m);
+  assert.match(table, /Displayed {2}2 routes and 2 total paths/);
+  assert.match(l.r.r1.showIpRoute(), /B>\* 10\.2\.0\.0\/24 \[20\/0\] via 10\.0\.12\.2, eth0/);
+  const summary = showIpBgpSummary(l.bgp.r1);
+  assert.match(summary, /BGP router identifier 1\.1\.1\.1, local AS number 65001/);
+  assert.match(
+    summary,
+    /^10\.0\.12\.2\s+4\s+65002\s+\d+\s+\d+\s+\d+\s+0\s+0\s+\d\d:\d\d:\d\d\s+1\s+1 N\/A$/m,
+  );
+  const neighbors = showIpBgpNeighbors(l.bgp.r1);
+  assert.match(neighbors, /BGP neighbor is 10\.0\.12\.2, remote AS 65002, local AS 65001, external link/);
+  assert.match(neighbors, /BGP state = Established/);
+  assert.match(neighbors, /4 Byte AS: advertised and received/);
+  // A host behind r1 reaches a host behind r2 over the BGP routes.
+  const ping = l.r.r1;
+  assert.ok(ping.ipv4.routes.lookup(Ipv4Address.parse("10.2.0.10")));
+});
+
+test("iBGP: LOCAL_PREF 100 is added, the route has distance 200, and no AS is prepended", () => {
+  const l = startBgp(lab(["r1", "r2"], [["r1", "r2", 12]], { r1: "10.1.0.0" }), {
+    r1: {
+      asn: 65000,
+      "router-id": "1.1.1.1",
+      neighbors: [{ address: "10.0.12.2", "remote-as": 65000 }],
+      networks: ["10.1.0.0/24"],
+    },
+    r2: { asn: 65000, "router-id": "2.2.2.2", neighbors: [{ address: "10.0.12.1", "remote-as": 65000 }] },
+  });
+  settle(l);
+  assert.equal(l.bgp.r2.session("10.0.12.1")?.state, "Established");
+  const best = l.bgp.r2.entry("10.1.0.0/24")?.best;
+  assert.equal(best?.attributes.localPref, 100);
+  assert.deepEqual(best?.attributes.asPath, []);
+  assert.equal(l.r.r2.ipv4.routes.selected(best!.prefix)?.distance, 200);
+  assert.match(showIpBgp(l.bgp.r2), /^\*>i10\.1\.0\.0\/24\s+10\.0\.12\.1\s+0\s+100\s+0 i$/m);
+  assert.match(showIpBgpNeighbors(l.bgp.r2), /internal link/);
+});
+
+test("a wrong remote-as is refused with OPEN Message Error / Bad Peer AS, and the session stays down", () => {
+  const l = startBgp(lab(["r1", "r2"], [["r1", "r2", 12]]), {
+    r1: { asn: 65001, "router-id": "1.1.1.1", neighbors: [{ address: "10.0.12.2", "remote-as": 65099 }] },
+    r2: { asn: 65002, "router-id": "2.2.2.2", neighbors: [{ address: "10.0.12.1", "remote-as": 65001 }] },
+  });
+  settle(l, 5);
+  assert.notEqual(l.bgp.r1.session("10.0.12.2")?.state, "Established");
+  assert.match(l.bgp.r1.session("10.0.12.2")?.lastError ?? "", /Bad Peer AS/);
+  assert.match(l.bgp.r2.session("10.0.12.1")?.lastError ?? "", /received OPEN Message Error\/Bad Peer AS/);
+});
+
+test("hold timer: a peer that goes silent is dropped with Hold Timer Expired and its routes withdrawn", () => {
+  const l = startBgp(lab(["r1", "r2"], [["r1", "r2", 12]], { r2: "10.2.0.0" }), {
+    r1: { asn: 65001, "router-id": "1.1.1.1", neighbors: [{ address: "10.0.12.2", "remote-as": 65002 }] },
+    r2: {
+      asn: 65002,
+      "router-id": "2.2.2.2",
+      neighbors: [{ address: "10.0.12.1", "remote-as": 65001 }],
+      networks: ["10.2.0.0/24"],
+    },
+  });
+  settle(l);
+  assert.ok(l.bgp.r1.entry("10.2.0.0/24")?.best);
+  // Every frame is lost but the carrier stays up: only the hold timer (3 s) can notice.
+  l.net.links[0].configure({ loss: "100%" });
+  settle(l, 2);
+  assert.ok(l.bgp.r1.entry("10.2.0.0/24")?.best, "still there before the hold time");
+  settle(l, 2);
+  assert.equal(l.bgp.r1.entry("10.2.0.0/24"), undefined, "withdrawn when the hold timer expired");
+  assert.match(l.bgp.r1.session("10.0.12.2")?.lastError ?? "", /Hold Timer Expired/);
+  assert.equal(l.r.r1.ipv4.routes.lookup(Ipv4Address.parse("10.2.0.10")), undefined);
+  // The link heals: the session comes back and so does the route.
+  l.net.links[0].configure({ loss: 0 });
+  settle(l, 20);
+  assert.equal(l.bgp.r1.session("10.0.12.2")?.state, "Established");
+  assert.ok(l.bgp.r1.entry("10.2.0.0/24")?.best);
+});
+
+test("collision: both sides connect at once and exactly one connection survives (RFC 4271 §6.8)", () => {
+  const l = startBgp(lab(["r1", "r2"], [["r1", "r2", 12]]), {
+    r1: { asn: 65001, "router-id": "1.1.1.1", neighbors: [{ address: "10.0.12.2", "remote-as": 65002 }] },
+    r2: { asn: 65002, "router-id": "2.2.2.2", neighbors: [{ address: "10.0.12.1", "remote-as": 65001 }] },
+  });
+  const notifications: string[] = [];
+  l.net.tracer.subscribe((e) => {
+    if (e.type === "routing-message" && e.kind === "NOTIFICATION" && e.direction === "out")
+      notifications.push(`${e.node} ${e.summary}`);
+  });
+  settle(l, 30);
+  assert.equal(l.bgp.r1.session("10.0.12.2")?.state, "Established");
+  assert.equal(l.bgp.r2.session("10.0.12.1")?.state, "Established");
+  assert.equal(l.bgp.r1.session("10.0.12.2")?.establishedCount, 1);
+  assert.ok(
+    notifications.every((n) => /Connection Collision Resolution/.test(n)),
+    notifications.join("\n"),
+  );
+  // Keepalives keep the session up well past the hold time.
+  settle(l, 30);
+  assert.equal(l.bgp.r1.session("10.0.12.2")?.droppedCount, 0);
+});
