@@ -80,58 +80,106 @@ function interfaceOf(topology: TopologySpec, endpoint: EndpointSpec): InterfaceS
   return iface;
 }
 
-/** The VLANs a switch port carries (access: one; trunk: its list and native; default VLAN 1). */
-function portVlans(iface: InterfaceSpec): number[] {
-  if (iface.trunk)
-    return [...new Set([...(iface.native !== undefined ? [iface.native] : []), ...iface.trunk])];
-  return [iface.vlan ?? 1];
+/**
+ * What a switch port carries, as src/link/switch.ts forwards it (IEEE 802.1Q): the VLAN of its
+ * untagged frames (an access port's VLAN; a trunk's native VLAN, 1 unless set, when the trunk
+ * carries it) and the VLANs it sends tagged (a trunk's others).
+ */
+function switchPortVlans(iface: InterfaceSpec): { untagged: number | undefined; tagged: number[] } {
+  if (!iface.trunk) return { untagged: iface.vlan ?? 1, tagged: [] };
+  const native = iface.native ?? 1;
+  return {
+    untagged: iface.trunk.includes(native) ? native : undefined,
+    tagged: iface.trunk.filter((vlan) => vlan !== native),
+  };
 }
 
-/** Groups L3 interfaces into broadcast domains. Keys: `node:iface` for L3, `switch/vlan` for switches. */
+/** An L3 node's VLAN sub-interfaces of `parent` (`eth0.10` is VLAN 10 on `eth0`), by VLAN. */
+function subinterfaces(node: NodeSpec, parent: string): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const name of node.interfaces.keys()) {
+    const match = /^(.+)\.(\d+)$/.exec(name);
+    if (match && match[1] === parent) found.set(Number(match[2]), name);
+  }
+  return found;
+}
+
+/**
+ * An L3 interface that is only the parent of VLAN sub-interfaces (a router "on a stick": its
+ * traffic is 802.1Q-tagged, its sub-interfaces have the addresses), with no address of its own.
+ */
+function isTrunkParent(member: Member): boolean {
+  return (
+    member.iface.ipv4.length === 0 &&
+    !member.iface.dhcp &&
+    subinterfaces(member.node, member.iface.name).size > 0
+  );
+}
+
+/**
+ * Groups L3 interfaces into broadcast domains, following the frames: untagged with untagged, and
+ * 802.1Q-tagged VLAN N with VLAN N (a switch's VLAN, or an L3 node's sub-interface `ethX.N`).
+ * Keys: `node:iface` for L3 interfaces, `switch/vlan` for a switch's VLANs.
+ */
 function findSegments(topology: TopologySpec): Segment[] {
   const domains = new Domains();
-  const l3Keys: string[] = [];
+  const l3Keys = new Set<string>();
   for (const link of topology.links) {
     const ends = [link.a, link.b].map((endpoint) => ({
-      endpoint,
       node: topology.nodes.get(endpoint.node)!,
       iface: interfaceOf(topology, endpoint),
     }));
-    const keysFor = (end: (typeof ends)[number]): Map<number | "l3", string> => {
-      if (isL3(end.node)) return new Map([["l3", `${end.node.name}:${end.iface.name}`]]);
-      return new Map(portVlans(end.iface).map((vlan) => [vlan, `${end.node.name}/${vlan}`]));
+    /** Where this end's frames go: "untagged", or a VLAN number for tagged frames. */
+    const keysFor = (end: (typeof ends)[number]): Map<number | "untagged", string> => {
+      const keys = new Map<number | "untagged", string>();
+      if (isL3(end.node)) {
+        keys.set("untagged", `${end.node.name}:${end.iface.name}`);
+        for (const [vlan, name] of subinterfaces(end.node, end.iface.name))
+          keys.set(vlan, `${end.node.name}:${name}`);
+        return keys;
+      }
+      const { untagged, tagged } = switchPortVlans(end.iface);
+      if (untagged !== undefined) keys.set("untagged", `${end.node.name}/${untagged}`);
+      for (const vlan of tagged) keys.set(vlan, `${end.node.name}/${vlan}`);
+      return keys;
     };
     const [left, right] = ends.map(keysFor);
-    for (const end of ends) if (isL3(end.node)) l3Keys.push(`${end.node.name}:${end.iface.name}`);
-    if (left.has("l3") || right.has("l3")) {
-      // An L3 interface joins the far end's native/untagged domain.
-      const far = left.has("l3") ? right : left;
-      const near = left.has("l3") ? left.get("l3")! : right.get("l3")!;
-      const farEnd = left.has("l3") ? ends[1] : ends[0];
-      const farKey =
-        far.get("l3") ?? far.get(farEnd.iface.trunk ? (farEnd.iface.native ?? -1) : (farEnd.iface.vlan ?? 1));
-      if (farKey) domains.union(near, farKey);
-    } else {
-      // Switch to switch: each VLAN carried on both ports joins across.
-      for (const [vlan, key] of left) {
-        const other = right.get(vlan);
-        if (other) domains.union(key, other);
-      }
+    for (const [carried, key] of left) {
+      const other = right.get(carried);
+      if (other) domains.union(key, other);
+    }
+    for (const [index, end] of ends.entries()) {
+      if (!isL3(end.node)) continue;
+      const [near, far] = index === 0 ? [left, right] : [right, left];
+      // The interface itself always (a host on a port that drops its frames still is one, alone);
+      // a sub-interface when the far end carries its VLAN.
+      l3Keys.add(near.get("untagged")!);
+      for (const [carried, key] of near) if (carried !== "untagged" && far.has(carried)) l3Keys.add(key);
     }
   }
   const segments = new Map<string, Segment>();
   for (const key of l3Keys) {
     const root = domains.find(key);
-    const [nodeName, ifName] = key.split(":");
-    const node = topology.nodes.get(nodeName)!;
+    const colon = key.indexOf(":");
+    const node = topology.nodes.get(key.slice(0, colon))!;
     let segment = segments.get(root);
     if (!segment) {
       segment = { members: [] };
       segments.set(root, segment);
     }
-    segment.members.push({ node, iface: node.interfaces.get(ifName)! });
+    segment.members.push({ node, iface: node.interfaces.get(key.slice(colon + 1))! });
   }
-  return [...segments.values()];
+  // A trunk parent whose untagged side reaches no one else (the switch port carries only tagged
+  // VLANs, or the far end is a trunk parent too) is in no broadcast domain worth a subnet: it gets
+  // no automatic address (it used to get a /24 of its own).
+  const result: Segment[] = [];
+  for (const segment of segments.values()) {
+    const members = segment.members.some((m) => !isTrunkParent(m))
+      ? segment.members
+      : segment.members.filter((m) => !isTrunkParent(m));
+    if (members.length > 0) result.push({ members });
+  }
+  return result;
 }
 
 /**
