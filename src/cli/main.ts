@@ -9,6 +9,7 @@ import { registerDecode } from "./commands/decode.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerRun } from "./commands/run.js";
 import { registerTopologyCommands } from "./commands/topology.js";
+import { registerUi } from "./commands/ui.js";
 import { closedOutput, watchClosedOutput } from "./node-io.js";
 
 const program = new Command();
@@ -25,6 +26,7 @@ registerTopologyCommands(program);
 registerConformance(program);
 registerRun(program);
 registerDemo(program);
+registerUi(program);
 
 // `tinkernet ... | head -1`: a reader that goes away ends the run quietly, not with EPIPE's trace.
 watchClosedOutput();
