@@ -9,8 +9,7 @@
  * sequence number still kept (`firstSeq`), and a frame that was forgotten answers "no longer kept".
  */
 import type { TraceEvent, Tracer } from "../../trace/events.js";
-import { TcpNumbering } from "../../trace/views/labels.js";
-import { packetLabel } from "../../trace/views/labels.js";
+import { packetLabel, TcpNumbering } from "../../trace/views/labels.js";
 import { type PacketSummary, summarizeFrame } from "../../trace/views/packets.js";
 import type { LabEvent, LabEventType, LabProtocol } from "../protocol.js";
 
@@ -164,7 +163,13 @@ export class EventLog {
     return full;
   }
 
-  private keepFrame(bytes: Uint8Array, node: string, iface: string, time: number, direction: "out" | "in"): number {
+  private keepFrame(
+    bytes: Uint8Array,
+    node: string,
+    iface: string,
+    time: number,
+    direction: "out" | "in",
+  ): number {
     const id = this.nextFrameId++;
     // The frame must not be modified after its trace event (events.ts), but a copy costs little
     // and protects the inspector from a pooled buffer being reused.
@@ -183,7 +188,10 @@ export class EventLog {
   private capture(record: CaptureRecord): void {
     this.captured.push(record);
     // Forget capture records whose frames are gone; compact now and then.
-    while (this.capturedStart < this.captured.length && !this.frames.has(this.captured[this.capturedStart].frameId))
+    while (
+      this.capturedStart < this.captured.length &&
+      !this.frames.has(this.captured[this.capturedStart].frameId)
+    )
       this.capturedStart++;
     if (this.capturedStart > 65_536 && this.capturedStart * 2 > this.captured.length) {
       this.captured.splice(0, this.capturedStart);
@@ -349,7 +357,10 @@ export class EventLog {
         return out;
       }
       case "delivered": {
-        const out = base("deliver", `${event.protocol} ${event.src} → ${event.dst} delivered (${event.length} bytes)`);
+        const out = base(
+          "deliver",
+          `${event.protocol} ${event.src} → ${event.dst} delivered (${event.length} bytes)`,
+        );
         const p = event.protocol.toLowerCase();
         if (p === "tcp" || p === "udp" || p === "icmp" || p === "icmpv6") out.protocol = p;
         return out;

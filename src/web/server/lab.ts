@@ -8,7 +8,7 @@
  * The topology the page downloads (`/topology.yml`) is the original file's YAML document with the
  * edits written into it, so comments and layout survive and `tinkernet validate` accepts it.
  */
-import { isMap, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from "yaml";
+import { type Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from "yaml";
 import { startLabServices } from "../../apps/lab-services.js";
 import type { Node } from "../../devices/node.js";
 import type { LinkImpairments } from "../../link/impairments.js";
@@ -23,7 +23,13 @@ import { SECOND } from "../../sim/time.js";
 import { assignAddresses } from "../../topology/addressing.js";
 import { type BuiltLab, buildNetwork } from "../../topology/build.js";
 import { loadTopology } from "../../topology/loader.js";
-import type { ImpairmentSpec, InterfaceSpec, LinkSpec, NodeSpec, TopologySpec } from "../../topology/model.js";
+import type {
+  ImpairmentSpec,
+  InterfaceSpec,
+  LinkSpec,
+  NodeSpec,
+  TopologySpec,
+} from "../../topology/model.js";
 import { LINKTYPE_ETHERNET } from "../../trace/linktype.js";
 import { PcapngWriter } from "../../trace/pcapng.js";
 import {
@@ -95,7 +101,10 @@ class LabFileSystem implements ShellFileSystem {
         size += bytes.length;
       },
       close: async () => {
-        if (full) throw new Error(`${path}: No space left on device (the web lab keeps ${FILE_SPACE >> 20} MiB of files)`);
+        if (full)
+          throw new Error(
+            `${path}: No space left on device (the web lab keeps ${FILE_SPACE >> 20} MiB of files)`,
+          );
         const data = new Uint8Array(size);
         let at = 0;
         for (const chunk of chunks) {
@@ -163,7 +172,8 @@ export function parseImpairments(text: LinkImpairmentsText): LinkImpairments {
     parseLoss(loss);
     out.loss = loss;
   }
-  if (given(text.duplicate)) out.duplicate = text.duplicate === "" ? 0 : parsePercent(percent(text.duplicate!));
+  if (given(text.duplicate))
+    out.duplicate = text.duplicate === "" ? 0 : parsePercent(percent(text.duplicate!));
   if (given(text.reorder)) out.reorder = text.reorder === "" ? 0 : parsePercent(percent(text.reorder!));
   if (given(text.corrupt)) out.corrupt = text.corrupt === "" ? 0 : parsePercent(percent(text.corrupt!));
   if (text.mtu !== undefined) out.mtu = text.mtu;
@@ -200,7 +210,12 @@ export class WebLab {
     this.file = options.file;
     const network = built.network;
     built.links.forEach(({ spec, link }, index) => {
-      const info: LinkInfo = { id: `link${index + 1}`, link, spec, impairments: impairmentsText(spec.impairments) };
+      const info: LinkInfo = {
+        id: `link${index + 1}`,
+        link,
+        spec,
+        impairments: impairmentsText(spec.impairments),
+      };
       this.links.push(info);
       this.linksByName.set(link.name, info);
     });
@@ -282,7 +297,11 @@ export class WebLab {
       }
       const node = this.shell.nodeOrUndefined(name);
       if (!node) continue;
-      const entry: LabNode = { name, kind, interfaces: node.interfaces.map((iface) => this.describeInterface(node, iface.name)) };
+      const entry: LabNode = {
+        name,
+        kind,
+        interfaces: node.interfaces.map((iface) => this.describeInterface(node, iface.name)),
+      };
       if (spec?.gateway) entry.gateway = spec.gateway.toString();
       nodes.push(entry);
     }
@@ -350,7 +369,11 @@ export class WebLab {
       if (signal.aborted) return 130;
       let words = command.map((w) => w.text);
       if (words.length === 0) continue;
-      if (node !== undefined && !this.shell.hasNode(words[0]) && this.shell.command(words[0])?.scope !== "global")
+      if (
+        node !== undefined &&
+        !this.shell.hasNode(words[0]) &&
+        this.shell.command(words[0])?.scope !== "global"
+      )
         words = [node, ...words];
       if (words[0] === "exit" || words[1] === "exit") {
         err.write("exit: close the terminal to leave; the lab keeps running\n");
@@ -432,7 +455,11 @@ export class WebLab {
     info.link.setUp(up);
     const item = this.yamlLinkItem(info);
     if (item) item.comment = up ? null : " taken down in the web lab";
-    this.log.append({ type: "link-state", link: id, summary: `link ${this.linkName(info)} ${up ? "up" : "down"}` });
+    this.log.append({
+      type: "link-state",
+      link: id,
+      summary: `link ${this.linkName(info)} ${up ? "up" : "down"}`,
+    });
     this.checkChanged();
     return { ok: true, value: this.snapshot().links.find((l) => l.id === id)! };
   }
@@ -449,7 +476,8 @@ export class WebLab {
    * start).
    */
   addHost(name: string, attachTo: string): LabResult<LabNode> {
-    if (this.topology.nodes.has(name) || this.shell.hasNode(name)) return { ok: false, error: `"${name}" already exists` };
+    if (this.topology.nodes.has(name) || this.shell.hasNode(name))
+      return { ok: false, error: `"${name}" already exists` };
     if (name === "tap") return { ok: false, error: `"tap" names the Linux side of TAP links` };
     const target = this.topology.nodes.get(attachTo);
     if (!target) return { ok: false, error: `no node named "${attachTo}"` };
@@ -481,7 +509,12 @@ export class WebLab {
       const access = [...target.interfaces.values()].find((i) => i.vlan !== undefined);
       if (access?.vlan !== undefined) portSpec.vlan = access.vlan;
     }
-    const linkSpec: LinkSpec = { a: { node: name, iface: "eth0" }, b: { node: attachTo, iface: port }, impairments: {}, location };
+    const linkSpec: LinkSpec = {
+      a: { node: name, iface: "eth0" },
+      b: { node: attachTo, iface: port },
+      impairments: {},
+      location,
+    };
     this.topology.nodes.set(name, hostSpec);
     target.interfaces.set(port, portSpec);
     this.topology.links.push(linkSpec);
@@ -494,7 +527,8 @@ export class WebLab {
       if (target.kind === "switch" && portSpec.vlan !== undefined)
         network.switch(attachTo).setPortMode(port, { mode: "access", vlan: portSpec.vlan });
       for (const prefix of hostIface.ipv4) host.addAddress("eth0", prefix);
-      if (target.kind !== "switch") for (const prefix of portSpec.ipv4) network.node(attachTo).addAddress(port, prefix);
+      if (target.kind !== "switch")
+        for (const prefix of portSpec.ipv4) network.node(attachTo).addAddress(port, prefix);
       if (hostSpec.gateway) host.setDefaultGateway(hostSpec.gateway.toString());
       const info: LinkInfo = { id: `link${this.links.length + 1}`, link, spec: linkSpec, impairments: {} };
       this.links.push(info);
@@ -518,16 +552,25 @@ export class WebLab {
 
   /** Every frame still kept, as pcapng: one interface block per `node:iface`, in order of first use. */
   capture(): Uint8Array {
-    const writer = new PcapngWriter({ application: "tinkernet web lab", comment: `tinkernet ui: lab ${this.topology.name}` });
+    const writer = new PcapngWriter({
+      application: "tinkernet web lab",
+      comment: `tinkernet ui: lab ${this.topology.name}`,
+    });
     const ids = new Map<string, number>();
     for (const record of this.log.captureRecords()) {
       const name = `${record.node}:${record.iface}`;
       let id = ids.get(name);
       if (id === undefined) {
-        id = writer.addInterface({ linkType: LINKTYPE_ETHERNET, name, description: `${record.node} interface ${record.iface}` });
+        id = writer.addInterface({
+          linkType: LINKTYPE_ETHERNET,
+          name,
+          description: `${record.node} interface ${record.iface}`,
+        });
         ids.set(name, id);
       }
-      writer.writePacket(id, record.time, record.bytes, { direction: record.direction === "in" ? "inbound" : "outbound" });
+      writer.writePacket(id, record.time, record.bytes, {
+        direction: record.direction === "in" ? "inbound" : "outbound",
+      });
     }
     return writer.toBytes();
   }
@@ -577,7 +620,10 @@ export class WebLab {
     if (Object.keys(portValue).length > 0) {
       if (!isMap(doc.getIn(["topology", "nodes", target.name, "interfaces"], true)))
         doc.setIn(["topology", "nodes", target.name, "interfaces"], doc.createNode({}));
-      doc.setIn(["topology", "nodes", target.name, "interfaces", port.name], doc.createNode(portValue, { flow: true }));
+      doc.setIn(
+        ["topology", "nodes", target.name, "interfaces", port.name],
+        doc.createNode(portValue, { flow: true }),
+      );
     }
     const endpoints = [`${link.a.node}:${link.a.iface}`, `${link.b.node}:${link.b.iface}`];
     const links = this.yamlLinks();
@@ -598,9 +644,17 @@ export class WebLab {
 /** The file's `exec` lines, or else a ping between the first two hosts (so there is something to watch). */
 function defaultScript(lab: BuiltLab): ScriptLine[] {
   if (lab.exec.length > 0)
-    return lab.exec.map((e) => ({ command: `${e.node} ${e.command}`, comment: "from the file's exec lines" }));
+    return lab.exec.map((e) => ({
+      command: `${e.node} ${e.command}`,
+      comment: "from the file's exec lines",
+    }));
   const hosts = [...lab.topology.nodes.values()].filter((n) => n.kind === "host" || n.kind === "server");
   if (hosts.length >= 2)
-    return [{ command: `${hosts[0].name} ping -c 2 ${hosts[1].name}`, comment: "a first ping, to have something to watch" }];
+    return [
+      {
+        command: `${hosts[0].name} ping -c 2 ${hosts[1].name}`,
+        comment: "a first ping, to have something to watch",
+      },
+    ];
   return [];
 }

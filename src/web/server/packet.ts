@@ -99,7 +99,10 @@ function what(event: LabEvent): { kind: string; what: string } | undefined {
     case "forward":
       return { kind: "forward", what: `TTL decremented and ${event.summary}` };
     case "neighbor":
-      return { kind: event.protocol === "ndp" ? "ndp" : "arp", what: `${event.protocol === "ndp" ? "NDP" : "ARP"} resolved: ${event.summary}` };
+      return {
+        kind: event.protocol === "ndp" ? "ndp" : "arp",
+        what: `${event.protocol === "ndp" ? "NDP" : "ARP"} resolved: ${event.summary}`,
+      };
     case "nat-translated":
       return { kind: "nat", what: event.summary };
     case "deliver":
@@ -157,7 +160,8 @@ export function packetMessage(log: EventLog, frameId: number): PacketMessage | s
   const events = log.slice(from, 2 * JOURNEY_WINDOW);
   const keys = new Map<number, string[]>();
   for (const event of events) {
-    if ((event.type !== "frame-sent" && event.type !== "frame-received") || event.frameId === undefined) continue;
+    if ((event.type !== "frame-sent" && event.type !== "frame-received") || event.frameId === undefined)
+      continue;
     if (hops.has(event.frameId)) continue;
     let other = keys.get(event.frameId);
     if (other === undefined) {

@@ -170,7 +170,10 @@ export class LabServer {
   private allowedHost(req: IncomingMessage): boolean {
     const host = req.headers.host;
     if (host === undefined) return true;
-    const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "").toLowerCase();
+    const name = host
+      .replace(/:\d+$/, "")
+      .replace(/^\[|\]$/g, "")
+      .toLowerCase();
     if (this.host !== "127.0.0.1" && this.host !== "::1" && this.host !== "localhost") return true;
     return name === "127.0.0.1" || name === "localhost" || name === "::1";
   }
@@ -194,7 +197,8 @@ export class LabServer {
     }
     const path = pathOf(req);
     if (path === undefined) return text(res, 400, "bad request\n", headers);
-    if (path === "/" || path === "/index.html") return this.sendFile(res, req, join(this.assets, "index.html"), headers);
+    if (path === "/" || path === "/index.html")
+      return this.sendFile(res, req, join(this.assets, "index.html"), headers);
     if (path.startsWith("/assets/")) {
       const file = await this.assetPath(path.slice("/assets/".length));
       if (!file) return text(res, 404, "not found\n", headers);
@@ -375,11 +379,17 @@ export class LabServer {
       }
       case "shell-input": {
         const session = client.sessions.get(message.session);
-        if (!session) return this.fail(client, message, `no terminal "${message.session}": send shell-open first`);
+        if (!session)
+          return this.fail(client, message, `no terminal "${message.session}": send shell-open first`);
         const abort = new AbortController();
         session.running.add(abort);
         const write = (stderr: boolean) => (text: string) =>
-          client.send({ type: "shell-output", session: message.session, text, ...(stderr ? { stderr: true } : {}) });
+          client.send({
+            type: "shell-output",
+            session: message.session,
+            text,
+            ...(stderr ? { stderr: true } : {}),
+          });
         const out: ShellOutput = cappedOutput(write(false));
         const err: ShellOutput = cappedOutput(write(true));
         let code: number;
@@ -410,7 +420,13 @@ export class LabServer {
         const session = client.sessions.get(message.session);
         if (!session) return this.fail(client, message, `no terminal "${message.session}"`);
         const { candidates, start } = lab.complete(session.node, message.line);
-        client.send({ type: "completions", session: message.session, candidates: candidates.slice(0, 200), start, ...replyTo });
+        client.send({
+          type: "completions",
+          session: message.session,
+          candidates: candidates.slice(0, 200),
+          start,
+          ...replyTo,
+        });
         return;
       }
       case "edit-link":
