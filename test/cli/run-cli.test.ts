@@ -33,6 +33,22 @@ test("the example labs: pingall succeeds on the switched LAN and on the three-ro
   assert.match(routed.stdout, /^ 4 {2}10\.0\.2\.10 /m, "four hops: r1, r2, r3, h2");
 });
 
+test("tinkernet run EXAMPLE --exec pingall succeeds on every lab in examples/ (exit 0, 0% dropped)", () => {
+  for (const name of ["lan.yml", "chain.yml", "internet.yml"]) {
+    const result = runCli(["run", example(name), "--exec", "pingall"]);
+    assert.equal(result.status, 0, `${name}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, /^\*\*\* Results: 0% dropped \((\d+)\/\1 received\)$/m, name);
+  }
+  // The Internet's home is behind a NAT: those pairs are not tried, and pingall says why.
+  const internet = runCli(["run", example("internet.yml"), "--exec", "pingall"]);
+  assert.match(internet.stdout, /^web1 -> laptop\(NAT\) phone\(NAT\) web2 db1 cdn1$/m);
+  assert.match(
+    internet.stdout,
+    /^\*\*\* Not tried: 8 of 30 pairs: laptop, phone are behind home-router's NAT, which lets nobody outside start a conversation in \(pingall --all tries them\)$/m,
+  );
+  assert.match(internet.stdout, /^\*\*\* Left out: mobile \(IPv6 only; pingall pings over IPv4\)$/m);
+});
+
 test("exit 1: a command that fails (100% loss), and the commands after it still run", () => {
   const result = runCli(["run", chain, "--exec", "link r2 r3 down; h1 ping -c 2 h2; h2 ip addr"]);
   assert.equal(result.status, 1);

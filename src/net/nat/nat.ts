@@ -182,11 +182,15 @@ export class Nat implements Ipv4Hook {
     let role = this.roles.get(iface);
     if (role === undefined) {
       if (iface.name === this.outside) role = OUTSIDE;
-      else if (this.inside === undefined || this.inside.includes(iface.name)) role = INSIDE;
-      else role = NONE;
+      else role = this.isInsideInterface(iface.name) ? INSIDE : NONE;
       this.roles.set(iface, role);
     }
     return role;
+  }
+
+  /** Whether the interface called `name` is on the inside: what leaves from it is translated. */
+  isInsideInterface(name: string): boolean {
+    return name !== this.outside && (this.inside === undefined || this.inside.includes(name));
   }
 
   /** The outside interface, if it exists yet. */

@@ -16,6 +16,7 @@ import {
   writeLines,
 } from "../command.js";
 import { describeSettings, mininetName, table } from "../format.js";
+import { natBetween, natInsides } from "../nat-reach.js";
 import { intOption, parseDurationText, parseOptions, secondsOption, UsageError } from "../options.js";
 import type { Shell } from "../shell.js";
 
@@ -114,32 +115,54 @@ const pingall: GlobalCommand = {
   scope: "global",
   name: "pingall",
   summary: "ping between every pair of hosts (one echo each) and count the losses",
-  usage: "pingall [-W TIMEOUT]",
+  usage: "pingall [--all] [-W TIMEOUT]",
   details:
-    "Hosts and servers ping each other over IPv4 (all nodes with an address when there are fewer than two hosts; IPv6-only hosts are left out).\n" +
-    "Ends with Mininet's line: *** Results: N% dropped (R/T received)",
+    "Hosts and servers ping each other over IPv4 (all nodes with an address when there are fewer than two hosts).\n" +
+    "Pairs that cannot work by design are not tried: a host outside a NAT cannot start a conversation with\n" +
+    "one behind it (shown as NAME(NAT)); --all tries them too, and counts them. IPv6-only hosts are left out.\n" +
+    "Ends with Mininet's line: *** Results: N% dropped (R/T received), and a line for what was not tried",
   async run({ shell, out, args, signal, style }) {
-    const options = parseOptions(args, [{ name: "timeout", short: "W", value: true }]);
+    const options = parseOptions(args, [
+      { name: "timeout", short: "W", value: true },
+      { name: "all", short: "a", long: "all" },
+    ]);
     if (options.positionals.length > 0)
       throw new UsageError(`unexpected argument "${options.positionals[0]}"`);
     const timeout = secondsOption(options.values.get("timeout"), "timeout") ?? 2 * SECOND;
-    // IPv6-only hosts (IPv6 and no IPv4 address) have nothing to ping over IPv4: left out.
-    let names = shell
-      .hostNames()
-      .filter((n) => shell.addressOf(n) !== undefined || !shell.nodeOrUndefined(n)?.hasIpv6);
+    const all = options.flags.has("all");
+    // IPv6-only hosts (IPv6 and no IPv4 address) have nothing to ping over IPv4: left out, and said so.
+    const ipv6Only = (n: string) =>
+      shell.addressOf(n) === undefined && shell.nodeOrUndefined(n)?.hasIpv6 === true;
+    const hosts = shell.hostNames();
+    let names = hosts.filter((n) => !ipv6Only(n));
+    const leftOut = hosts.filter(ipv6Only);
     if (names.length < 2) {
       names = shell.nodeNames().filter((n) => L3_KINDS.includes(shell.kindOf(n)!) && shell.addressOf(n));
     }
+    const insides = all ? [] : natInsides(shell.network);
     out.write("*** Ping: testing ping reachability\n");
     let sent = 0;
     let received = 0;
-    const matrix: Record<string, Record<string, boolean>> = {};
+    const matrix: Record<string, Record<string, boolean | null>> = {};
+    // Not tried, by the NAT in the way: "home-router" → the hosts behind it that were not pinged.
+    const notTried = new Map<string, Set<string>>();
+    let skipped = 0;
     for (const source of names) {
       const node = shell.nodeOrUndefined(source)!;
       const cells: string[] = [];
       matrix[source] = {};
       for (const target of names) {
         if (target === source || signal.aborted) continue;
+        const nat = natBetween(insides, source, target);
+        if (nat !== undefined) {
+          const behind = notTried.get(nat) ?? new Set<string>();
+          behind.add(target);
+          notTried.set(nat, behind);
+          skipped++;
+          matrix[source][target] = null;
+          cells.push(style.dim(`${target}(NAT)`));
+          continue;
+        }
         const address = shell.addressOf(target);
         let ok = false;
         if (address) {
@@ -157,9 +180,29 @@ const pingall: GlobalCommand = {
     }
     const dropped = sent === 0 ? 0 : Math.trunc((100 * (sent - received)) / sent);
     out.write(`*** Results: ${dropped}% dropped (${received}/${sent} received)\n`);
+    if (skipped > 0) {
+      const behind = [...notTried]
+        .map(
+          ([nat, hosts]) => `${[...hosts].join(", ")} ${hosts.size === 1 ? "is" : "are"} behind ${nat}'s NAT`,
+        )
+        .join("; ");
+      out.write(
+        `*** Not tried: ${skipped} of ${sent + skipped} pairs: ${behind}, which lets nobody outside start a conversation in (pingall --all tries them)\n`,
+      );
+    }
+    if (leftOut.length > 0)
+      out.write(`*** Left out: ${leftOut.join(", ")} (IPv6 only; pingall pings over IPv4)\n`);
     return {
       status: received === sent ? 0 : 1,
-      data: { dropped, received, sent, matrix },
+      data: {
+        dropped,
+        received,
+        sent,
+        matrix,
+        notTried: skipped,
+        behindNat: Object.fromEntries([...notTried].map(([nat, behind]) => [nat, [...behind]])),
+        leftOut,
+      },
     };
   },
 };

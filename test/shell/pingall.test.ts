@@ -1,0 +1,166 @@
+/**
+ * `pingall` where a NAT stands between hosts: the pairs from outside into the NAT's inside are not
+ * tried (they cannot work by design: private addresses nobody outside routes to), they show as
+ * NAME(NAT) and are counted on a line of their own; `--all` tries them anyway and counts their
+ * loss. IPv6-only hosts are left out, with a note. And the reach computation on its own: which
+ * nodes a NAT's configuration puts behind it.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { defaultCommands } from "../../src/shell/commands/index.js";
+import { VirtualDriver } from "../../src/shell/driver.js";
+import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
+import { natBetween, natInsides } from "../../src/shell/nat-reach.js";
+import { Shell } from "../../src/shell/shell.js";
+import { buildNetwork } from "../../src/topology/build.js";
+import { loadTopology } from "../../src/topology/loader.js";
+
+function lab(yaml: string) {
+  const { topology, errors: loadErrors } = loadTopology(yaml, "lab.yml");
+  assert.deepEqual(loadErrors, []);
+  const { lab: built, errors } = buildNetwork(topology!, { seed: 3 });
+  assert.deepEqual(errors, []);
+  const network = built!.network;
+  const out = new BufferOutput(false);
+  const err = new BufferOutput();
+  const shell = new Shell({
+    network,
+    topology: topology!,
+    driver: new VirtualDriver(network.scheduler),
+    out,
+    err,
+    fs: new MemoryFileSystem(),
+    commands: defaultCommands(),
+  });
+  const run = async (line: string) => {
+    out.clear();
+    err.clear();
+    const records = await shell.execute(line);
+    return { status: records.at(-1)?.status, out: out.text, err: err.text, data: records.at(-1)?.data };
+  };
+  return { run, network };
+}
+
+/** A home behind a NAT (two hosts on a switch), an ISP router, a server, and an IPv6-only phone. */
+const HOME = `name: home
+topology:
+  nodes:
+    a: {kind: host, interfaces: {eth0: {ipv4: 192.168.1.10/24}}, gateway: 192.168.1.1}
+    b: {kind: host, interfaces: {eth0: {ipv4: 192.168.1.11/24}}, gateway: 192.168.1.1}
+    sw: {kind: switch}
+    home:
+      kind: nat
+      interfaces: {eth0: {ipv4: 192.168.1.1/24}, eth1: {ipv4: 198.51.100.2/30}}
+      routes: [{to: default, via: 198.51.100.1}]
+    isp:
+      kind: router
+      interfaces:
+        eth0: {ipv4: 198.51.100.1/30}
+        eth1: {ipv4: 203.0.113.1/24}
+        eth2: {ipv6: 2001:db8:9::1/64, ipv6-ra: true}
+    web: {kind: server, interfaces: {eth0: {ipv4: 203.0.113.10/24}}, gateway: 203.0.113.1}
+    phone: {kind: host, ipv4: false}
+  links:
+    - endpoints: [a:eth0, sw:eth1]
+    - endpoints: [b:eth0, sw:eth2]
+    - endpoints: [sw:eth0, home:eth0]
+    - endpoints: [home:eth1, isp:eth0]
+    - endpoints: [isp:eth1, web:eth0]
+    - endpoints: [isp:eth2, phone:eth0]
+`;
+
+test("natInsides: the nodes a NAT's inside interfaces lead to, without crossing it", () => {
+  const { network } = lab(HOME);
+  const insides = natInsides(network);
+  assert.deepEqual(
+    insides.map((i) => [i.nat, [...i.nodes].sort()]),
+    [["home", ["a", "b", "sw"]]],
+  );
+  assert.equal(natBetween(insides, "web", "a"), "home");
+  assert.equal(natBetween(insides, "isp", "b"), "home");
+  assert.equal(natBetween(insides, "a", "b"), undefined, "both inside");
+  assert.equal(natBetween(insides, "a", "web"), undefined, "outward is what a NAT is for");
+  assert.equal(natBetween(insides, "home", "a"), undefined, "the NAT itself is on both sides");
+});
+
+test("natInsides: an inside with another way out (a second uplink around the NAT) is behind nothing", () => {
+  const { network } = lab(
+    HOME.replace(
+      "    - endpoints: [isp:eth2, phone:eth0]",
+      "    - endpoints: [isp:eth2, phone:eth0]\n    - endpoints: [sw:eth3, isp:eth3]",
+    ).replace(
+      "        eth2: {ipv6: 2001:db8:9::1/64, ipv6-ra: true}",
+      "        eth2: {ipv6: 2001:db8:9::1/64, ipv6-ra: true}\n        eth3: {ipv4: 192.168.1.254/24}",
+    ),
+  );
+  assert.deepEqual(natInsides(network), []);
+});
+
+test("natInsides: only the interfaces the NAT calls inside lead behind it", () => {
+  // eth2 is neither inside nor outside: the host there is not hidden (the NAT just routes for it).
+  const { network } = lab(`name: parts
+topology:
+  nodes:
+    in: {kind: host, interfaces: {eth0: {ipv4: 192.168.1.10/24}}, gateway: 192.168.1.1}
+    dmz: {kind: host, interfaces: {eth0: {ipv4: 203.0.113.66/26}}, gateway: 203.0.113.65}
+    out: {kind: host, interfaces: {eth0: {ipv4: 198.51.100.1/30}}}
+    gw:
+      kind: router
+      interfaces:
+        eth0: {ipv4: 192.168.1.1/24}
+        eth1: {ipv4: 198.51.100.2/30}
+        eth2: {ipv4: 203.0.113.65/26}
+      nat: {outside: eth1, inside: [eth0]}
+  links:
+    - endpoints: [in:eth0, gw:eth0]
+    - endpoints: [gw:eth1, out:eth0]
+    - endpoints: [gw:eth2, dmz:eth0]
+`);
+  assert.deepEqual(
+    natInsides(network).map((i) => [i.nat, [...i.nodes]]),
+    [["gw", ["in"]]],
+  );
+});
+
+test("pingall leaves out the pairs into the NATed home (NAME(NAT)), says so, and succeeds; --all tries them and fails", async () => {
+  const { run } = lab(HOME);
+  const result = await run("pingall");
+  assert.equal(result.status, 0, result.out + result.err);
+  assert.equal(
+    result.out,
+    [
+      "*** Ping: testing ping reachability",
+      "a -> b web",
+      "b -> a web",
+      "web -> a(NAT) b(NAT)",
+      "*** Results: 0% dropped (4/4 received)",
+      "*** Not tried: 2 of 6 pairs: a, b are behind home's NAT, which lets nobody outside start a conversation in (pingall --all tries them)",
+      "*** Left out: phone (IPv6 only; pingall pings over IPv4)",
+      "",
+    ].join("\n"),
+  );
+  const data = result.data as { matrix: Record<string, Record<string, boolean | null>>; notTried: number };
+  assert.equal(data.matrix.web.a, null);
+  assert.equal(data.matrix.a.web, true);
+  assert.equal(data.notTried, 2);
+
+  const everything = await run("pingall --all -W 1");
+  assert.equal(everything.status, 1);
+  assert.match(everything.out, /^web -> X X$/m);
+  assert.match(everything.out, /^\*\*\* Results: 33% dropped \(4\/6 received\)$/m);
+  assert.doesNotMatch(everything.out, /Not tried/);
+  assert.match(everything.out, /^\*\*\* Left out: phone /m);
+  // -a is the short form.
+  assert.equal((await run("pingall -a -W 1")).status, 1);
+});
+
+test("pingall still reports real losses beside the pairs it does not try", async () => {
+  const { run } = lab(HOME);
+  await run("link isp web down");
+  const result = await run("pingall -W 1");
+  assert.equal(result.status, 1);
+  assert.match(result.out, /^a -> b X$/m);
+  assert.match(result.out, /^web -> a\(NAT\) b\(NAT\)$/m);
+  assert.match(result.out, /^\*\*\* Results: 50% dropped \(2\/4 received\)$/m);
+  assert.match(result.out, /^\*\*\* Not tried: 2 of 6 pairs/m);
+});
