@@ -8,7 +8,7 @@
  * - a domain where some interfaces have addresses fills the others from the same subnet;
  * - a domain whose hosts are all IPv6-only (`ipv4: false`, a mobile network) gets no IPv4 subnet;
  * - hosts without a gateway use the first router on their LAN;
- * - routers without configured routes get static routes to every subnet they are not attached to,
+ * - routers without configured routes (and without RIP or OSPF) get static routes to every subnet they are not attached to,
  *   along shortest paths (hop count) over the router graph — the answer a routing protocol would
  *   reach, computed once.
  * With `ipv6: auto` on a node, the same for IPv6 on the domains it is part of: each gets a /64
@@ -486,7 +486,8 @@ function assignRoutes(topology: TopologySpec, segments: Segment[], notes: string
     }
   }
   for (const router of routers) {
-    if (router.routes.length > 0) continue;
+    // A router that runs a routing protocol learns its IPv4 routes from it, not from us.
+    if (router.routes.length > 0 || router.rip !== undefined || router.ospf !== undefined) continue;
     const attached = new Set<string>();
     for (const iface of router.interfaces.values())
       for (const p of iface.ipv4) attached.add(p.networkPrefix.toString());

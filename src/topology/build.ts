@@ -39,6 +39,7 @@ import type {
 } from "./model.js";
 import { TopologyError } from "./model.js";
 import { applyNatAndFirewall } from "./nat-firewall.js";
+import { applyRouting } from "./routing.js";
 
 export interface BuildOptions {
   /** Seed of the simulation's random source (default 1). */
@@ -287,6 +288,8 @@ class Builder {
     this.errors.push(...applyNatAndFirewall(node, spec));
     const nat64 = spec.nat64;
     if (nat64) this.attempt(() => node.enableNat64(nat64), `"nat64" of node "${spec.name}"`, spec.location);
+    // Routing processes last: they read the interfaces and addresses, and start on the next tick.
+    this.errors.push(...applyRouting(node, spec));
   }
 
   /** Runs a configuration step, reporting a failure as an error at `location`. */

@@ -34,6 +34,7 @@ import {
   type RawFirewall,
   type RawNat,
 } from "./nat-firewall.js";
+import { buildOspfSpec, buildRipSpec, type RawOspf, type RawRip } from "./routing.js";
 import { topologySchema } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 import { parseTapRoute, TAP_NODE, tapNameProblem } from "./tap.js";
@@ -111,6 +112,8 @@ interface RawNode {
   nat?: RawNat;
   nat64?: boolean | { prefix?: string; pool?: string; outside?: string };
   firewall?: RawFirewall;
+  rip?: RawRip;
+  ospf?: RawOspf;
 }
 interface RawTap {
   netns?: string;
@@ -442,7 +445,29 @@ class SemanticChecker {
     });
     this.buildServices(spec, merged, path);
     this.buildFeatures(spec, merged, path);
+    this.buildRouting(spec, merged, path);
     return spec;
+  }
+
+  /** The `rip` and `ospf` keys (src/topology/routing.ts). */
+  private buildRouting(spec: NodeSpec, merged: RawNode, path: PathSegment[]): void {
+    if (merged.rip === undefined && merged.ospf === undefined) return;
+    const problem = (message: string, at: (string | number)[]) =>
+      this.error(`node "${spec.name}": ${message}`, [...path, ...at]);
+    if (!isRouterKind(spec.kind)) {
+      problem(`rip and ospf run on routers, but "${spec.name}" is a ${spec.kind}`, [
+        merged.ospf ? "ospf" : "rip",
+      ]);
+      return;
+    }
+    if (merged.rip !== undefined) {
+      const rip = buildRipSpec(merged.rip, problem);
+      if (rip) spec.rip = rip;
+    }
+    if (merged.ospf !== undefined) {
+      const ospf = buildOspfSpec(merged.ospf, problem);
+      if (ospf) spec.ospf = ospf;
+    }
   }
 
   /** The `nat` and `firewall` keys (src/topology/nat-firewall.ts). */

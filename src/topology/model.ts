@@ -2,6 +2,9 @@
  * The topology after loading and validation: plain data with defaults, kinds and groups merged,
  * ready for the builder. Every item keeps where it came from, for error messages.
  */
+
+import type { OspfConfig } from "../routing/ospf/config.js";
+import type { RipConfig } from "../routing/rip/rip.js";
 import type { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import type { IpAddress, Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import type { FirewallSpec, NatSpec } from "./nat-firewall.js";
@@ -56,6 +59,10 @@ export interface NodeSpec {
   firewall?: FirewallSpec;
   /** `nat64`: stateful NAT64 (RFC 6146) on a router; the prefix (default 64:ff9b::/96) and pool. */
   nat64?: { prefix?: string; pool?: string; outside?: string };
+  /** `rip`: RIPv2 on a router (src/topology/routing.ts). */
+  rip?: RipConfig;
+  /** `ospf`: OSPFv2 on a router. */
+  ospf?: OspfConfig;
   location: SourceLocation;
   /** `dhcp: true`: interfaces without an ipv4 address get one by DHCP (see {@link usesDhcp}). */
   dhcp?: boolean;

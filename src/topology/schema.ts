@@ -7,6 +7,7 @@
  */
 
 import { firewallSchema, natSchema } from "./nat-firewall.js";
+import { ospfSchema, ripSchema } from "./routing.js";
 
 const duration = {
   type: "string",
@@ -269,6 +270,8 @@ const nodeProperties = {
       "Router: stateful NAT64 (RFC 6146), so IPv6-only hosts reach IPv4 addresses written inside the prefix (pair with dns-server dns64)",
   },
   firewall: firewallSchema,
+  rip: ripSchema,
+  ospf: ospfSchema,
   labels: { type: "object", additionalProperties: { type: "string" }, description: "Free-form labels" },
   description: { type: "string" },
 } as const;

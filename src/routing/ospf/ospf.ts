@@ -186,9 +186,6 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
           primary.netmask.value,
           netIface.mtu,
         );
-        // An interface plugged into nothing (a loopback or dummy interface) is advertised as a stub
-        // network and sends no Hellos, as FRR does with `lo` and dummy interfaces.
-        if (netIface.endpoint === undefined && netIface.parent === undefined) iface.settings.passive = true;
         area.interfaces.push(iface);
         this.interfaces.set(c.name, iface);
       }
@@ -205,6 +202,9 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     this.after(0, () => {
       for (const iface of this.interfaces.values()) {
         const netIface = router.interface(iface.name);
+        // An interface plugged into nothing (a loopback or dummy interface) is advertised as a stub
+        // network and sends no Hellos, as FRR does with `lo` and dummy interfaces.
+        if (netIface.endpoint === undefined && netIface.parent === undefined) iface.settings.passive = true;
         if (netIface.isUp || iface.settings.passive) {
           iface.mtu = netIface.mtu;
           iface.up();
