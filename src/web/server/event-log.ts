@@ -95,6 +95,10 @@ export class EventLog {
   private readonly captured: CaptureRecord[] = [];
   private capturedStart = 0;
   private readonly numbering = new TcpNumbering();
+  private readonly described = new WeakMap<
+    Uint8Array,
+    { packet: PacketSummary; protocol: LabProtocol; summary: string }
+  >();
   private readonly unsubscribe: () => void;
   private readonly linkId: (name: string) => string | undefined;
   /** Called after events are appended (the server schedules a flush). */
@@ -206,7 +210,15 @@ export class EventLog {
     frame: Uint8Array,
     time: number,
   ): Omit<LabEvent, "seq"> {
-    const packet = summarizeFrame(frame);
+    // A frame object is summarised once, however many ports a switch floods it to.
+    let described = this.described.get(frame);
+    if (!described) {
+      const packet = summarizeFrame(frame);
+      this.numbering.learn(packet);
+      described = { packet, protocol: protocolOf(packet), summary: this.frameSummary(packet, frame.length) };
+      this.described.set(frame, described);
+    }
+    const packet = described.packet;
     const direction = type === "frame-sent" ? "out" : "in";
     let frameId: number;
     let sentFrameId: number | undefined;
@@ -222,15 +234,14 @@ export class EventLog {
           : this.keepFrame(frame, node, iface, time, direction);
     }
     this.capture({ frameId, node, iface, time, direction });
-    this.numbering.learn(packet);
     const event: Omit<LabEvent, "seq"> = {
       time,
       type,
       node,
       iface,
       frameId,
-      protocol: protocolOf(packet),
-      summary: this.frameSummary(packet, frame.length),
+      protocol: described.protocol,
+      summary: described.summary,
       values: { bytes: frame.length },
     };
     if (sentFrameId !== undefined) event.sentFrameId = sentFrameId;
