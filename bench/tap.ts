@@ -6,9 +6,13 @@
  * - veth-kernel-baseline: kernel to kernel over a veth pair in the same run (real iperf3 both
  *   ends), so the ratio to the kernel's own speed can be read.
  * Each TCP figure is a 3-second test (receiver's count). Everything runs in namespaces this suite
- * creates and removes.
+ * creates and removes. With each TCP figure, `cpuSecondsPerGbit`: the CPU time this process used
+ * (user and system: the system part is the kernel's work inside our read and write calls) per
+ * gigabit carried — what the bridge and our stack cost, which a machine busy with other work
+ * changes far less than it changes the rate; and the load average at the end.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { loadavg } from "node:os";
 import { runIperf3Client } from "../src/apps/iperf3/client.js";
 import { schedulerClock } from "../src/apps/iperf3/clock.js";
 import { Iperf3Server } from "../src/apps/iperf3/server.js";
@@ -93,6 +97,14 @@ async function vethBaseline(report: Report, tag: string): Promise<void> {
   }
 }
 
+/** This process's CPU seconds per gigabit carried, and the load average (see the module comment). */
+function cpuPerGbit(used: NodeJS.CpuUsage, bits: number): { cpuSecondsPerGbit: number; loadAverage: number } {
+  return {
+    cpuSecondsPerGbit: round((used.user + used.system) / 1e6 / (bits / 1e9)),
+    loadAverage: round(loadavg()[0]),
+  };
+}
+
 export async function run(report: Report): Promise<void> {
   const unavailable = tapUnavailableReason();
   if (unavailable) throw new Error(`bench tap: ${unavailable}`);
@@ -129,6 +141,7 @@ export async function run(report: Report): Promise<void> {
         const socket = h1.net.connect(port, host, () => resolve(socket));
         socket.once("error", reject);
       });
+    let cpu = process.cpuUsage();
     const toKernel = await runIperf3Client({ host: "10.85.0.1", connect, clock, random, time: SECONDS });
     await server.done;
     report({
@@ -136,11 +149,13 @@ export async function run(report: Report): Promise<void> {
       name: "tcp-to-kernel",
       value: round(toKernel.receivedBitsPerSecond / 1e9),
       unit: "Gbit/s",
+      ...cpuPerGbit(process.cpuUsage(cpu), toKernel.receivedBitsPerSecond * SECONDS),
     });
 
     // tcp-from-kernel: the kernel's client, our server.
     const ours = new Iperf3Server({ clock, random });
     h1.net.createServer((socket: Iperf3Socket) => ours.accept(socket)).listen(5201);
+    cpu = process.cpuUsage();
     const fromKernel = await inNetns(
       netns,
       "iperf3",
@@ -149,7 +164,13 @@ export async function run(report: Report): Promise<void> {
     );
     const received = (JSON.parse(fromKernel.stdout) as { end: { sum_received: { bits_per_second: number } } })
       .end.sum_received.bits_per_second;
-    report({ suite: "tap", name: "tcp-from-kernel", value: round(received / 1e9), unit: "Gbit/s" });
+    report({
+      suite: "tap",
+      name: "tcp-from-kernel",
+      value: round(received / 1e9),
+      unit: "Gbit/s",
+      ...cpuPerGbit(process.cpuUsage(cpu), received * SECONDS),
+    });
   } finally {
     await lab.close();
   }

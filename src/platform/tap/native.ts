@@ -15,6 +15,12 @@ export interface TapAddon {
   open(name: string, netnsPath?: string): { fd: number; name: string };
   /** One read(2): the frame's length, or -errno (-EAGAIN when nothing is waiting). */
   read(fd: number, buffer: Uint8Array): number;
+  /**
+   * Several read(2)s in one call, frames packed one after another into `buffer` while `room`
+   * bytes are left: the count, with the stop reason in lengths[count] (0, -EAGAIN, -errno).
+   * Absent from addons built before it existed (then `read` is used).
+   */
+  readBatch?(fd: number, buffer: Uint8Array, lengths: Int32Array, room: number): number;
   /** One write(2) of one frame: bytes written, or -errno. */
   write(fd: number, frame: Uint8Array): number;
   close(fd: number): void;

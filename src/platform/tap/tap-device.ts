@@ -2,7 +2,7 @@
  * A Linux TAP interface seen from our side: Ethernet frames in and out, one frame per system call.
  *
  * Frames the kernel sends out of the TAP interface (ARP requests, IP packets routed to it) are
- * read here, each into a fresh buffer the receiver owns; frames we write are received by the
+ * read here, each into bytes of its own that the receiver may keep; frames we write are received by the
  * kernel as if they arrived on a wire. The file descriptor is non-blocking and watched by libuv, so
  * reads happen on the JavaScript thread in arrival order. Nothing here drops, reorders or alters
  * a frame: when the kernel refuses a write (interface down), the frame is counted as a transmit
@@ -14,6 +14,16 @@ import { EAGAIN, loadTapAddon, type TapAddon, type TapWatcher } from "./native.j
 const READ_BUFFER_LENGTH = 65536 + 32;
 /** Frames read per readiness callback before giving the event loop back (it calls again). */
 const READ_BATCH = 256;
+/**
+ * Received frames are read straight into a chunk of this size, one after another, and handed on as
+ * views of it: no copy and no buffer of their own per frame. A chunk is never written again once
+ * a frame is in it (a fresh one is taken when the room left is less than the largest frame), so a
+ * receiver may keep its frame; a chunk is freed when no frame in it is kept any more. Four times
+ * the largest frame: ~170 full-size (1514-octet) frames per chunk.
+ */
+const CHUNK_LENGTH = 4 * READ_BUFFER_LENGTH;
+/** Frames per readBatch call (the lengths array has one more place, for the stop reason). */
+const FRAMES_PER_CALL = 64;
 
 export interface TapCounters {
   /** Frames and bytes read from the kernel. */
@@ -36,7 +46,10 @@ export interface TapOpenOptions {
 }
 
 export class TapDevice {
-  /** Called for each frame read from the kernel; the frame is a fresh copy the handler may keep. */
+  /**
+   * Called for each frame read from the kernel; the handler may keep the frame (its bytes are never
+   * reused) and may change them (no other frame shares them).
+   */
   onFrame: ((frame: Uint8Array) => void) | undefined;
   /** Called after each batch of frames read in one readiness callback. */
   onBatchEnd: (() => void) | undefined;
@@ -51,6 +64,10 @@ export class TapDevice {
   };
   private watcher: TapWatcher | undefined;
   private readonly readBuffer = new Uint8Array(READ_BUFFER_LENGTH);
+  private chunk = new Uint8Array(CHUNK_LENGTH);
+  /** Octets of `chunk` holding frames already handed on. */
+  private chunkUsed = 0;
+  private readonly lengths = new Int32Array(FRAMES_PER_CALL + 1);
   private closed = false;
   private referenced = true;
 
@@ -128,6 +145,52 @@ export class TapDevice {
       this.counters.lastErrno = -events;
       return;
     }
+    if (this.addon.readBatch) this.readBatches(this.addon.readBatch);
+    else this.readOneByOne();
+    this.onBatchEnd?.();
+  }
+
+  /**
+   * Up to READ_BATCH frames in calls of FRAMES_PER_CALL (one crossing into the addon each), read
+   * into the current chunk and handed on as views of it.
+   */
+  private readBatches(readBatch: NonNullable<TapAddon["readBatch"]>): void {
+    const lengths = this.lengths;
+    let frames = 0;
+    while (frames < READ_BATCH && !this.closed) {
+      if (CHUNK_LENGTH - this.chunkUsed < READ_BUFFER_LENGTH) {
+        this.chunk = new Uint8Array(CHUNK_LENGTH);
+        this.chunkUsed = 0;
+      }
+      const chunk = this.chunk;
+      const start = this.chunkUsed;
+      const count = readBatch(this.fd, chunk.subarray(start), lengths, READ_BUFFER_LENGTH);
+      let at = start;
+      for (let i = 0; i < count; i++) {
+        const n = lengths[i];
+        this.counters.rxFrames++;
+        this.counters.rxBytes += n;
+        const frame = chunk.subarray(at, at + n);
+        at += n;
+        this.chunkUsed = at;
+        this.onFrame?.(frame);
+        if (this.closed) return;
+      }
+      frames += count;
+      const status = lengths[count];
+      if (status < 0) {
+        if (status !== -EAGAIN) {
+          this.counters.rxErrors++;
+          this.counters.lastErrno = -status;
+        }
+        return;
+      }
+      if (count === 0) return; // end of file: the interface is gone
+    }
+  }
+
+  /** The same with one read(2) per call, for an addon built before readBatch; a copy per frame. */
+  private readOneByOne(): void {
     const buffer = this.readBuffer;
     for (let i = 0; i < READ_BATCH && !this.closed; i++) {
       const n = this.addon.read(this.fd, buffer);
@@ -144,6 +207,5 @@ export class TapDevice {
       // A copy per frame: receivers keep frames (queues, captures), and the read buffer is reused.
       this.onFrame?.(buffer.slice(0, n));
     }
-    this.onBatchEnd?.();
   }
 }
