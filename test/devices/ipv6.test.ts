@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ping } from "../../src/apps/ping.js";
+import { Network } from "../../src/devices/network.js";
 import { SECOND } from "../../src/sim/time.js";
 import { LINKTYPE_ETHERNET } from "../../src/trace/linktype.js";
 import { PcapngWriter } from "../../src/trace/pcapng.js";
@@ -200,4 +201,105 @@ test("tshark decodes every IPv6, ICMPv6, NDP and MLD frame of a busy run with no
   for (const type of [1, 2, 3, 128, 129, 130, 133, 134, 135, 136, 143]) {
     assert.ok(types.has(type), `ICMPv6 type ${type} decoded (saw ${[...types].sort((a, b) => a - b)})`);
   }
+});
+
+test("tshark decodes a Redirect and a Parameter Problem (routing header type 0 refused) with nothing malformed", async (t) => {
+  // RFC 4861 §8: h1's first hop r1 forwards back onto the link it came from, toward r2: it redirects.
+  const net = new Network({ seed: 6 });
+  const writer = new PcapngWriter({ application: "tinkernet test" });
+  const ifaces = new Map<string, number>();
+  const sent: number[] = [];
+  net.tracer.subscribe((event) => {
+    if (event.type !== "frame-sent" || event.node === "s1") return;
+    const name = `${event.node}:${event.iface}`;
+    let id = ifaces.get(name);
+    if (id === undefined) {
+      id = writer.addInterface({ linkType: LINKTYPE_ETHERNET, name });
+      ifaces.set(name, id);
+    }
+    writer.writePacket(id, event.time, event.frame);
+    // ICMPv6 type right after a 40-octet header with no extension headers.
+    if (event.frame[12] === 0x86 && event.frame[13] === 0xdd && event.frame[20] === 58)
+      sent.push(event.frame[54]);
+  });
+  const h1 = net.addHost("h1");
+  const r1 = net.addRouter("r1");
+  const r2 = net.addRouter("r2");
+  const far = net.addHost("far");
+  net.addSwitch("s1");
+  net.connect("h1:eth0", "s1:p1");
+  net.connect("r1:eth0", "s1:p2");
+  net.connect("r2:eth0", "s1:p3");
+  net.connect("r2:eth1", "far:eth0");
+  h1.addAddress("eth0", "2001:db8:1::10/64", { nodad: true });
+  r1.addAddress("eth0", "2001:db8:1::1/64", { nodad: true });
+  r2.addAddress("eth0", "2001:db8:1::2/64", { nodad: true }).addAddress("eth1", "2001:db8:9::1/64", {
+    nodad: true,
+  });
+  far.addAddress("eth0", "2001:db8:9::10/64", { nodad: true });
+  net.runFor(3 * SECOND);
+  const r2ll = r2.ipv6.interfaceState("eth0")!.linkLocal!.address.toString();
+  h1.setGateway(r1.ipv6.interfaceState("eth0")!.linkLocal!.address.toString(), { iface: "eth0" });
+  far.setGateway("2001:db8:9::1");
+  r1.addRoute("2001:db8:9::/64", r2ll, { iface: "eth0" });
+  r2.addRoute("::/0", "2001:db8:1::1");
+  const run = ping(h1, "2001:db8:9::10", { count: 2 });
+  net.runUntilDone(run, 60 * SECOND);
+  assert.equal((await run.result).received, 2);
+  // RFC 5095: a type 0 routing header with segments left is refused with a Parameter Problem.
+  const rh0 = new Uint8Array(24);
+  rh0.set([59, 2, 0, 1]); // next header: none; 2 × 8 octets more; type 0; one segment left
+  rh0.set(Ipv6Address.parse("2001:db8:9::10").bytes, 8);
+  assert.equal(
+    h1.ipv6.send({ dst: Ipv6Address.parse("2001:db8:1::2"), protocol: 43, payload: rh0 }),
+    undefined,
+  );
+  net.runFor(SECOND);
+  assert.ok(sent.includes(137), `a redirect was sent (${sent})`);
+  assert.ok(sent.includes(4), `a parameter problem was sent (${sent})`);
+
+  if (!needSystem(t, "tshark", tsharkAvailable)) return;
+  const dir = mkdtempSync(join(tmpdir(), "tinkernet-ipv6-"));
+  const file = join(dir, "redirect.pcapng");
+  writeFileSync(file, writer.toBytes());
+  const bad = (await tsharkExpert(file)).filter(
+    (e) => e.severity === "Errors" || /malformed|bad checksum|incorrect/i.test(e.summary),
+  );
+  assert.deepEqual(bad, []);
+  const { stdout, code, stderr } = await runTshark([
+    "-r",
+    file,
+    "-n",
+    "-T",
+    "fields",
+    "-e",
+    "icmpv6.type",
+    "-e",
+    "icmpv6.code",
+    "-e",
+    "icmpv6.checksum.status",
+    "-e",
+    "icmpv6.pointer",
+    "-e",
+    "icmpv6.nd.rd.target_address",
+    "-Y",
+    "icmpv6.type == 137 || icmpv6.type == 4",
+  ]);
+  assert.equal(code, 0, stderr);
+  // One row per frame; a field met twice (the redirected header quotes an echo request) lists both,
+  // the outer message's first.
+  const rows = stdout
+    .trim()
+    .split("\n")
+    .map((l) => l.split("\t").map((field) => field.split(",")[0]));
+  // The redirect names r2's link-local address as the better first hop; the checksums are good.
+  assert.ok(
+    rows.some((r) => r[0] === "137" && r[2] === "1" && r[4] === r2ll),
+    stdout,
+  );
+  // The parameter problem points at the routing type: 40 (IPv6 header) + 2.
+  assert.ok(
+    rows.some((r) => r[0] === "4" && r[1] === "0" && r[2] === "1" && r[3] === "42"),
+    stdout,
+  );
 });

@@ -244,3 +244,33 @@ topology:
     'node "h" has "ipv4: false", but its interface "eth0" has IPv4 (ipv4 or dhcp)',
   ]);
 });
+
+test("the shell's httpd serves both families: curl -6 by node name, a bracketed literal, and IPv4 alike", async () => {
+  const { run, network } = lab(
+    `name: dual
+topology:
+  defaults: {ipv6: auto}
+  nodes:
+    h1: {kind: host}
+    h2: {kind: server}
+    r1: {kind: router}
+  links:
+    - endpoints: [h1:eth0, r1:eth0]
+    - endpoints: [r1:eth1, h2:eth0]
+`,
+  );
+  network.runFor(5 * SECOND);
+  assert.equal((await run("h2 httpd")).status, 0);
+  const six = await run(
+    "h1 curl -6 -s -o /dev/null -w '%{http_code} %{remote_ip} %{size_download}' http://h2/bytes/5000",
+  );
+  assert.equal(six.status, 0, six.err);
+  const address = network.node("h2").primaryIpv6Address!.toString();
+  assert.equal(six.out, `200 ${address} 5000`);
+  const literal = await run(
+    `h1 curl -s -o /dev/null -w '%{http_code} %{remote_ip}' http://[${address}]:80/bytes/10`,
+  );
+  assert.equal(literal.out, `200 ${address}`, literal.err);
+  const four = await run("h1 curl -s -o /dev/null -w '%{http_code} %{remote_ip}' http://h2/bytes/10");
+  assert.equal(four.out, "200 10.0.2.10", four.err);
+});
