@@ -141,7 +141,10 @@ interface RawTopology {
 
 let validator: ReturnType<Ajv["compile"]> | undefined;
 function validate(data: unknown): ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(topologySchema);
+  // inlineRefs off: the node settings (#/definitions/node) compile to one function, not four copies.
+  validator ??= new Ajv({ allErrors: true, verbose: true, strict: false, inlineRefs: false }).compile(
+    topologySchema,
+  );
   return validator(data) ? [] : [...(validator.errors ?? [])];
 }
 
