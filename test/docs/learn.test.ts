@@ -69,22 +69,46 @@ function matches(expected: readonly string[], actual: readonly string[]): boolea
   return go(0, 0);
 }
 
-/** Runs a command as the reader would, `tinkernet` being this checkout's. */
-function run(command: string): Promise<{ stdout: string; status: number | null }> {
-  const shell = command.replace(/^tinkernet\b/, `"${process.execPath}" bin/tinkernet.js`);
+interface Result {
+  stdout: string;
+  status: number | null;
+}
+
+/**
+ * Runs commands as the reader would, `tinkernet` being this checkout's: in one process per batch
+ * (test/support/lesson-runner.ts), which saves a Node start-up and a module graph per command.
+ */
+function runBatch(commands: readonly string[]): Promise<Map<string, Result>> {
   return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", shell], {
-      cwd: projectRoot,
-      env: { ...process.env, NO_COLOR: "1", TINKERNET_HISTORY: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(projectRoot, "dist", "test", "support", "lesson-runner.js")],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, NO_COLOR: "1", TINKERNET_HISTORY: "" },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
+    let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
     });
-    child.stderr.resume();
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
     child.on("error", reject);
-    child.on("close", (status) => resolve({ stdout, status }));
+    child.on("close", (status) => {
+      const results = new Map<string, Result>();
+      for (const line of stdout.split("\n").filter(Boolean)) {
+        const { command, ...result } = JSON.parse(line) as Result & { command: string };
+        results.set(command, result);
+      }
+      if (status !== 0 || results.size !== commands.length)
+        reject(new Error(`the lesson runner stopped (status ${status}): ${stderr.slice(-2000)}`));
+      else resolve(results);
+    });
+    child.stdin.end(JSON.stringify(commands));
   });
 }
 
@@ -126,22 +150,24 @@ test("every lesson has a title and commands to run", () => {
   }
 });
 
-// Every command of every lesson, run once (lessons share some) by two workers at a time: the
+// Every command of every lesson, run once (lessons share some), in two batches at a time: the
 // machine is shared, and each command is a whole tinkernet run.
 const lessons = files.map((file) => ({
   file,
   all: examples(file, readFileSync(join(lessonsDir, file), "utf8")),
 }));
-const results = new Map<string, Promise<{ stdout: string; status: number | null }>>();
+const results = new Map<string, Promise<Result>>();
 {
-  const queue = [...new Set(lessons.flatMap((l) => l.all.map((e) => e.command)))];
-  const settle = new Map<string, (value: { stdout: string; status: number | null }) => void>();
-  for (const command of queue) results.set(command, new Promise((resolve) => settle.set(command, resolve)));
-  const worker = async () => {
-    for (let command = queue.shift(); command !== undefined; command = queue.shift())
-      settle.get(command)?.(await run(command));
-  };
-  void Promise.all([worker(), worker()]);
+  const unique = [...new Set(lessons.flatMap((l) => l.all.map((e) => e.command)))];
+  const batches = [unique.filter((_, i) => i % 2 === 0), unique.filter((_, i) => i % 2 === 1)];
+  for (const batch of batches) {
+    const done = runBatch(batch);
+    for (const command of batch)
+      results.set(
+        command,
+        done.then((r) => r.get(command)!),
+      );
+  }
 }
 
 for (const { file, all } of lessons) {
