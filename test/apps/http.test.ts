@@ -198,3 +198,95 @@ test("our client talks to Node's http server: content-length, chunked and HEAD",
     server.close();
   }
 });
+
+/** A raw client on a real socket: sends each step, and waits for what comes back to match its `until` before the next; resolves with what each step received (the last until the close). */
+function rawExchange(port: number, steps: { send: string; until?: RegExp }[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    const seen: string[] = [];
+    let received = "";
+    let step = 0;
+    const next = () => {
+      if (step >= steps.length) return;
+      socket.write(steps[step].send);
+    };
+    socket.setEncoding("latin1");
+    socket.on("connect", next);
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+      const until = steps[step]?.until;
+      if (until?.test(received)) {
+        seen.push(received);
+        received = "";
+        step++;
+        next();
+      }
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve([...seen, received]));
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer after ${JSON.stringify(seen)} + ${JSON.stringify(received)}`));
+    }, 20_000).unref();
+  });
+}
+
+test("Expect: 100-continue: the server answers 100 Continue before the body, then the final answer (RFC 9110 §10.1.1)", async () => {
+  await withServer(async (port) => {
+    const body = "hello world";
+    const [interim, final] = await rawExchange(port, [
+      {
+        send: `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+        until: /\r\n\r\n/,
+      },
+      { send: body },
+    ]);
+    // Nothing of the body was sent before the 100 arrived: the server asked for it.
+    assert.equal(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+    assert.match(final, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(final.endsWith(`${sha256hex(new TextEncoder().encode(body))}\n`), final);
+
+    // An answer the handler gives at once (no such path): no 100, and the connection closes
+    // without the body having been sent.
+    const [refused] = await rawExchange(port, [
+      {
+        send: "POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+      },
+    ]);
+    assert.match(refused, /^HTTP\/1\.1 404 Not Found\r\n/);
+    assert.match(refused, /\r\nConnection: close\r\n/);
+    assert.doesNotMatch(refused, /100 Continue/);
+
+    // HTTP/1.0 clients never get a 100 (they would not know it); a body-less request needs none.
+    for (const head of [
+      "POST /upload HTTP/1.0\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi",
+      "GET /bytes/3 HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+    ]) {
+      const [answer] = await rawExchange(port, [{ send: head }]);
+      assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/, head);
+      assert.doesNotMatch(answer, /100 Continue/, head);
+    }
+  });
+});
+
+test("the real curl uploads 3 MB with Expect: 100-continue and gets the 100 at once", async (t) => {
+  if (!needSystem(t, "curl", hasCommand("curl"))) return;
+  await withServer(async (port) => {
+    const payload = Buffer.from(deterministicBytes(3, 3_000_000));
+    const result = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      // --expect100-timeout 60: without the 100, curl would wait a minute (the test's timeout)
+      // instead of its default second before sending the body anyway.
+      const child = execFile(
+        "curl",
+        ["-sS", "-v", "--expect100-timeout", "60", "--data-binary", "@-", `http://127.0.0.1:${port}/upload`],
+        { encoding: "utf8", timeout: 30_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
+      );
+      child.stdin!.end(payload);
+    });
+    assert.match(result.stderr, /^> Expect: 100-continue\r?$/m, "curl asked");
+    assert.match(result.stderr, /^< HTTP\/1\.1 100 Continue\r?$/m, "the server answered");
+    assert.equal(result.stdout, `${sha256hex(payload)}\n`);
+  });
+});

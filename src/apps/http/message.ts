@@ -316,6 +316,7 @@ export function serializeRequestHead(
 }
 
 const reasons: Record<number, string> = {
+  100: "Continue",
   200: "OK",
   201: "Created",
   204: "No Content",
@@ -324,6 +325,7 @@ const reasons: Record<number, string> = {
   405: "Method Not Allowed",
   411: "Length Required",
   413: "Content Too Large",
+  417: "Expectation Failed",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   501: "Not Implemented",

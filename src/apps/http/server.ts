@@ -1,7 +1,8 @@
 /**
  * A small HTTP/1.1 server (RFC 9110/9112) over any {@link StreamSocket}: persistent connections,
  * one request at a time per connection (a pipelined request waits until the previous response
- * is done), streaming request and response bodies with backpressure.
+ * is done), streaming request and response bodies with backpressure, and `Expect: 100-continue`
+ * (RFC 9110 §10.1.1): a client that asks waits for `100 Continue` before it sends the body.
  */
 import { type HttpHead, HttpMessageParser, type HttpParseError, serializeResponseHead } from "./message.js";
 import type { StreamSocket } from "./stream-socket.js";
@@ -44,6 +45,8 @@ export function serveHttpConnection(socket: StreamSocket, handler: HttpHandler):
   let pending: Uint8Array | undefined;
   let closed = false;
   let drainListener: (() => void) | undefined;
+  /** A 100 (Continue) is owed unless the handler answers before asking for the body. */
+  let awaitingContinue = false;
 
   const parser = new HttpMessageParser("request", {
     onHead(head: HttpHead) {
@@ -60,7 +63,20 @@ export function serveHttpConnection(socket: StreamSocket, handler: HttpHandler):
       closeAfterResponse =
         head.version === "HTTP/1.0" ? !connection.includes("keep-alive") : connection.includes("close");
       responding = true;
+      // RFC 9110 §10.1.1: "100-continue" asks for a 100 (Continue) interim response before the
+      // client sends the content (curl asks for uploads over 1 MiB and waits a second otherwise).
+      // The handler first gets to answer at once (a 404, a 413): then no 100 is sent, the body is
+      // never read, and the connection closes after the answer (the client may or may not send the
+      // body; §10.1.1 has the server say which it does). HTTP/1.0 clients get no 100 (§15.2).
+      awaitingContinue =
+        head.version === "HTTP/1.1" &&
+        head.headers.get("expect")?.toLowerCase() === "100-continue" &&
+        hasContent(head);
       handler(current, makeResponse(head));
+      if (awaitingContinue) {
+        awaitingContinue = false;
+        socket.write(serializeResponseHead(100, []));
+      }
     },
     onBody(chunk) {
       current?.onData?.(chunk);
@@ -117,6 +133,11 @@ export function serveHttpConnection(socket: StreamSocket, handler: HttpHandler):
       writeHead(status, headers) {
         if (headSent) return;
         headSent = true;
+        if (awaitingContinue) {
+          // A final answer instead of the 100: the body stays unread, so the connection ends.
+          awaitingContinue = false;
+          closeAfterResponse = true;
+        }
         const fields: [string, string][] = Object.entries(headers).map(([k, v]) => [k, String(v)]);
         const has = (name: string) => fields.some(([k]) => k.toLowerCase() === name);
         if (!has("content-length") && !has("transfer-encoding") && !headOnly) {
@@ -171,6 +192,13 @@ export function serveHttpConnection(socket: StreamSocket, handler: HttpHandler):
   socket.on("error", () => {
     closed = true;
   });
+}
+
+/** Whether a request has content to wait for (RFC 9112 §6.3: Transfer-Encoding, or a length above 0). */
+function hasContent(head: HttpHead): boolean {
+  if (head.headers.has("transfer-encoding")) return true;
+  const length = head.headers.get("content-length");
+  return length !== undefined && length.trim() !== "0";
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
