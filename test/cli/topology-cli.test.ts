@@ -64,3 +64,46 @@ test("schema prints a JSON Schema; unknown commands and missing arguments exit 2
   assert.equal(help.status, 0);
   assert.match(help.stdout, /validate/);
 });
+
+test("TAP links (tap:IFACE endpoints) are counted by validate and drawn by graph", () => {
+  const tapLab = join(dir, "tap.yml");
+  writeFileSync(
+    tapLab,
+    `name: bridge
+topology:
+  nodes:
+    h1: {kind: host}
+    r1: {kind: router, interfaces: {eth1: {ipv4: 10.0.1.1/24}}}
+  links:
+    - endpoints: ["h1:eth0", "tap:tk0"]
+      tap: {netns: lab, address: 10.99.0.1/24}
+      delay: 1ms
+    - endpoints: ["tap:tk1", "r1:eth0"]
+      tap: {address: 10.98.0.1/24}
+`,
+  );
+  const validated = runCli(["validate", tapLab]);
+  assert.equal(validated.status, 0, validated.stderr);
+  assert.match(
+    validated.stdout,
+    /tap\.yml: ok — lab "bridge", 2 nodes, 0 links, 2 TAP links to Linux \(tk0, tk1\)$/m,
+  );
+
+  const dot = runCli(["graph", tapLab]);
+  assert.equal(dot.status, 0, dot.stderr);
+  assert.match(dot.stdout, /^ {2}"tap:tk0" \[shape=component, label="tk0\n\(Linux TAP, netns lab\)"\];$/m);
+  assert.match(
+    dot.stdout,
+    /^ {2}"h1" -- "tap:tk0" \[taillabel="eth0 10\.99\.0\.2\/24", headlabel="10\.99\.0\.1\/24", style=dashed, label="1ms"\];$/m,
+  );
+  assert.match(
+    dot.stdout,
+    /^ {2}"r1" -- "tap:tk1" \[taillabel="eth0 10\.98\.0\.2\/24", headlabel="10\.98\.0\.1\/24", style=dashed\];$/m,
+  );
+
+  const mermaid = runCli(["graph", tapLab, "--format", "mermaid"]);
+  assert.equal(mermaid.status, 0, mermaid.stderr);
+  assert.match(mermaid.stdout, /^ {2}tap_tk0>"tk0 \(Linux TAP, netns lab\)"\]$/m);
+  assert.match(mermaid.stdout, /^ {2}h1 -\.-\|"eth0 — 10\.99\.0\.1\/24 · 1ms"\| tap_tk0$/m);
+  assert.match(mermaid.stdout, /^ {2}r1 -\.-\|"eth0 — 10\.98\.0\.1\/24"\| tap_tk1$/m);
+});

@@ -35,8 +35,14 @@ export function registerTopologyCommands(program: Command): void {
     .action((file: string) => {
       const topology = readTopology(file);
       if (topology) {
+        // TAP links (to the Linux kernel) are not in `links`: counted and named on their own.
+        const taps = topology.taps ?? [];
+        const tapText =
+          taps.length === 0
+            ? ""
+            : `, ${taps.length} TAP link${taps.length === 1 ? "" : "s"} to Linux (${taps.map((t) => t.name).join(", ")})`;
         console.log(
-          `${file}: ok — lab "${topology.name}", ${topology.nodes.size} nodes, ${topology.links.length} links`,
+          `${file}: ok — lab "${topology.name}", ${topology.nodes.size} nodes, ${topology.links.length} links${tapText}`,
         );
       }
     });
