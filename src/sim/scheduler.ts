@@ -50,7 +50,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.random = new SeededRandom(options.seed ?? 1);
-    this.current = options.start ?? 0;
+    this.current = Math.round(options.start ?? 0);
   }
 
   /** The current virtual time in nanoseconds. */
@@ -136,9 +136,11 @@ export class Scheduler {
 
   /**
    * Runs every event due at or before `time`, then sets the clock to `time`.
-   * Returns the number of events executed.
+   * Returns the number of events executed. A fractional `time` is rounded as {@link at} rounds it
+   * (the clock holds whole nanoseconds), so `runUntil(t)` always reaches an event `at(t)`.
    */
   runUntil(time: Nanoseconds, maxEvents = Number.POSITIVE_INFINITY): number {
+    if (Number.isFinite(time)) time = Math.round(time);
     let count = 0;
     for (;;) {
       this.dropCancelledTop();

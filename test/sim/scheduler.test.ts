@@ -129,3 +129,31 @@ test("fractional times are rounded to whole nanoseconds", () => {
   scheduler.run();
   assert.deepEqual(seen, [4, 10]);
 });
+
+test("runUntil and runFor round fractional times as at() does: the clock stays whole, at(t) is reached by runUntil(t)", () => {
+  const scheduler = new Scheduler({ start: 2.6 });
+  assert.equal(scheduler.now, 3);
+  scheduler.runUntil(10.4);
+  assert.equal(scheduler.now, 10);
+  scheduler.runFor(0.6);
+  assert.equal(scheduler.now, 11);
+  fc.assert(
+    fc.property(
+      fc.double({ min: 0, max: 1e12, noNaN: true }),
+      fc.double({ min: 0, max: 1e6, noNaN: true }),
+      (t, d) => {
+        const s = new Scheduler();
+        let fired = false;
+        s.at(t, () => {
+          fired = true;
+        });
+        s.runUntil(t);
+        assert.ok(fired, `at(${t}) not reached by runUntil(${t})`);
+        assert.ok(Number.isInteger(s.now), `now ${s.now}`);
+        assert.equal(s.now, Math.round(t));
+        s.runFor(d);
+        assert.ok(Number.isInteger(s.now), `now ${s.now} after runFor(${d})`);
+      },
+    ),
+  );
+});
