@@ -170,10 +170,10 @@ function heapPerIdleConnection(report: Report): void {
   scheduler.runFor(2e9);
   const after = usedBytes();
   const established = accepted.filter((c) => c.state === "ESTABLISHED").length;
-  if (established < count) throw new Error(`heap-per-idle-connection: only ${established} established`);
+  if (established < count) throw new Error(`idle-conn-bytes: only ${established} established`);
   report({
     suite: SUITE,
-    name: "heap-per-idle-connection",
+    name: "idle-conn-bytes",
     value: Math.round((after - before) / (2 * count)),
     unit: "bytes",
     target: 8192,
@@ -186,7 +186,7 @@ export function run(report: Report): void {
   bulk(report, "bulk-ipv6-mtu1500", twoHosts(1500, 6));
   bulk(report, "bulk-mtu9000", twoHosts(9000));
   bulk(report, "bulk-tcp-only", twoFakeHosts());
-  connectionRate(report, "connections-per-second", twoHosts());
-  connectionRate(report, "connections-per-second-tcp-only", twoFakeHosts());
+  connectionRate(report, "connections-per-s", twoHosts());
+  connectionRate(report, "connections-per-s-tcp-only", twoFakeHosts());
   heapPerIdleConnection(report);
 }

@@ -103,7 +103,11 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
   private groups: Map<number, number> | undefined;
   private randomSource: SeededRandom | undefined;
   /** The datagram being handed to a transport (so an ICMP error about it can quote it exactly). */
-  private delivering: { header: Uint8Array; payload: Uint8Array } | undefined;
+  private deliveringHeader: Uint8Array | undefined;
+  private deliveringPayload: Uint8Array | undefined;
+  /** The addresses of the last datagram delivered, reused while they repeat. */
+  private lastSource = Ipv4Address.ANY;
+  private lastDestination = Ipv4Address.ANY;
   /** NAT, firewall: see hooks.ts. */
   private hooks: HookChain | undefined;
 
@@ -460,23 +464,24 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
   /** Builds a datagram with 14 octets of headroom for the Ethernet header. */
   private buildDatagram(datagram: DatagramToSend, src: number, dst: number, total: number): Uint8Array {
     const frame = allocateFrame(ETHERNET_HEADER_LENGTH + total);
-    const ip = frame.subarray(ETHERNET_HEADER_LENGTH);
-    ip[Ipv4Field.VERSION_IHL] = 0x45;
-    ip[Ipv4Field.DSCP_ECN] = datagram.tos ?? 0;
-    ip[Ipv4Field.TOTAL_LENGTH] = total >>> 8;
-    ip[Ipv4Field.TOTAL_LENGTH + 1] = total & 0xff;
+    // The header is written in place after the headroom (no view of its own: this runs per packet).
+    const at = ETHERNET_HEADER_LENGTH;
+    frame[at + Ipv4Field.VERSION_IHL] = 0x45;
+    frame[at + Ipv4Field.DSCP_ECN] = datagram.tos ?? 0;
+    frame[at + Ipv4Field.TOTAL_LENGTH] = total >>> 8;
+    frame[at + Ipv4Field.TOTAL_LENGTH + 1] = total & 0xff;
     const id = this.nextIdentification();
-    ip[Ipv4Field.IDENTIFICATION] = id >>> 8;
-    ip[Ipv4Field.IDENTIFICATION + 1] = id & 0xff;
-    ip[Ipv4Field.FLAGS_FRAGMENT_OFFSET] = datagram.dontFragment ? DONT_FRAGMENT >>> 8 : 0;
-    ip[Ipv4Field.TTL] = datagram.ttl ?? this.defaultTtl;
-    ip[Ipv4Field.PROTOCOL] = datagram.protocol;
-    write32(ip, Ipv4Field.SOURCE, src);
-    write32(ip, Ipv4Field.DESTINATION, dst);
-    const checksum = internetChecksum(ip, 0, IPV4_MIN_HEADER_LENGTH);
-    ip[Ipv4Field.CHECKSUM] = checksum >>> 8;
-    ip[Ipv4Field.CHECKSUM + 1] = checksum & 0xff;
-    ip.set(datagram.payload, IPV4_MIN_HEADER_LENGTH);
+    frame[at + Ipv4Field.IDENTIFICATION] = id >>> 8;
+    frame[at + Ipv4Field.IDENTIFICATION + 1] = id & 0xff;
+    frame[at + Ipv4Field.FLAGS_FRAGMENT_OFFSET] = datagram.dontFragment ? DONT_FRAGMENT >>> 8 : 0;
+    frame[at + Ipv4Field.TTL] = datagram.ttl ?? this.defaultTtl;
+    frame[at + Ipv4Field.PROTOCOL] = datagram.protocol;
+    write32(frame, at + Ipv4Field.SOURCE, src);
+    write32(frame, at + Ipv4Field.DESTINATION, dst);
+    const checksum = internetChecksum(frame, at, at + IPV4_MIN_HEADER_LENGTH);
+    frame[at + Ipv4Field.CHECKSUM] = checksum >>> 8;
+    frame[at + Ipv4Field.CHECKSUM + 1] = checksum & 0xff;
+    frame.set(datagram.payload, at + IPV4_MIN_HEADER_LENGTH);
     return frame;
   }
 
@@ -717,7 +722,6 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     const flags = (frame[offset + 6] << 8) | frame[offset + 7];
     let header = frame.subarray(offset, offset + headerLength);
     let payload = frame.subarray(offset + headerLength, offset + total);
-    let packet: Uint8Array | undefined;
     if ((flags & (MORE_FRAGMENTS | OFFSET_MASK)) !== 0) {
       const whole = this.fragmentReassembler(iface).add({
         src: read32(header, Ipv4Field.SOURCE),
@@ -732,11 +736,8 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       if (!whole) return;
       header = whole.header;
       payload = whole.data;
-      packet = undefined; // rebuilt on demand for an ICMP quote
-    } else {
-      packet = frame.subarray(offset, offset + total);
     }
-    this.deliver(iface, header, payload, packet, broadcast, linkBroadcast);
+    this.deliver(iface, header, payload, broadcast, linkBroadcast);
   }
 
   /**
@@ -808,14 +809,18 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     iface: NetInterface | undefined,
     header: Uint8Array,
     payload: Uint8Array,
-    packet: Uint8Array | undefined,
     broadcast: boolean,
     linkBroadcast: boolean,
   ): void {
     const protocol = header[Ipv4Field.PROTOCOL];
     const transport = this.transportFor(protocol);
-    const src = new Ipv4Address(read32(header, Ipv4Field.SOURCE));
-    const dst = new Ipv4Address(read32(header, Ipv4Field.DESTINATION));
+    // Addresses are immutable: a flow's packets share the objects of the one before.
+    const srcValue = read32(header, Ipv4Field.SOURCE);
+    const dstValue = read32(header, Ipv4Field.DESTINATION);
+    if (this.lastSource.value !== srcValue) this.lastSource = new Ipv4Address(srcValue);
+    if (this.lastDestination.value !== dstValue) this.lastDestination = new Ipv4Address(dstValue);
+    const src = this.lastSource;
+    const dst = this.lastDestination;
     if (!transport) {
       // RFC 1122 §3.2.2.1: protocol unreachable, from hosts (routers may too).
       this.counters.inUnknownProtos++;
@@ -824,7 +829,7 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
         this.icmp.sendError(
           Icmpv4Type.DestinationUnreachable,
           UnreachableCode.ProtocolUnreachable,
-          packet ?? quoteOf(header, payload),
+          quoteOf(header, payload),
           iface ? { arrivedOn: iface, linkBroadcast } : {},
         );
       }
@@ -853,11 +858,12 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
       iface: iface?.name ?? "lo",
       broadcast,
     };
-    this.delivering = { header, payload };
+    this.deliveringHeader = header;
+    this.deliveringPayload = payload;
     try {
       transport.receive(datagram);
     } finally {
-      this.delivering = undefined;
+      this.deliveringHeader = this.deliveringPayload = undefined;
     }
   }
 
@@ -869,9 +875,9 @@ export class Ipv4Layer implements NetworkLayer, InterfaceOwner {
     if (datagram.broadcast || datagram.src.version !== 4 || datagram.dst.version !== 4) return false;
     const iface = this.byName.get(datagram.iface);
     const detail = iface ? { arrivedOn: iface } : {};
-    if (this.delivering?.payload === datagram.payload) {
+    if (this.deliveringHeader !== undefined && this.deliveringPayload === datagram.payload) {
       // Called while the datagram is being delivered: quote its header exactly as it came.
-      const quote = quoteOf(this.delivering.header, datagram.payload);
+      const quote = quoteOf(this.deliveringHeader, datagram.payload);
       return this.icmp.sendError(
         Icmpv4Type.DestinationUnreachable,
         UnreachableCode.PortUnreachable,

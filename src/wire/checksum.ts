@@ -23,6 +23,37 @@ export function foldSum(sum: number): number {
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
+ * 32-bit views over the last two buffers summed. Packets are carved out of a few buffers (frame
+ * slabs, a stack's scratch segment), and a view per call was an object per packet for the garbage
+ * collector. Only buffers up to 1 MiB are kept, so no large buffer is held alive by the cache.
+ */
+let cachedBuffer: ArrayBufferLike | undefined;
+let cachedWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+let previousBuffer: ArrayBufferLike | undefined;
+let previousWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+const MAX_CACHED_BUFFER = 1 << 20;
+
+function wordsOver(buffer: ArrayBufferLike): Uint32Array<ArrayBufferLike> {
+  if (buffer === cachedBuffer) return cachedWords;
+  if (buffer === previousBuffer) {
+    previousBuffer = cachedBuffer;
+    const words = previousWords;
+    previousWords = cachedWords;
+    cachedBuffer = buffer;
+    cachedWords = words;
+    return words;
+  }
+  const words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+  if (buffer.byteLength <= MAX_CACHED_BUFFER) {
+    previousBuffer = cachedBuffer;
+    previousWords = cachedWords;
+    cachedBuffer = buffer;
+    cachedWords = words;
+  }
+  return words;
+}
+
+/**
  * One's complement sum (not yet complemented, folded to 16 bits) of `bytes[start, end)`, read as
  * big-endian 16-bit words, an odd last byte padded with zero (RFC 1071 §4.1).
  * `initial` is a sum to continue from (e.g. a pseudo-header sum).
@@ -42,7 +73,13 @@ export function onesComplementSum(bytes: Uint8Array, start = 0, end = bytes.leng
     }
     i += misalign;
     const words = (end - i) >>> 2;
-    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    let view = wordsOver(bytes.buffer);
+    let first = (bytes.byteOffset + i) >>> 2;
+    if (first + words > view.length) {
+      // The buffer grew or was detached since its view was made (resizable ArrayBuffers).
+      view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+      first = 0;
+    }
     // Four independent accumulators: a float add waits ~4 cycles for the previous one, so a
     // single running sum is latency-bound; four chains keep the adder busy (~1.6× on 1500 bytes).
     let a = 0;
@@ -50,13 +87,14 @@ export function onesComplementSum(bytes: Uint8Array, start = 0, end = bytes.leng
     let c = 0;
     let d = 0;
     let w = 0;
-    for (; w + 4 <= words; w += 4) {
+    const last = first + words;
+    for (w = first; w + 4 <= last; w += 4) {
       a += view[w];
       b += view[w + 1];
       c += view[w + 2];
       d += view[w + 3];
     }
-    for (; w < words; w++) a += view[w];
+    for (; w < last; w++) a += view[w];
     const wide = a + b + c + d;
     i += words * 4;
     // The native little-endian words are byte-swapped relative to network order, and if we began

@@ -28,6 +28,7 @@ import { MILLISECOND } from "../../sim/time.js";
 import type { IpAddress } from "../../wire/address/ipv6.js";
 import { synOptions, TcpFlags, type TcpOption, type TcpRepr } from "../../wire/tcp.js";
 import type { KeepAliveOptions } from "./config.js";
+import type { AckSample } from "./congestion/congestion-control.js";
 import type { CongestionControlName } from "./congestion/index.js";
 import { type CongestionControl, createCongestionControl } from "./congestion/index.js";
 import { defaultMss, readSynOptions, type SynOffer, windowScaleFor } from "./options.js";
@@ -1247,16 +1248,17 @@ export class TcpConnection {
       const cwnd = cc.cwnd;
       const cwndLimited = flightBefore + this.mss > cwnd || (cwnd < cc.ssthresh && 2 * flightBefore >= cwnd);
       const before = cwnd;
-      cc.onAck({
-        acked,
-        now,
-        srtt: this.rtt.srtt,
-        minRtt: this.rtt.minRtt,
-        cwndLimited,
-        rtt: ackRtt,
-        una: this.sndUna,
-        nxt: this.sndNxt,
-      });
+      // One sample object for every ACK (modules read it during the call and keep nothing).
+      const sample = ACK_SAMPLE;
+      sample.acked = acked;
+      sample.now = now;
+      sample.srtt = this.rtt.srtt;
+      sample.minRtt = this.rtt.minRtt;
+      sample.cwndLimited = cwndLimited;
+      sample.rtt = ackRtt;
+      sample.una = this.sndUna;
+      sample.nxt = this.sndNxt;
+      cc.onAck(sample);
       if (cc.cwnd !== before && this.layer.tracer.enabled) this.traceCongestion("ack");
     }
 
@@ -2328,6 +2330,16 @@ export function formatEndpoint(address: IpAddress, port: number): string {
 }
 
 const EMPTY = new Uint8Array(0);
+const ACK_SAMPLE: AckSample = {
+  acked: 0,
+  now: 0,
+  srtt: undefined,
+  minRtt: 0,
+  cwndLimited: false,
+  rtt: undefined,
+  una: 0,
+  nxt: 0,
+};
 const NO_OPTIONS: TcpOption[] = [];
 
 function resolveKeepAlive(

@@ -36,6 +36,7 @@ import { newTcpCounters, type TcpCounters } from "./counters.js";
 import { IsnGenerator, tupleWords } from "./isn.js";
 import { defaultMss, readSynOptions, type SynOffer, windowScaleFor } from "./options.js";
 import type { OffsetBlock } from "./receive-buffer.js";
+import { SegmentReader } from "./segment-reader.js";
 import { halfSipHash, randomSipKey, type SipKey } from "./siphash.js";
 import { TcpError, type TcpState } from "./state.js";
 import { SynCookies } from "./syncookies.js";
@@ -456,12 +457,32 @@ export class TcpLayer implements TransportProtocol {
       this.drop(datagram, "bad checksum");
       return;
     }
-    const seg = parseTcp(bytes);
+    // The reader's scratch repr serves one segment at a time; one arriving while another is being
+    // processed (a loopback that delivers at once) gets its own.
+    const seg = this.receiving ? parseTcp(bytes) : this.reader.read(bytes);
     if (isParseError(seg)) {
       counters.InErrs++;
       this.drop(datagram, seg.reason);
       return;
     }
+    if (this.receiving) this.demultiplex(seg, datagram);
+    else {
+      this.receiving = true;
+      try {
+        this.demultiplex(seg, datagram);
+      } finally {
+        this.receiving = false;
+      }
+    }
+  }
+
+  /** Reads arriving segments into one scratch repr (./segment-reader.ts). */
+  private readonly reader = new SegmentReader();
+  /** A segment is being processed (the reader's repr is in use). */
+  private receiving = false;
+
+  /** RFC 9293 §3.10.7: the connection, else the listener, else the CLOSED state takes the segment. */
+  private demultiplex(seg: TcpRepr, datagram: ReceivedDatagram): void {
     if (this.tracer.enabled) this.traceSegment("in", datagram.dst, datagram.src, seg, false);
     const connection = this.lookup(datagram.dst, seg.dstPort, datagram.src, seg.srcPort);
     if (connection) {

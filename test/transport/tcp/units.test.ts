@@ -13,6 +13,7 @@ import { readSynOptions, windowScaleFor } from "../../../src/transport/tcp/optio
 import { InsertResult, type OffsetBlock, ReceiveBuffer } from "../../../src/transport/tcp/receive-buffer.js";
 import { RttEstimator } from "../../../src/transport/tcp/rtt.js";
 import { SackScoreboard } from "../../../src/transport/tcp/sack.js";
+import { SegmentReader } from "../../../src/transport/tcp/segment-reader.js";
 import { SendBuffer } from "../../../src/transport/tcp/send-buffer.js";
 import {
   seqAdd,
@@ -29,6 +30,9 @@ import { halfSipHash } from "../../../src/transport/tcp/siphash.js";
 import { SynCookies } from "../../../src/transport/tcp/syncookies.js";
 import { LazyTimer } from "../../../src/transport/tcp/timers.js";
 import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
+import { isParseError, type ParseError } from "../../../src/wire/parse-error.js";
+import { emitTcp, parseTcp, type TcpOption, type TcpRepr } from "../../../src/wire/tcp.js";
+import { arbitraryTcpOptions, arbitraryTcpRepr, arbitraryUint32 } from "../../support/arbitraries.js";
 
 const MS = 1e6;
 const SECOND = 1e9;
@@ -438,5 +442,70 @@ describe("lazy timers", () => {
     timer.stop();
     scheduler.run(1000);
     assert.deepEqual(fired, [1996], "a stopped timer does not fire");
+  });
+});
+
+describe("SegmentReader (arriving segments read into one scratch repr)", () => {
+  const pseudo = { src: Ipv4Address.parse("10.0.0.1"), dst: Ipv4Address.parse("10.0.0.2") };
+  const emit = (repr: TcpRepr) => {
+    const out = new Uint8Array(60 + repr.payload.length);
+    return out.subarray(0, emitTcp(repr, out, pseudo));
+  };
+  const plain = (r: TcpRepr | ParseError) =>
+    isParseError(r) ? r : { ...r, options: structuredClone(r.options), payload: r.payload.slice() };
+  /** The layouts the fast path takes: NOP, NOP, Timestamps and/or NOP, NOP, SACK of 1-4 blocks. */
+  const fastOptions = fc
+    .tuple(
+      fc.option(fc.tuple(arbitraryUint32, arbitraryUint32)),
+      fc.array(fc.record({ left: arbitraryUint32, right: arbitraryUint32 }), { maxLength: 4 }),
+    )
+    .map(([ts, blocks]) => {
+      const options: TcpOption[] = [];
+      if (ts)
+        options.push({ kind: "nop" }, { kind: "nop" }, { kind: "timestamps", value: ts[0], echo: ts[1] });
+      if (blocks.length > 0 && (ts === null || blocks.length <= 3))
+        options.push({ kind: "nop" }, { kind: "nop" }, { kind: "sack", blocks });
+      return options;
+    });
+
+  test("reads every segment as parseTcp does (fast layouts, any options, truncated and damaged bytes)", () => {
+    const reader = new SegmentReader();
+    fc.assert(
+      fc.property(
+        arbitraryTcpRepr,
+        fc.oneof(fastOptions, arbitraryTcpOptions),
+        fc.nat(80),
+        fc.option(fc.tuple(fc.nat(59), fc.nat(255))),
+        (base, options, cut, damage) => {
+          const bytes = emit({ ...base, options }).slice();
+          if (damage) bytes[Math.min(damage[0], bytes.length - 1)] = damage[1];
+          const view = bytes.subarray(0, Math.max(0, bytes.length - (cut % 20 === 0 ? cut : 0)));
+          assert.deepEqual(plain(reader.read(view)), plain(parseTcp(view)));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("the common layouts reuse the same objects (nothing allocated per segment)", () => {
+    const reader = new SegmentReader();
+    const repr: TcpRepr = {
+      srcPort: 1,
+      dstPort: 2,
+      seq: 3,
+      ack: 4,
+      flags: 0x10,
+      window: 5,
+      urgentPointer: 0,
+      options: [{ kind: "nop" }, { kind: "nop" }, { kind: "timestamps", value: 7, echo: 8 }],
+      payload: new Uint8Array(10),
+    };
+    const first = reader.read(emit(repr));
+    const second = reader.read(
+      emit({ ...repr, options: [...repr.options.slice(0, 2), { kind: "timestamps", value: 9, echo: 10 }] }),
+    );
+    assert.ok(!isParseError(first) && !isParseError(second));
+    assert.equal(first, second);
+    assert.deepEqual(second.options[2], { kind: "timestamps", value: 9, echo: 10 });
   });
 });
