@@ -8,9 +8,9 @@
  * - a domain where some interfaces have addresses fills the others from the same subnet;
  * - a domain whose hosts are all IPv6-only (`ipv4: false`, a mobile network) gets no IPv4 subnet;
  * - hosts without a gateway use the first router on their LAN;
- * - routers without configured routes (and without RIP or OSPF) get static routes to every subnet they are not attached to,
+ * - routers without configured routes (and without RIP, OSPF or BGP) get static routes to every subnet they are not attached to,
  *   along shortest paths (hop count) over the router graph — the answer a routing protocol would
- *   reach, computed once.
+ *   reach, computed once (not on routers that run one: `bgp`, which learn their routes).
  * With `ipv6: auto` on a node, the same for IPv6 on the domains it is part of: each gets a /64
  * from the documentation prefix 2001:db8::/32 (2001:db8:N::/64 beside 10.0.N.0/24, 2001:db8:ff:N::/64
  * for a router-to-router link, 2001:db8:100::/64 upward otherwise), routers take ::1, ::2, ... and advertise the prefix where hosts
@@ -29,6 +29,7 @@ import {
   type NodeSpec,
   type TopologySpec,
   usesDhcp,
+  usesDynamicRouting,
 } from "./model.js";
 import { natConfigOf } from "./nat-firewall.js";
 
@@ -487,7 +488,7 @@ function assignRoutes(topology: TopologySpec, segments: Segment[], notes: string
   }
   for (const router of routers) {
     // A router that runs a routing protocol learns its IPv4 routes from it, not from us.
-    if (router.routes.length > 0 || router.rip !== undefined || router.ospf !== undefined) continue;
+    if (router.routes.length > 0 || usesDynamicRouting(router)) continue;
     const attached = new Set<string>();
     for (const iface of router.interfaces.values())
       for (const p of iface.ipv4) attached.add(p.networkPrefix.toString());

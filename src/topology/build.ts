@@ -17,6 +17,7 @@
  */
 import { Network } from "../devices/network.js";
 import type { Node } from "../devices/node.js";
+import { Router } from "../devices/router.js";
 import {
   type LinkImpairments,
   parseDuration,
@@ -29,6 +30,7 @@ import type { PortMode, Switch } from "../link/switch.js";
 import type { Scheduler } from "../sim/scheduler.js";
 import type { Tracer } from "../trace/events.js";
 import { assignAddresses } from "./addressing.js";
+import { applyBgp } from "./bgp.js";
 import type {
   ImpairmentSpec,
   InterfaceSpec,
@@ -117,6 +119,13 @@ class Builder {
     this.checkTaps();
     // Addresses and routes after the links, so that interfaces exist and gateways are on-link.
     for (const spec of this.topology.nodes.values()) if (spec.kind !== "switch") this.configure(spec);
+    // Routing protocols once every node is configured (BGP's networks look at the RIB).
+    for (const spec of this.topology.nodes.values()) {
+      const bgp = spec.bgp;
+      const node = this.network.nodes.find((n) => n.name === spec.name);
+      if (bgp && node instanceof Router)
+        this.attempt(() => applyBgp(node, bgp), `"bgp" of node "${spec.name}"`, spec.location);
+    }
     if (this.errors.length > 0) {
       this.errors.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column);
       return { errors: this.errors };

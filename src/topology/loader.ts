@@ -3,10 +3,12 @@
  * Every problem is reported with file, line and column, what was expected and what was found;
  * loading never throws on bad input.
  */
+
 import { Ajv, type ErrorObject } from "ajv";
 import { LineCounter, parseDocument } from "yaml";
 import { Zone } from "../apps/dns/zone.js";
 import { nat64Prefix } from "../net/nat64.js";
+import type { BgpConfig } from "../routing/bgp/config.js";
 import { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
 import { type IpAddress, Ipv6Address, Ipv6Prefix } from "../wire/address/ipv6.js";
 import { MacAddress } from "../wire/address/mac.js";
@@ -114,6 +116,7 @@ interface RawNode {
   firewall?: RawFirewall;
   rip?: RawRip;
   ospf?: RawOspf;
+  bgp?: BgpConfig;
 }
 interface RawTap {
   netns?: string;
@@ -508,6 +511,16 @@ class SemanticChecker {
         } catch (error) {
           this.error(`"nat64" of node "${name}": ${(error as Error).message}`, at);
         }
+      }
+    }
+    if (merged.bgp !== undefined) {
+      if (spec.kind !== "router" && spec.kind !== "nat") {
+        this.error(`"bgp" of node "${name}": BGP runs on routers, but "${name}" is a ${spec.kind}`, [
+          ...path,
+          "bgp",
+        ]);
+      } else {
+        spec.bgp = merged.bgp;
       }
     }
     if (merged.firewall !== undefined) {

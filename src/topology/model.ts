@@ -3,6 +3,7 @@
  * ready for the builder. Every item keeps where it came from, for error messages.
  */
 
+import type { BgpConfig } from "../routing/bgp/config.js";
 import type { OspfConfig } from "../routing/ospf/config.js";
 import type { RipConfig } from "../routing/rip/rip.js";
 import type { Ipv4Address, Ipv4Prefix } from "../wire/address/ipv4.js";
@@ -57,6 +58,8 @@ export interface NodeSpec {
   nat?: NatSpec;
   /** A stateful firewall (the `firewall` key). */
   firewall?: FirewallSpec;
+  /** `bgp`: the router's BGP speaker (src/routing/bgp). */
+  bgp?: BgpConfig;
   /** `nat64`: stateful NAT64 (RFC 6146) on a router; the prefix (default 64:ff9b::/96) and pool. */
   nat64?: { prefix?: string; pool?: string; outside?: string };
   /** `rip`: RIPv2 on a router (src/topology/routing.ts). */
@@ -211,4 +214,9 @@ export class TopologyError {
   toString(): string {
     return `${this.location.file}:${this.location.line}:${this.location.column}: ${this.message}`;
   }
+}
+
+/** Whether a node runs a dynamic routing protocol (then automatic addressing adds no static routes). */
+export function usesDynamicRouting(node: NodeSpec): boolean {
+  return node.bgp !== undefined || node.rip !== undefined || node.ospf !== undefined;
 }

@@ -6,6 +6,7 @@
  * `tinkernet schema` for editor completion.
  */
 
+import { bgpSchema } from "./bgp.js";
 import { firewallSchema, natSchema } from "./nat-firewall.js";
 import { ospfSchema, ripSchema } from "./routing.js";
 
@@ -272,6 +273,7 @@ const nodeProperties = {
   firewall: firewallSchema,
   rip: ripSchema,
   ospf: ospfSchema,
+  bgp: bgpSchema,
   labels: { type: "object", additionalProperties: { type: "string" }, description: "Free-form labels" },
   description: { type: "string" },
 } as const;

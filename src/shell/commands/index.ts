@@ -1,5 +1,6 @@
 /** The shell's standard commands. */
 import type { ShellCommand } from "../command.js";
+import { bgpCommands } from "./bgp.js";
 import { curlCommands } from "./curl.js";
 import { dnsCommands } from "./dns.js";
 import { firewallCommands } from "./firewall.js";
@@ -17,6 +18,7 @@ export function defaultCommands(): ShellCommand[] {
     ...dnsCommands,
     ...serviceCommands,
     ...viewCommands,
+    ...bgpCommands,
     ...firewallCommands,
     ...learnCommands,
   ];

@@ -10,6 +10,7 @@ import { MacAddress } from "../../wire/address/mac.js";
 import { ALL_KINDS, type NodeCommand, type NodeCommandContext } from "../command.js";
 import { table } from "../format.js";
 import { intOption, parseOptions, UsageError } from "../options.js";
+import { bgpShowViews } from "./bgp.js";
 
 /** iproute2's way with words: any unambiguous prefix of an object or command name. */
 function matchWord(word: string | undefined, choices: Record<string, readonly string[]>): string | undefined {
@@ -351,6 +352,7 @@ const showViews: readonly ShowView[] = [
     kinds: "switch",
     run: ({ switch: sw }, extra) => sw!.showMacAddressTable(macFilter(extra)),
   },
+  ...bgpShowViews,
 ];
 
 /** Finds the view whose words the typed words abbreviate (`sh ip int br`, as IOS allows). */
@@ -388,7 +390,7 @@ const show: NodeCommand = {
   summary:
     "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, ip nat, access-lists, mac address-table",
   usage:
-    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N]",
+    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D] | A.B.C.D/N]",
   details: "Words may be shortened as on IOS: sh ip int br",
   complete(shell, previous) {
     void shell;
