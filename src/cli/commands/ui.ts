@@ -119,7 +119,9 @@ async function ui(file: string | undefined, options: UiOptions): Promise<number>
   for (const line of lab.script) console.log(`  start-up: ${line.command}`);
   if (options.open) openBrowser(server.url);
   await lab.start();
-  console.log(`ready: ${lab.log.endSeq} events recorded; Ctrl-C stops the lab`);
+  console.log(
+    `ready: ${lab.log.endSeq} events recorded (the page gets the last ${lab.log.maxEvents} and frames up to ${lab.log.maxFrameBytes >> 20} MiB); Ctrl-C stops the lab`,
+  );
   await new Promise<void>((done) => {
     process.once("SIGINT", () => done());
     process.once("SIGTERM", () => done());

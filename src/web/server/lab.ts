@@ -15,7 +15,6 @@ import type { LinkImpairments } from "../../link/impairments.js";
 import { parseDuration, parseLoss, parsePercent, parseRate } from "../../link/impairments.js";
 import type { Link } from "../../link/link.js";
 import { defaultCommands } from "../../shell/commands/index.js";
-import { VirtualDriver } from "../../shell/driver.js";
 import type { FileSink, ShellFileSystem, ShellOutput } from "../../shell/io.js";
 import { Shell } from "../../shell/shell.js";
 import { tokenize } from "../../shell/tokenize.js";
@@ -42,6 +41,7 @@ import {
   type LinkImpairmentsText,
   type ScriptLine,
 } from "../protocol.js";
+import { WebLabDriver } from "./driver.js";
 import { EventLog } from "./event-log.js";
 
 export interface WebLabOptions {
@@ -191,7 +191,7 @@ export class WebLab {
   private readonly built: BuiltLab;
   private readonly topology: TopologySpec;
   private readonly document: Document;
-  private readonly driver: VirtualDriver;
+  private readonly driver: WebLabDriver;
   private readonly links: LinkInfo[] = [];
   private readonly linksByName = new Map<string, LinkInfo>();
   private readonly services: { stop(): void };
@@ -224,7 +224,7 @@ export class WebLab {
       ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
       linkId: (name) => this.linksByName.get(name)?.id,
     });
-    this.driver = new VirtualDriver(network.scheduler);
+    this.driver = new WebLabDriver(network.scheduler);
     const background: ShellOutput = {
       isTTY: true,
       write: (text) => this.onBackgroundOutput?.(text),

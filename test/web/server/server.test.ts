@@ -267,6 +267,28 @@ describe("web lab server: the demo network", () => {
     assert.equal(completions.start, 0);
   });
 
+  test("Ctrl-C (shell-interrupt) stops a long command; the lab goes on", async () => {
+    page.send({ type: "shell-open", session: "long", node: "phone" });
+    const from = page.messages.length;
+    const exit = page.ask<Extract<ServerMessage, { type: "shell-exit" }>>({
+      type: "shell-input",
+      session: "long",
+      line: "ping -c 1000000 web1",
+    });
+    await page.wait(
+      (m) => m.type === "shell-output" && m.session === "long" && /icmp_seq=2/.test(m.text),
+      from,
+    );
+    page.send({ type: "shell-interrupt", session: "long" });
+    await exit;
+    const transmitted = page.messages
+      .slice(from)
+      .filter((m) => m.type === "shell-output" && m.session === "long" && /icmp_seq=/.test(m.text)).length;
+    assert.ok(transmitted < 1000, `${transmitted} replies before the interrupt`);
+    // The queue moves on: the next command runs.
+    assert.equal((await page.shell("long", "ping -c 1 web1")).code, 0);
+  });
+
   test("invalid, oversized and unknown messages get errors and are counted; the server carries on", async () => {
     const before = server.stats.invalidMessages;
     const replies: Promise<ServerMessage>[] = [];
@@ -488,6 +510,57 @@ describe("web lab server: edits (examples/lan.yml)", () => {
     assert.match(duplicate.message, /already exists/);
   });
 
+  test("a host added on a router gets a subnet of its own and the router as gateway; other pages hear of it", async () => {
+    const other = await Page.open(server);
+    try {
+      await other.wait((m) => m.type === "hello");
+      const from = other.messages.length;
+      const changed = await page.ask<Extract<ServerMessage, { type: "lab-changed" }>>({
+        type: "add-host",
+        name: "lab2",
+        attachTo: { node: "r1" },
+      });
+      const lab2 = changed.lab.nodes.find((n) => n.name === "lab2");
+      const r1 = changed.lab.nodes.find((n) => n.name === "r1");
+      const address = lab2?.interfaces[0].ipv4[0] ?? "";
+      assert.match(address, /^10\.0\.\d+\.\d+\/24$/);
+      assert.ok(!address.startsWith("10.0.1."), "a subnet of its own");
+      assert.equal(lab2?.gateway, r1?.interfaces.find((i) => i.name !== "eth0")?.ipv4[0]?.split("/")[0]);
+      // The other page learns of the change (without a replyTo: it did not ask).
+      const heard = await other.wait<Extract<ServerMessage, { type: "lab-changed" }>>(
+        (m) => m.type === "lab-changed",
+        from,
+      );
+      assert.ok(heard.lab.nodes.some((n) => n.name === "lab2"));
+      assert.equal(heard.replyTo, undefined);
+      page.send({ type: "shell-open", session: "l2", node: "lab2" });
+      assert.equal((await page.shell("l2", "ping -c 1 h1")).code, 0);
+      // Refused: attaching to a host, or to a node that does not exist.
+      assert.match(
+        (
+          await page.ask<Extract<ServerMessage, { type: "error" }>>({
+            type: "add-host",
+            name: "x1",
+            attachTo: { node: "h2" },
+          })
+        ).message,
+        /switch or a router/,
+      );
+      assert.match(
+        (
+          await page.ask<Extract<ServerMessage, { type: "error" }>>({
+            type: "add-host",
+            name: "x2",
+            attachTo: { node: "nope" },
+          })
+        ).message,
+        /no node/,
+      );
+    } finally {
+      other.close();
+    }
+  });
+
   test("/topology.yml has the edits and loads again", async () => {
     const response = await get(server, "/topology.yml");
     assert.equal(response.status, 200);
@@ -495,6 +568,7 @@ describe("web lab server: edits (examples/lan.yml)", () => {
     const { topology, errors } = loadTopology(text, "edited.yml");
     assert.deepEqual(errors, []);
     assert.ok(topology?.nodes.has("guest"));
+    assert.ok(topology?.nodes.has("lab2"));
     assert.ok(topology?.links.some((l) => l.a.node === "guest"));
     assert.ok(topology?.links.some((l) => l.impairments.delay === "50ms"));
     // And it builds and runs: the guest has the address it had.
