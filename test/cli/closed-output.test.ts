@@ -65,3 +65,11 @@ test("capture - | head -1: the pcapng reader going away ends the run quietly too
     assert.equal(result.status, 0);
   }
 });
+
+test("demo | head -1: the tour's first line, then a quiet exit 0", () => {
+  // The tour prints ~75 KB, more than a pipe holds: the EPIPE is certain.
+  const result = throughHead(["demo", "--no-pcap"]);
+  assert.equal(result.line, "tinkernet demo: the Internet in a box (seed 1)");
+  assert.equal(result.stderr, "");
+  assert.equal(result.status, 0);
+});
