@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { BenchResult, BenchSuite } from "../../../bench/harness.js";
 
-const suites = ["wire", "link", "sim", "dns", "tap", "nat", "tcp"] as const;
+const suites = ["wire", "link", "sim", "dns", "tap", "nat", "tcp", "routing"] as const;
 
 export function registerBench(program: Command): void {
   program
