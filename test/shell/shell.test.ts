@@ -462,7 +462,16 @@ test("completion: commands and nodes first, then what the command knows", () => 
   assert.deepEqual(shell.complete("h1 ping ").candidates, ["bare", "far", "h2", "r1", "s1", "srv"]);
   assert.deepEqual(shell.complete("h1 ping f"), { candidates: ["far"], start: 8 });
   assert.deepEqual(shell.complete("s1 ").candidates, ["show"], "a switch only shows");
-  assert.deepEqual(shell.complete("r1 show ip ").candidates, ["arp", "bgp", "interface", "nat", "route"]);
+  assert.deepEqual(shell.complete("r1 show ip ").candidates, [
+    "arp",
+    "bgp",
+    "interface",
+    "nat",
+    "ospf",
+    "protocols",
+    "rip",
+    "route",
+  ]);
   assert.deepEqual(shell.complete("link h1 s1 ").candidates, ["down", "set", "up"]);
   assert.deepEqual(shell.complete("link h1 s1 set l").candidates, ["loss"]);
   assert.deepEqual(shell.complete("nodes; h1 tr").candidates, ["traceroute"]);

@@ -113,6 +113,11 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
   private readonly pendingOrigination = new Map<string, Timer>();
   private readonly config: OspfConfig;
 
+  /** The configuration it was started with. */
+  get configuration(): OspfConfig {
+    return this.config;
+  }
+
   constructor(
     readonly router: Router,
     config: OspfConfig,

@@ -7,6 +7,7 @@ import { firewallCommands } from "./firewall.js";
 import { learnCommands } from "./learn.js";
 import { mininetCommands } from "./mininet.js";
 import { probeCommands } from "./probe.js";
+import { routingCommands } from "./routing.js";
 import { serviceCommands } from "./services.js";
 import { viewCommands } from "./views.js";
 
@@ -21,5 +22,6 @@ export function defaultCommands(): ShellCommand[] {
     ...bgpCommands,
     ...firewallCommands,
     ...learnCommands,
+    ...routingCommands,
   ];
 }

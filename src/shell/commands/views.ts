@@ -11,6 +11,7 @@ import { ALL_KINDS, type NodeCommand, type NodeCommandContext } from "../command
 import { table } from "../format.js";
 import { intOption, parseOptions, UsageError } from "../options.js";
 import { bgpShowViews } from "./bgp.js";
+import { routingShowViews } from "./routing.js";
 
 /** iproute2's way with words: any unambiguous prefix of an object or command name. */
 function matchWord(word: string | undefined, choices: Record<string, readonly string[]>): string | undefined {
@@ -288,7 +289,7 @@ function showTcpConnections(node: Node): string {
   return `${lines.join("\n")}\n`;
 }
 
-type ShowView = {
+export type ShowView = {
   words: readonly string[];
   kinds: "l3" | "switch" | "both";
   /** Extra words after the view's own (e.g. `vlan 10`). */
@@ -347,6 +348,7 @@ const showViews: readonly ShowView[] = [
   { words: ["nat64", "translations"], kinds: "l3", run: ({ node }) => node!.nat64?.showTranslations() ?? "" },
   { words: ["nat64", "statistics"], kinds: "l3", run: ({ node }) => node!.nat64?.showStatistics() ?? "" },
   { words: ["access-lists"], kinds: "l3", run: ({ node }) => node!.showAccessLists() },
+  ...routingShowViews,
   {
     words: ["mac", "address-table"],
     kinds: "switch",
@@ -388,9 +390,9 @@ const show: NodeCommand = {
   kinds: ALL_KINDS,
   substitute: false,
   summary:
-    "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, ip nat, access-lists, mac address-table",
+    "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, ip nat, access-lists, mac address-table, ip bgp, ip ospf, ip rip, ip protocols",
   usage:
-    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D] | A.B.C.D/N]",
+    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D] | A.B.C.D/N] | ip ospf [neighbor|interface [IFACE]|database|route] | ip rip [status] | ip protocols",
   details: "Words may be shortened as on IOS: sh ip int br",
   complete(shell, previous) {
     void shell;
