@@ -54,6 +54,11 @@ export interface LabServerStats {
   connections: number;
 }
 
+/** Requests one page may have waiting in the lab's queue. */
+export const MAX_PENDING = 64;
+/** The requests that wait in the lab's queue. */
+const QUEUED: ReadonlySet<string> = new Set(["shell-input", "run", "edit-link", "link-state", "add-host"]);
+
 /** Events per `events` message. */
 const EVENTS_PER_MESSAGE = 2000;
 /** Stop sending events to a page while this much is waiting in its socket. */
@@ -87,6 +92,10 @@ class Client {
   cursor = 0;
   readonly sessions = new Map<string, Session>();
   invalid = 0;
+  /** Requests waiting in the lab's queue (commands, runs, edits). */
+  pending = 0;
+  /** Aborted when the page goes away: its `run`s stop. */
+  readonly gone = new AbortController();
   constructor(readonly socket: WebSocket) {}
 
   send(message: ServerMessage): void {
@@ -313,17 +322,30 @@ export class LabServer {
         return this.refuse(client, checked.error, checked.request, checked.id);
       }
       this.stats.messages++;
-      this.handle(client, checked.message).catch((error: Error) => {
-        client.send({
-          type: "error",
-          message: `${checked.message.type}: ${error.message}`,
-          request: checked.message.type,
-          ...(checked.message.id !== undefined ? { replyTo: checked.message.id } : {}),
+      const queued = QUEUED.has(checked.message.type);
+      if (queued && client.pending >= MAX_PENDING)
+        return this.fail(
+          client,
+          checked.message,
+          `${MAX_PENDING} requests are already waiting: wait for their answers before sending more`,
+        );
+      if (queued) client.pending++;
+      this.handle(client, checked.message)
+        .finally(() => {
+          if (queued) client.pending--;
+        })
+        .catch((error: Error) => {
+          client.send({
+            type: "error",
+            message: `${checked.message.type}: ${error.message}`,
+            request: checked.message.type,
+            ...(checked.message.id !== undefined ? { replyTo: checked.message.id } : {}),
+          });
         });
-      });
     });
     socket.on("close", () => {
       this.clients.delete(client);
+      client.gone.abort();
       for (const session of client.sessions.values()) for (const c of session.running) c.abort();
     });
     socket.on("error", () => {
@@ -436,7 +458,9 @@ export class LabServer {
       case "add-host":
         return this.edit(client, message, () => lab.addHost(message.name, message.attachTo.node));
       case "run": {
-        await lab.enqueue(() => lab.run(message.duration));
+        await lab.enqueue(() =>
+          client.gone.signal.aborted ? undefined : lab.run(message.duration, client.gone.signal),
+        );
         this.flush();
         client.send({ type: "run-done", time: lab.time, ...replyTo });
         return;

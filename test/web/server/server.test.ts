@@ -15,7 +15,7 @@ import WebSocket from "ws";
 import { loadTopology } from "../../../src/topology/loader.js";
 import type { LabEvent, PacketMessage, ServerMessage } from "../../../src/web/protocol.js";
 import { DEMO_SCRIPT, WebLab } from "../../../src/web/server/lab.js";
-import { type LabServer, startLabServer } from "../../../src/web/server/server.js";
+import { type LabServer, MAX_PENDING, startLabServer } from "../../../src/web/server/server.js";
 import { hasCommand, needSystem, projectRoot } from "../../support/system.js";
 
 /** A page: the messages it received, and a way to wait for one. */
@@ -584,5 +584,20 @@ describe("web lab server: edits (examples/lan.yml)", () => {
       duration: 2_000_000_000,
     });
     assert.equal(done.time - before, 2_000_000_000);
+  });
+
+  test("a page cannot pile up requests: beyond the limit they are refused, the rest answered", async () => {
+    const from = page.messages.length;
+    const total = MAX_PENDING + 20;
+    for (let id = 10_000; id < 10_000 + total; id++) page.send({ type: "run", id, duration: 1_000_000 });
+    const answered = () =>
+      page.messages
+        .slice(from)
+        .filter((m) => "replyTo" in m && m.replyTo !== undefined && m.replyTo >= 10_000);
+    while (answered().length < total) await page.wait(() => true, page.messages.length);
+    const refused = answered().filter((m) => m.type === "error");
+    assert.ok(refused.length >= 1 && refused.length <= total - MAX_PENDING + 1, `${refused.length} refused`);
+    assert.ok(refused.every((m) => m.type === "error" && /already waiting/.test(m.message)));
+    assert.equal(answered().filter((m) => m.type === "run-done").length, total - refused.length);
   });
 });
