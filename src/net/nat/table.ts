@@ -163,10 +163,18 @@ function slotOf(address: number, key: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+const NO_SESSIONS: readonly NatSession[] = Object.freeze([]);
+
 /** One inside endpoint's translation. */
 export class NatMapping {
-  /** Its sessions, one per remote endpoint (ICMP sessions use port 0), in no order. */
-  readonly sessions: NatSession[] = [];
+  /**
+   * Its one session, while it has exactly one (most mappings: a flow to one remote endpoint). No
+   * array is made for it: an array and its backing store were two of the allocations every new
+   * flow cost, and all of a busy table's allocations are the garbage collector's work.
+   */
+  private only: NatSession | undefined;
+  /** Its sessions once it has had more than one, in no order. */
+  private list: NatSession[] | undefined;
   /** When it has many sessions: remote address → remote port → session. */
   private index: EndpointIndex<NatSession> | undefined;
   /** The session found last (most packets belong to the same conversation as the one before). */
@@ -176,7 +184,7 @@ export class NatMapping {
    * that session's expiry: the table keeps the two equal (createSession, use, recomputeExpiry).
    */
   expires: Nanoseconds;
-  /** How many sessions it has (sessions.length, kept here so the sweep need not load the array). */
+  /** How many sessions it has. */
   sessionCount = 0;
 
   constructor(
@@ -193,6 +201,12 @@ export class NatMapping {
     this.expires = isStatic ? Number.POSITIVE_INFINITY : created;
   }
 
+  /** Its sessions, one per remote endpoint (ICMP sessions use port 0), in no order. */
+  get sessions(): readonly NatSession[] {
+    if (this.list !== undefined) return this.list;
+    return this.only !== undefined ? [this.only] : NO_SESSIONS;
+  }
+
   /** The session with `remote`:`remotePort`, expired or not. */
   session(remote: number, remotePort: number): NatSession | undefined {
     const recent = this.recent;
@@ -204,7 +218,11 @@ export class NatMapping {
   }
 
   private scan(remote: number, remotePort: number): NatSession | undefined {
-    const sessions = this.sessions;
+    const only = this.only;
+    if (only !== undefined)
+      return only.remoteAddress === remote && only.remotePort === remotePort ? only : undefined;
+    const sessions = this.list;
+    if (sessions === undefined) return undefined;
     for (let i = 0; i < sessions.length; i++) {
       const s = sessions[i];
       if (s.remoteAddress === remote && s.remotePort === remotePort) return s;
@@ -214,22 +232,40 @@ export class NatMapping {
 
   /** @internal */
   addSession(session: NatSession): void {
-    session.slot = this.sessions.length;
-    this.sessions.push(session);
-    this.sessionCount = this.sessions.length;
     this.recent = session;
+    if (this.list === undefined && this.only === undefined) {
+      session.slot = 0;
+      this.only = session;
+      this.sessionCount = 1;
+      return;
+    }
+    if (this.list === undefined) {
+      this.list = [this.only!];
+      this.only = undefined;
+    }
+    const list = this.list;
+    session.slot = list.length;
+    list.push(session);
+    this.sessionCount = list.length;
     if (this.index) this.index.set(session.remoteAddress, session.remotePort, session);
-    else if (this.sessions.length > SESSION_SCAN) {
+    else if (list.length > SESSION_SCAN) {
       this.index = new EndpointIndex();
-      for (const s of this.sessions) this.index.set(s.remoteAddress, s.remotePort, s);
+      for (const s of list) this.index.set(s.remoteAddress, s.remotePort, s);
     }
   }
 
   /** @internal Removes a session (the last one takes its slot). */
   removeSession(session: NatSession): boolean {
-    const sessions = this.sessions;
+    if (this.only !== undefined) {
+      if (this.only !== session) return false;
+      this.only = undefined;
+      this.sessionCount = 0;
+      if (this.recent === session) this.recent = undefined;
+      return true;
+    }
+    const sessions = this.list;
     const slot = session.slot;
-    if (sessions[slot] !== session) return false;
+    if (sessions === undefined || sessions[slot] !== session) return false;
     const last = sessions.pop()!;
     if (last !== session) {
       sessions[slot] = last;
@@ -243,7 +279,8 @@ export class NatMapping {
 
   /** @internal */
   clearSessions(): void {
-    this.sessions.length = 0;
+    this.only = undefined;
+    this.list = undefined;
     this.sessionCount = 0;
     this.index = undefined;
     this.recent = undefined;
@@ -350,7 +387,7 @@ export class NatTable {
     }
     if (mapping !== undefined && mapping.expires <= now) {
       this.expire(mapping, now);
-      if (mapping.sessions.length === 0 && !mapping.isStatic) return undefined;
+      if (mapping.sessionCount === 0 && !mapping.isStatic) return undefined;
     }
     return mapping;
   }
@@ -360,7 +397,7 @@ export class NatTable {
     const mapping = this.inbound.get(address, portKey(pi, port));
     if (mapping !== undefined && mapping.expires <= now) {
       this.expire(mapping, now);
-      if (mapping.sessions.length === 0 && !mapping.isStatic) return undefined;
+      if (mapping.sessionCount === 0 && !mapping.isStatic) return undefined;
     }
     return mapping;
   }
@@ -520,7 +557,7 @@ export class NatTable {
   clear(): void {
     for (const mapping of [...this.inbound]) {
       if (mapping.isStatic) {
-        this.sessionCount -= mapping.sessions.length;
+        this.sessionCount -= mapping.sessionCount;
         mapping.clearSessions();
       } else this.removeMapping(mapping, "cleared");
     }
@@ -563,7 +600,7 @@ export class NatTable {
         removed = true;
       }
     }
-    if (removed && sessions.length === 0 && !mapping.isStatic) this.removeMapping(mapping, "expired");
+    if (removed && mapping.sessionCount === 0 && !mapping.isStatic) this.removeMapping(mapping, "expired");
     else if (removed) this.recomputeExpiry(mapping);
   }
 
@@ -581,7 +618,7 @@ export class NatTable {
     if (!mapping.removeSession(session)) return;
     this.sessionCount--;
     if (reason === "expired") this.stats.sessionsExpired++;
-    if (mapping.sessions.length === 0 && !mapping.isStatic) this.removeMapping(mapping, reason);
+    if (mapping.sessionCount === 0 && !mapping.isStatic) this.removeMapping(mapping, reason);
     else this.recomputeExpiry(mapping);
   }
 
@@ -608,8 +645,8 @@ export class NatTable {
     if (pair && pair.address === mapping.externalAddress && --pair.mappings === 0) {
       this.pairing.delete(mapping.internalAddress | 0);
     }
-    if (reason === "expired") this.stats.sessionsExpired += mapping.sessions.length;
-    this.sessionCount -= mapping.sessions.length;
+    if (reason === "expired") this.stats.sessionsExpired += mapping.sessionCount;
+    this.sessionCount -= mapping.sessionCount;
     mapping.clearSessions();
     this.options.onMappingRemoved?.(mapping, reason);
   }
