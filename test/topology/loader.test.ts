@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { describePath, loadTopology } from "../../src/topology/loader.js";
+import { topologySchema } from "../../src/topology/schema.js";
 
 const lab = `name: lab
 topology:
@@ -154,4 +155,29 @@ test("did-you-mean counts a transposition as one edit", async () => {
   assert.equal(editDistance("", "abc"), 3);
   assert.equal(closest("rotuer", ["host", "router", "switch"]), "router");
   assert.equal(closest("banana", ["host", "router", "switch"]), undefined);
+});
+
+test("defaults, kinds and groups share the node settings' schema: their unknown keys are located too", () => {
+  const found = problems(`name: d
+topology:
+  defaults: {gatway: 10.0.0.1}
+  kinds:
+    host: {kind: host, exce: []}
+  groups:
+    g1: {lables: {}}
+  nodes:
+    h1: {kind: host, gateway: 10.0.0.1, routes: [{to: 10.9.0.0/16, vai: 10.0.0.2}]}
+`);
+  assert.deepEqual(
+    found.map((line) => line.replace(/; expected one of: .*$/, "")),
+    [
+      '3:14: unknown key "gatway" in defaults (did you mean "gateway"?)',
+      '5:24: unknown key "exce" in kind "host" (did you mean "exec"?)',
+      '7:10: unknown key "lables" in group "g1" (did you mean "labels"?)',
+      '9:68: unknown key "vai" in route #1 of node "h1" (did you mean "via"?)',
+    ],
+  );
+  // The published schema says the same once: the node settings are a definition the four refer to.
+  assert.equal(topologySchema.properties.topology.properties.defaults.$ref, "#/definitions/node");
+  assert.ok("interfaces" in topologySchema.definitions.node.properties);
 });
