@@ -326,7 +326,7 @@ export class Shell {
    * its own duplicate address detection come first). A command run on it before then waits for the
    * address, 10 s of network time at most, as a phone's apps wait until it has attached.
    */
-  private async awaitAutoconfiguration(name: string, signal: AbortSignal): Promise<void> {
+  async awaitAutoconfiguration(name: string, signal: AbortSignal): Promise<void> {
     if (this.topology?.nodes.get(name)?.ipv4 !== false) return;
     const node = this.nodeOrUndefined(name);
     if (!node || node.kind === "router" || node.primaryIpv6Address !== undefined) return;

@@ -339,8 +339,9 @@ function assignIpv6(topology: TopologySpec, segments: Segment[], notes: string[]
     const existing = segment.members.flatMap((m) => globalIpv6(m.iface))[0];
     const subnet = existing ? existing.networkPrefix : subnetFor(segment);
     ipv6Segments.push({ segment, subnet });
-    const routers = segment.members.filter((m) => isRouterKind(m.node.kind));
-    const hosts = segment.members.filter((m) => !isRouterKind(m.node.kind));
+    // Nodes that say `ipv6: false` stay IPv4-only, even on a link that gets a /64.
+    const routers = segment.members.filter((m) => isRouterKind(m.node.kind) && m.node.ipv6 !== false);
+    const hosts = segment.members.filter((m) => !isRouterKind(m.node.kind) && m.node.ipv6 !== false);
     const taken = new Set(
       segment.members.flatMap((m) => globalIpv6(m.iface)).map((p) => p.address.toString()),
     );

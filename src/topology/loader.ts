@@ -428,12 +428,15 @@ class SemanticChecker {
         ]);
     }
     // (A switch has no IP stack: `ipv6` from the defaults or its kind does not apply to it.)
-    if (merged.ipv6 !== undefined && merged.ipv6 !== false && kind !== "switch") spec.ipv6 = merged.ipv6;
+    // `ipv6: false` stays: it keeps a node out of automatic IPv6 addressing (`auto` in the defaults).
+    if (merged.ipv6 !== undefined && kind !== "switch") spec.ipv6 = merged.ipv6;
     if (merged.ipv4 === false && kind !== "switch") {
       // An IPv6-only node: IPv6 on every interface, and no IPv4 address anywhere.
       spec.ipv4 = false;
-      spec.ipv6 ??= true;
       const at = [...path, "ipv4"];
+      if (spec.ipv6 === false)
+        this.error(`node "${name}" has "ipv4: false" and "ipv6: false": it needs one of them`, at);
+      spec.ipv6 ||= true;
       if (spec.gateway) this.error(`node "${name}" has "ipv4: false": drop its IPv4 "gateway"`, at);
       if (merged.dhcp)
         this.error(`node "${name}" has "ipv4: false": drop "dhcp" (DHCP gives IPv4 addresses)`, at);

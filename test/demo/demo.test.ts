@@ -264,7 +264,7 @@ test("tinkernet run examples/internet.yml --exec pingall: everyone reaches every
       "cdn1 -> laptop(NAT) phone(NAT) web1 web2 db1",
       "*** Results: 0% dropped (22/22 received)",
       "*** Not tried: 8 of 30 pairs: laptop, phone are behind home-router's NAT, which lets nobody outside start a conversation in (pingall --all tries them)",
-      "*** Left out: mobile (IPv6 only; pingall pings over IPv4)",
+      "*** Left out: mobile (IPv6 only; pingall pings over IPv4, pingall -6 over IPv6)",
       "",
     ].join("\n"),
   );

@@ -135,7 +135,7 @@ test("pingall leaves out the pairs into the NATed home (NAME(NAT)), says so, and
       "web -> a(NAT) b(NAT)",
       "*** Results: 0% dropped (4/4 received)",
       "*** Not tried: 2 of 6 pairs: a, b are behind home's NAT, which lets nobody outside start a conversation in (pingall --all tries them)",
-      "*** Left out: phone (IPv6 only; pingall pings over IPv4)",
+      "*** Left out: phone (IPv6 only; pingall pings over IPv4, pingall -6 over IPv6)",
       "",
     ].join("\n"),
   );
@@ -163,4 +163,48 @@ test("pingall still reports real losses beside the pairs it does not try", async
   assert.match(result.out, /^web -> a\(NAT\) b\(NAT\)$/m);
   assert.match(result.out, /^\*\*\* Results: 50% dropped \(2\/4 received\)$/m);
   assert.match(result.out, /^\*\*\* Not tried: 2 of 6 pairs/m);
+});
+
+test("pingall -6 pings over IPv6: no NAT in the way, IPv4-only hosts left out; an IPv6-only host is waited for", async () => {
+  const dual = lab(`name: dual
+topology:
+  defaults: {ipv6: auto}
+  nodes:
+    h1: {kind: host}
+    h2: {kind: server}
+    v4: {kind: host, ipv6: false}
+    r1: {kind: router}
+    s1: {kind: switch}
+  links:
+    - endpoints: [h1:eth0, s1:eth1]
+    - endpoints: [v4:eth0, s1:eth2]
+    - endpoints: [s1:eth0, r1:eth0]
+    - endpoints: [r1:eth1, h2:eth0]
+`);
+  dual.network.runFor(5_000_000_000);
+  const six = await dual.run("pingall -6");
+  assert.equal(six.status, 0, six.out + six.err);
+  assert.equal(
+    six.out,
+    [
+      "*** Ping: testing ping reachability",
+      "h1 -> h2",
+      "h2 -> h1",
+      "*** Results: 0% dropped (2/2 received)",
+      "*** Left out: v4 (IPv4 only; pingall -6 pings over IPv6)",
+      "",
+    ].join("\n"),
+  );
+  // Over IPv4 the same hosts, v4 among them.
+  assert.match((await dual.run("pingall")).out, /^\*\*\* Results: 0% dropped \(6\/6 received\)$/m);
+
+  // The home's NAT does not matter over IPv6; the phone (IPv6 only, no address yet at time 0) is
+  // waited for, and with fewer than two IPv6 hosts the routers with an IPv6 address join in.
+  const home = lab(HOME);
+  const result = await home.run("pingall -6");
+  assert.equal(result.status, 0, result.out + result.err);
+  assert.match(result.out, /^isp -> phone$/m);
+  assert.match(result.out, /^phone -> isp$/m);
+  assert.match(result.out, /^\*\*\* Left out: a, b, web \(IPv4 only; pingall -6 pings over IPv6\)$/m);
+  assert.doesNotMatch(result.out, /NAT/);
 });

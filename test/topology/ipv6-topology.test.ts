@@ -274,3 +274,39 @@ topology:
   const four = await run("h1 curl -s -o /dev/null -w '%{http_code} %{remote_ip}' http://h2/bytes/10");
   assert.equal(four.out, "200 10.0.2.10", four.err);
 });
+
+test("ipv6: false keeps a node IPv4-only when the defaults say auto; with ipv4: false too it is an error", async () => {
+  const { network, notes } = lab(
+    `name: mixed
+topology:
+  defaults: {ipv6: auto}
+  nodes:
+    h1: {kind: host}
+    old: {kind: host, ipv6: false}
+    r1: {kind: router}
+    s1: {kind: switch}
+  links:
+    - endpoints: [h1:eth0, s1:eth1]
+    - endpoints: [old:eth0, s1:eth2]
+    - endpoints: [s1:eth0, r1:eth0]
+`,
+  );
+  network.runFor(5 * SECOND);
+  assert.ok(network.node("h1").primaryIpv6Address, "h1 configured itself (SLAAC)");
+  assert.equal(network.node("old").hasIpv6, false);
+  assert.equal(network.node("old").primaryIpv6Address, undefined);
+  assert.ok(
+    notes.some((n) => n.startsWith("old:eth0 10.")),
+    notes.join("\n"),
+  );
+  assert.ok(!notes.some((n) => n.startsWith("old:") && n.includes("2001:")), notes.join("\n"));
+
+  const { errors } = loadTopology(
+    "name: none\ntopology:\n  nodes:\n    h: {kind: host, ipv4: false, ipv6: false}\n",
+    "none.yml",
+  );
+  assert.deepEqual(
+    errors.map((e) => e.toString().replace(/^none\.yml:\d+:\d+: (error: )?/, "")),
+    ['node "h" has "ipv4: false" and "ipv6: false": it needs one of them'],
+  );
+});

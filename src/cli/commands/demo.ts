@@ -25,7 +25,7 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description(
-      "build the textbook Internet (examples/internet.yml) and tour it: ARP, ping, traceroute, TCP, HTTP, UDP with loss",
+      "build the textbook Internet (examples/internet.yml) and tour it: ARP, ping, traceroute, TCP, NAT, HTTP, UDP with loss, an IPv6-only phone through NAT64",
     )
     .option("--seed <n>", "seed of every random choice (TCP sequence numbers, ports, losses)", "1")
     .option(

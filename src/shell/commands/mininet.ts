@@ -115,31 +115,43 @@ const pingall: GlobalCommand = {
   scope: "global",
   name: "pingall",
   summary: "ping between every pair of hosts (one echo each) and count the losses",
-  usage: "pingall [--all] [-W TIMEOUT]",
+  usage: "pingall [-6] [--all] [-W TIMEOUT]",
   details:
     "Hosts and servers ping each other over IPv4 (all nodes with an address when there are fewer than two hosts).\n" +
     "Pairs that cannot work by design are not tried: a host outside a NAT cannot start a conversation with\n" +
     "one behind it (shown as NAME(NAT)); --all tries them too, and counts them. IPv6-only hosts are left out.\n" +
+    "-6 pings over IPv6 instead, between the hosts that have an IPv6 address (no NAT stands between them).\n" +
     "Ends with Mininet's line: *** Results: N% dropped (R/T received), and a line for what was not tried",
   async run({ shell, out, args, signal, style }) {
     const options = parseOptions(args, [
       { name: "timeout", short: "W", value: true },
       { name: "all", short: "a", long: "all" },
+      { name: "ipv6", short: "6" },
     ]);
     if (options.positionals.length > 0)
       throw new UsageError(`unexpected argument "${options.positionals[0]}"`);
     const timeout = secondsOption(options.values.get("timeout"), "timeout") ?? 2 * SECOND;
     const all = options.flags.has("all");
-    // IPv6-only hosts (IPv6 and no IPv4 address) have nothing to ping over IPv4: left out, and said so.
-    const ipv6Only = (n: string) =>
-      shell.addressOf(n) === undefined && shell.nodeOrUndefined(n)?.hasIpv6 === true;
+    const family = options.flags.has("ipv6") ? 6 : 4;
+    // Hosts of the other family only have nothing to ping with this one: left out, and said so (a
+    // host with no address at all stays in: its pings count as lost). An IPv6-only host counts as
+    // such before its router's advertisement has given it an address.
+    const onlyOther = (n: string) =>
+      family === 4
+        ? shell.addressOf(n) === undefined && shell.nodeOrUndefined(n)?.hasIpv6 === true
+        : shell.addressOf(n, 6) === undefined && shell.addressOf(n, 4) !== undefined;
     const hosts = shell.hostNames();
-    let names = hosts.filter((n) => !ipv6Only(n));
-    const leftOut = hosts.filter(ipv6Only);
+    // IPv6-only hosts may still be waiting for a router's advertisement (as a command on one does).
+    if (family === 6) for (const host of hosts) await shell.awaitAutoconfiguration(host, signal);
+    let names = hosts.filter((n) => !onlyOther(n));
+    const leftOut = hosts.filter(onlyOther);
     if (names.length < 2) {
-      names = shell.nodeNames().filter((n) => L3_KINDS.includes(shell.kindOf(n)!) && shell.addressOf(n));
+      names = shell
+        .nodeNames()
+        .filter((n) => L3_KINDS.includes(shell.kindOf(n)!) && shell.addressOf(n, family));
     }
-    const insides = all ? [] : natInsides(shell.network);
+    // NAT (NAT44) stands between IPv4 addresses only: over IPv6 every address is global.
+    const insides = all || family === 6 ? [] : natInsides(shell.network);
     out.write("*** Ping: testing ping reachability\n");
     let sent = 0;
     let received = 0;
@@ -163,7 +175,7 @@ const pingall: GlobalCommand = {
           cells.push(style.dim(`${target}(NAT)`));
           continue;
         }
-        const address = shell.addressOf(target);
+        const address = shell.addressOf(target, family);
         let ok = false;
         if (address) {
           const run = ping(node, address, { count: 1, timeout });
@@ -190,8 +202,13 @@ const pingall: GlobalCommand = {
         `*** Not tried: ${skipped} of ${sent + skipped} pairs: ${behind}, which lets nobody outside start a conversation in (pingall --all tries them)\n`,
       );
     }
-    if (leftOut.length > 0)
-      out.write(`*** Left out: ${leftOut.join(", ")} (IPv6 only; pingall pings over IPv4)\n`);
+    if (leftOut.length > 0) {
+      const why =
+        family === 4
+          ? "IPv6 only; pingall pings over IPv4, pingall -6 over IPv6"
+          : "IPv4 only; pingall -6 pings over IPv6";
+      out.write(`*** Left out: ${leftOut.join(", ")} (${why})\n`);
+    }
     return {
       status: received === sent ? 0 : 1,
       data: {
