@@ -2,7 +2,8 @@
  * SEGMENT ARRIVES (RFC 9293 §3.10.7): the state machine's event processing for SYN-SENT and the
  * synchronized states — sequence number acceptability, RST, SYN and ACK checks (with RFC 5961's
  * defences against blind injection and PAWS, RFC 7323 §5), state changes through to TIME-WAIT —
- * and the other events from the network: ICMP errors (RFC 5927) and path MTU changes (RFC 1191).
+ * and the other events from the network: ICMP errors (RFC 1122 §4.2.3.9, RFC 5927) and path MTU
+ * changes (RFC 1191).
  * The TIME-WAIT and FIN-WAIT-2 timers live here too.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Opening a connection (RFC 9293 §3.5): active and passive opens, the SYN and SYN-ACK and the
+ * Opening a connection (RFC 9293 §3.5; §3.10.1 OPEN, §3.10.7.2 LISTEN): active and passive opens, the SYN and SYN-ACK and the
  * options they negotiate — MSS (RFC 9293 §3.7.1), window scaling and timestamps (RFC 7323),
  * SACK-permitted (RFC 2018) — and connections rebuilt from a SYN cookie.
  */
