@@ -3,8 +3,7 @@
  * synchronized states — sequence number acceptability, RST, SYN and ACK checks (with RFC 5961's
  * defences against blind injection and PAWS, RFC 7323 §5), state changes through to TIME-WAIT —
  * and the other events from the network: ICMP errors (RFC 1122 §4.2.3.9, RFC 5927) and path MTU
- * changes (RFC 1191).
- * The TIME-WAIT and FIN-WAIT-2 timers live here too.
+ * changes (RFC 1191). The TIME-WAIT and FIN-WAIT-2 timers live here too.
  */
 
 import type { TransportError } from "../../net/network-layer.js";

@@ -1,7 +1,8 @@
 /**
- * Opening a connection (RFC 9293 §3.5; §3.10.1 OPEN, §3.10.7.2 LISTEN): active and passive opens, the SYN and SYN-ACK and the
- * options they negotiate — MSS (RFC 9293 §3.7.1), window scaling and timestamps (RFC 7323),
- * SACK-permitted (RFC 2018) — and connections rebuilt from a SYN cookie.
+ * Opening a connection (RFC 9293 §3.5; §3.10.1 OPEN, §3.10.7.2 LISTEN): active and passive
+ * opens, the SYN and SYN-ACK and the options they negotiate — MSS (RFC 9293 §3.7.1), window
+ * scaling and timestamps (RFC 7323), SACK-permitted (RFC 2018) — and connections rebuilt from a
+ * SYN cookie.
  */
 
 import { synOptions, type TcpRepr } from "../../wire/tcp.js";
