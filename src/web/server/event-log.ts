@@ -327,6 +327,12 @@ export class EventLog {
       case "drop": {
         const out = base("drop", `dropped at ${event.layer}: ${event.reason}`);
         if (event.iface !== undefined) out.iface = event.iface;
+        // A link names its transmitting end `node:iface`: the drop happened leaving that node.
+        if (out.node === undefined && event.link !== undefined && event.iface?.includes(":")) {
+          const at = event.iface.indexOf(":");
+          out.node = event.iface.slice(0, at);
+          out.iface = event.iface.slice(at + 1);
+        }
         if (event.link !== undefined) {
           const link = this.linkId(event.link);
           if (link !== undefined) out.link = link;
@@ -336,6 +342,14 @@ export class EventLog {
           if (id !== undefined && this.frames.has(id)) out.frameId = id;
           const packet = summarizeFrame(event.frame);
           out.protocol = protocolOf(packet);
+          if (packet.tcp) {
+            // A lost segment belongs on its connection's sequence diagram.
+            out.connection = connectionId(
+              endpoint(packet.ipSrc, packet.tcp.srcPort, packet.ipVersion),
+              endpoint(packet.ipDst, packet.tcp.dstPort, packet.ipVersion),
+            );
+            out.flags = packet.tcp.flags.join(",");
+          }
           out.summary += ` — ${this.frameSummary(packet, event.frame.length)}`;
         }
         return out;
@@ -385,7 +399,7 @@ export class EventLog {
         out.protocol = "tcp";
         out.connection = connectionId(a ?? "", b ?? "");
         out.direction = event.direction;
-        out.flags = event.flags;
+        out.flags = flagNames(event.flags);
         if (event.retransmission) out.retransmission = true;
         out.values = { seq: event.seq, ack: event.ack, window: event.window, length: event.length };
         return out;
@@ -455,6 +469,26 @@ export class EventLog {
         return undefined;
     }
   }
+}
+
+/** tcpdump's flag letters (`S.`, the TCP trace's spelling) as the names frames use (`SYN,ACK`). */
+export function flagNames(letters: string): string {
+  const names: [string, string][] = [
+    ["F", "FIN"],
+    ["S", "SYN"],
+    ["R", "RST"],
+    ["P", "PSH"],
+    [".", "ACK"],
+    ["U", "URG"],
+    ["E", "ECE"],
+    ["W", "CWR"],
+    ["e", "AE"],
+  ];
+  if (letters.split(",").every((part) => names.some(([, name]) => name === part))) return letters; // already names
+  return names
+    .filter(([letter]) => letters.includes(letter))
+    .map(([, name]) => name)
+    .join(",");
 }
 
 /** The DNS event in one line, whatever fields it has. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Network } from "../../../src/devices/network.js";
-import { EventLog } from "../../../src/web/server/event-log.js";
+import { EventLog, flagNames } from "../../../src/web/server/event-log.js";
 import { packetMessage } from "../../../src/web/server/packet.js";
 
 function pingPair(maxEvents: number, maxFrameBytes?: number) {
@@ -56,4 +56,12 @@ test("frame bytes are bounded too: a forgotten frame cannot be opened, a kept on
   // (A frame seen at both ends is one frame kept.)
   const unique = new Map(captured.map((r) => [r.frameId, r.bytes.length]));
   assert.ok([...unique.values()].reduce((n, length) => n + length, 0) <= 600);
+});
+
+test("TCP trace flags are named as frames name them", () => {
+  assert.equal(flagNames("S"), "SYN");
+  assert.equal(flagNames("S."), "SYN,ACK");
+  assert.equal(flagNames("FP."), "FIN,PSH,ACK");
+  assert.equal(flagNames("R"), "RST");
+  assert.equal(flagNames("SYN,ACK"), "SYN,ACK");
 });

@@ -186,6 +186,10 @@ describe("web lab server: the demo network", () => {
     assert.match(syn.summary, /192\.168\.1\.10:\d+ → 203\.0\.113\.10:80 \[SYN\] seq=0/);
     assert.match(syn.connection ?? "", /^192\.168\.1\.10:\d+<>203\.0\.113\.10:80$/);
     // A frame's journey: received at the switch with the id it was sent with.
+    const segment = page.events.find(
+      (e) => e.type === "tcp-segment" && e.node === "web1" && e.direction === "out",
+    );
+    assert.equal(segment?.flags, "SYN,ACK");
     const received = page.events.find((e) => e.type === "frame-received" && e.sentFrameId === syn.frameId);
     assert.equal(received?.node, "home-switch");
     // The congestion window, for the plots.
@@ -467,6 +471,20 @@ describe("web lab server: edits (examples/lan.yml)", () => {
       up: false,
     });
     assert.match(none.message, /no link/);
+  });
+
+  test("a lossy link drops frames: drop events on the link, with the frame and where it left", async () => {
+    const hello = await page.wait<Extract<ServerMessage, { type: "hello" }>>((m) => m.type === "hello");
+    const link = hello.lab.links.find((l) => l.a.node === "h3" || l.b.node === "h3")!;
+    await page.ask({ type: "edit-link", link: link.id, impairments: { loss: "100%" } });
+    page.send({ type: "shell-open", session: "h2", node: "h2" });
+    const from = page.events.length;
+    assert.equal((await page.shell("h2", "ping -c 1 -W 1 h3")).code, 1);
+    await page.ask({ type: "edit-link", link: link.id, impairments: { loss: "" } });
+    const drops = page.events.slice(from).filter((e) => e.type === "drop" && e.link === link.id);
+    assert.ok(drops.length > 0);
+    assert.ok(drops.every((d) => d.frameId !== undefined && d.node !== undefined && /loss/.test(d.summary)));
+    assert.equal((await page.shell("h2", "ping -c 1 h3")).code, 0);
   });
 
   test("a link taken down stops the pings; brought up, they pass again", async () => {
