@@ -245,6 +245,11 @@ class PingSession implements PingRun {
     // iputils: a hard local error counts as a transmitted request and an error.
     this.transmitted++;
     this.lastSend = now;
+    // A request 65536 behind shares its 16-bit sequence number with this one: replies can no
+    // longer be told apart from this one's (findSent looks no further), so it is forgotten, and a
+    // long run keeps at most 64 Ki requests in memory.
+    this.sentAt.delete(sequence - 0x10000);
+    this.answered.delete(sequence - 0x10000);
     if (error === undefined) {
       this.sentAt.set(sequence, now);
     } else {

@@ -116,4 +116,7 @@ test("a long run: 200 000 replies at -i 0.001 give min/avg/max/mdev over all of 
   assert.ok(max - min > 0.5, `jitter spreads the RTTs: ${min}..${max}`);
   assert.ok(rtt.mdev > 0.1 && rtt.mdev < 0.5, `mdev ${rtt.mdev}`);
   assert.match(result.output.at(-1)!, /^rtt min\/avg\/max\/mdev = [\d.]+\/[\d.]+\/[\d.]+\/[\d.]+ ms$/);
+  // Requests a whole 16-bit sequence space behind are forgotten: the bookkeeping stays bounded.
+  const books = run as unknown as { sentAt: Map<number, number>; answered: Set<number> };
+  assert.ok(books.sentAt.size <= 0x10000 && books.answered.size <= 0x10000, `${books.sentAt.size}`);
 });
