@@ -24,8 +24,11 @@ import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
 import { Shell } from "../../src/shell/shell.js";
 import { SECOND } from "../../src/sim/time.js";
 import type { NetSocket } from "../../src/socket/net.js";
+import type { TraceEvent } from "../../src/trace/events.js";
 import { LINKTYPE_ETHERNET } from "../../src/trace/linktype.js";
 import { PcapngWriter } from "../../src/trace/pcapng.js";
+import { buildExchange, type ExchangeMessage } from "../../src/trace/views/exchange.js";
+import { sequenceDiagram } from "../../src/trace/views/sequence.js";
 import { Ipv6Address } from "../../src/wire/address/ipv6.js";
 import { DnsType } from "../../src/wire/dns.js";
 import { needSystem } from "../support/system.js";
@@ -256,6 +259,52 @@ test("HTTP by name from the IPv6-only host to the IPv4-only server: curl through
   net.runFor(30 * SECOND);
   assert.equal(received, 1_000_000);
   assert.ok(nat64.bindings().filter((b) => b.protocol === 6).length >= 2);
+});
+
+test("the learning views link both sides of the translator: every segment arrives, each end sees its own addresses", async () => {
+  const { net, h6, srv } = lab();
+  const events: TraceEvent[] = [];
+  net.tracer.subscribe((e) => events.push(e));
+  srv.net.createServer((s: NetSocket) => serveHttpConnection(s, bytesService)).listen(80, "0.0.0.0");
+  // The neighbours along the way first, then a download drawn from scratch.
+  net.runUntilDone(ping(h6, WWW6, { count: 1 }));
+  net.runFor(SECOND);
+  events.length = 0;
+  const run = shellOf(net);
+  assert.equal((await run("h6 curl -s -o /dev/null http://[64:ff9b::c633:6450]/bytes/3000")).status, 0);
+  net.runFor(SECOND);
+  const h6Address = h6.primaryIpv6Address!.toString();
+  // From the IPv6 side: the server is known by its address inside the prefix, marked as translated.
+  const inside = buildExchange(events, { focus: "h6", protocol: "tcp" });
+  assert.deepEqual(
+    inside.columns.map((c) => [c.name, c.address]),
+    [
+      ["h6", h6Address],
+      ["srv", `${WWW6} (NAT)`],
+    ],
+  );
+  const fromInside = inside.items.filter((i): i is ExchangeMessage => i.kind === "message");
+  assert.ok(fromInside.length >= 8, `${fromInside.length} segments`);
+  for (const m of fromInside) {
+    assert.equal(m.to.length, 1, `every segment reached the other end: ${JSON.stringify(m)}`);
+    assert.equal(m.packet.ipVersion, 6);
+  }
+  // The server's TCP states show beside the phone's, though the server saw an IPv4 connection.
+  assert.ok(inside.items.some((i) => i.kind === "state" && i.node === "srv" && i.to === "ESTABLISHED"));
+  // From the IPv4 side: the client is the translator's pool address.
+  const outside = buildExchange(events, { focus: "srv", protocol: "tcp" });
+  assert.deepEqual(
+    outside.columns.map((c) => [c.name, c.address]),
+    [
+      ["srv", "198.51.100.80"],
+      ["h6", "203.0.113.1 (NAT)"],
+    ],
+  );
+  for (const m of outside.items.filter((i): i is ExchangeMessage => i.kind === "message")) {
+    assert.equal(m.to.length, 1);
+    assert.equal(m.packet.ipVersion, 4);
+  }
+  assert.doesNotMatch(sequenceDiagram(events, { focus: "h6", protocol: "tcp" }), /no arrival seen/);
 });
 
 test("refusals: a private IPv4 address in the well-known prefix, other protocols; IPv4 nobody asked for is not let in", async () => {
