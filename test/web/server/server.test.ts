@@ -373,6 +373,17 @@ describe("web lab server: the demo network", () => {
       assert.equal(response.status, 404, path);
       assert.doesNotMatch(response.body.toString(), /not an asset|root:|"name"/, path);
     }
+    // Reading only.
+    const { host, port } = server.address;
+    const post = await new Promise<number>((resolve, reject) => {
+      const req = request({ host, port, path: "/topology.yml", method: "POST" }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end("name: x");
+    });
+    assert.equal(post, 405);
     // DNS rebinding: a foreign Host header is refused.
     assert.equal((await get(server, "/", { host: "attacker.example:80" })).status, 403);
   });
