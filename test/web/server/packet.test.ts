@@ -22,8 +22,7 @@ test("the inspector's layers never throw, and every offset lies inside the frame
       for (const layer of layers) {
         assert.ok(layer.offset >= 0 && layer.offset <= bytes.length);
         walk(layer.fields, (f) => {
-          if (f.offset !== undefined)
-            assert.ok(f.offset >= 0 && f.offset + (f.length ?? 0) <= bytes.length);
+          if (f.offset !== undefined) assert.ok(f.offset >= 0 && f.offset + (f.length ?? 0) <= bytes.length);
         });
       }
     }),
