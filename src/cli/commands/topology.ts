@@ -37,12 +37,13 @@ export function registerTopologyCommands(program: Command): void {
       if (topology) {
         // TAP links (to the Linux kernel) are not in `links`: counted and named on their own.
         const taps = topology.taps ?? [];
+        const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
         const tapText =
           taps.length === 0
             ? ""
-            : `, ${taps.length} TAP link${taps.length === 1 ? "" : "s"} to Linux (${taps.map((t) => t.name).join(", ")})`;
+            : `, ${counted(taps.length, "TAP link")} to Linux (${taps.map((t) => t.name).join(", ")})`;
         console.log(
-          `${file}: ok — lab "${topology.name}", ${topology.nodes.size} nodes, ${topology.links.length} links${tapText}`,
+          `${file}: ok — lab "${topology.name}", ${counted(topology.nodes.size, "node")}, ${counted(topology.links.length, "link")}${tapText}`,
         );
       }
     });
