@@ -149,8 +149,8 @@ export class ConnectionView {
         <button type="button" class="connection-refresh" title="Redraw with the events so far">Refresh</button>
       </div>
       <div class="connection-body">
-        <div class="plots"></div>
         <div class="sequence"></div>
+        <div class="plots"></div>
       </div>`;
     this.chooser = root.querySelector(".connection-chooser")!;
     this.diagram = root.querySelector(".sequence")!;
@@ -418,7 +418,7 @@ export class ConnectionView {
     const points = data[1].filter((v) => v !== null).length;
     box.dataset.points = String(points);
     const heading = document.createElement("h3");
-    heading.textContent = `${title}${who ? ` at ${who}` : ""}`;
+    heading.textContent = `${title}${who ? ` at ${who}` : ""}, over time (s)`;
     box.append(heading);
     this.plots.append(box);
     if (points === 0) {
@@ -432,11 +432,11 @@ export class ConnectionView {
     const chart = new uPlot(
       {
         width,
-        height: 130,
+        height: 120,
         scales: { x: { time: false } },
         axes: [
-          { ...axis, label: "time (s)", labelSize: 14 },
-          { ...axis, size: 60 },
+          { ...axis, space: 50 },
+          { ...axis, size: 60, space: 18 },
         ],
         legend: { show: true },
         cursor: { drag: { x: true, y: false } },

@@ -147,6 +147,7 @@ export class TopologyGraph {
     });
     this.cy.on("tap", "node", (e) => this.events.onNodeSelect(e.target.id()));
     this.cy.on("tap", "edge", (e) => this.events.onLinkSelect(e.target.id()));
+    this.cy.on("zoom", () => this.keepReadable());
   }
 
   private showTooltip(html: string, at: { x: number; y: number } | undefined): void {
@@ -191,6 +192,28 @@ export class TopologyGraph {
     renderer.hideEdgesOnViewport = this.big;
     this.layout(this.big ? "grid" : "cose");
   }
+
+  /**
+   * Zoomed out to fit a long network, icons and names would shrink past reading: below zoom 1
+   * they grow back (up to twice their size) so they stay about the same size on screen. Big labs
+   * keep their cheap fixed styles.
+   */
+  private keepReadable(): void {
+    if (this.big) return;
+    const grow = Math.min(2, Math.max(1, 1 / this.cy.zoom()));
+    const step = Math.round(grow * 8) / 8;
+    if (step === this.grown) return;
+    this.grown = step;
+    this.cy
+      .style()
+      .selector("node")
+      .style({ width: 38 * step, height: 38 * step, "font-size": 13 * step, "text-margin-y": 3 * step })
+      .selector("edge")
+      .style({ "font-size": 10 * step, width: 2 * Math.sqrt(step) })
+      .update();
+  }
+
+  private grown = 1;
 
   /** Adds a node (a host added from the page) without laying out the rest again. */
   addNode(node: NodeInfo, links: LinkInfo[]): void {
@@ -262,7 +285,17 @@ export class TopologyGraph {
         levelWidth: () => 2,
       });
     if (name === "grid") Object.assign(options, { avoidOverlap: true, condense: true });
-    this.cy.layout(options).run();
+    // cose refines the positions it starts from: start from a tree drawing, not a random pile, so
+    // the same lab comes out the same way each time and untangled.
+    if (name === "cose")
+      this.cy.layout({ name: "breadthfirst", animate: false, fit: false, directed: false }).run();
+    const layout = this.cy.layout(options);
+    // Fit again once the icons have grown to stay readable, so none sticks out of the view.
+    layout.one("layoutstop", () => {
+      this.keepReadable();
+      this.cy.fit(undefined, 40);
+    });
+    layout.run();
   }
 
   /** Highlights the node and link an event is about. */

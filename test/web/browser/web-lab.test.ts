@@ -153,7 +153,6 @@ describe("the web lab in Chromium", { timeout: 120_000 }, () => {
     assert.match(tooltip, /eth0/);
     assert.match(tooltip, /192\.168\.1\.10\/24/);
     await page.mouse.move(5, 700);
-    await shot(page, "overview");
   });
 
   test("steps to the TCP handshake and opens the SYN: its fields, and their bytes lit in the hex dump", async (t) => {
@@ -209,7 +208,8 @@ describe("the web lab in Chromium", { timeout: 120_000 }, () => {
       devices.join("\n"),
     );
     await flags.hover();
-    await shot(page, "inspector");
+    await shot(page, "overview");
+    await shot(page, "inspector", "#right");
 
     // Step back: the cursor moves to the previous TCP event.
     const before = await page.evaluate(() => window.lab.player.index);
@@ -274,6 +274,8 @@ describe("the web lab in Chromium", { timeout: 120_000 }, () => {
       "the teardown is drawn",
     );
     await shot(page, "connection", "#right");
+    await cwnd.scrollIntoViewIfNeeded();
+    await shot(page, "connection-plots", "#right");
   });
 
   test("a terminal on the laptop runs ping and shows the replies", async (t) => {
