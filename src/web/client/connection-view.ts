@@ -80,6 +80,59 @@ export function connectionFamily(connection: string, events: readonly LabEvent[]
   return family;
 }
 
+/**
+ * Pairs each segment sent with its arrival at the other end: same flags, sequence and
+ * acknowledgment numbers and length. A segment sent twice (a retransmission) has two candidates
+ * for one arrival; the one taken is the one whose transit is closest to the path's one-way delay,
+ * learnt from the segments that were sent and received once.
+ */
+export function pairArrivals(
+  shown: readonly LabEvent[],
+  laneOf: (node: string | undefined) => number,
+): Map<LabEvent, LabEvent> {
+  const key = (e: LabEvent, lane: number) =>
+    `${lane}>${e.flags}|${e.values?.seq}|${e.values?.ack}|${e.values?.length ?? 0}`;
+  const outs = new Map<string, LabEvent[]>();
+  const ins = new Map<string, LabEvent[]>();
+  for (const e of shown) {
+    if (e.direction === "out") push(outs, key(e, laneOf(e.node)), e);
+    else if (e.direction === "in") push(ins, key(e, 1 - laneOf(e.node)), e);
+  }
+  // The one-way delay each way: the shortest transit among unambiguous pairs.
+  const delay = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+  for (const [k, sent] of outs) {
+    const got = ins.get(k);
+    if (sent.length !== 1 || got?.length !== 1 || got[0].time < sent[0].time) continue;
+    const lane = Number(k[0]);
+    delay[lane] = Math.min(delay[lane], got[0].time - sent[0].time);
+  }
+  const arrivals = new Map<LabEvent, LabEvent>();
+  for (const [k, got] of ins) {
+    const pending = [...(outs.get(k) ?? [])];
+    const oneWay = delay[Number(k[0])];
+    for (const arrival of got) {
+      let best = -1;
+      for (let i = 0; i < pending.length; i++) {
+        const transit = arrival.time - pending[i].time;
+        if (transit < 0) continue;
+        if (best < 0 || !Number.isFinite(oneWay)) {
+          if (best < 0) best = i;
+          continue;
+        }
+        if (Math.abs(transit - oneWay) < Math.abs(arrival.time - pending[best].time - oneWay)) best = i;
+      }
+      if (best >= 0) arrivals.set(pending.splice(best, 1)[0], arrival);
+    }
+  }
+  return arrivals;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 interface Arrow {
   from: number;
   to: number;
@@ -104,9 +157,9 @@ const KIND_COLOURS: Record<Arrow["kind"], string> = {
   retransmission: "#f85149",
 };
 
-function segmentKind(event: LabEvent): Arrow["kind"] {
+function segmentKind(event: LabEvent, retransmission: boolean): Arrow["kind"] {
   const flags = flagNames(event.flags);
-  if (event.retransmission) return "retransmission";
+  if (retransmission) return "retransmission";
   if (flags.has("RST")) return "rst";
   if (flags.has("SYN")) return "syn";
   if (flags.has("FIN")) return "fin";
@@ -119,14 +172,18 @@ function segmentKind(event: LabEvent): Arrow["kind"] {
  * initial sequence number (as Wireshark shows them: the SYN is seq 0, the first data byte seq 1).
  * `isn` gives the ISN of the sending side and of the other side, when their SYN was seen.
  */
-function segmentLabel(event: LabEvent, isn: [number | undefined, number | undefined]): string {
+function segmentLabel(
+  event: LabEvent,
+  isn: [number | undefined, number | undefined],
+  retransmission: boolean,
+): string {
   const v = event.values ?? {};
   const relative = (n: number, base: number | undefined) => (base === undefined ? n : (n - base) >>> 0);
   const parts = [flagText(event.flags)];
   if (v.seq !== undefined) parts.push(`seq=${relative(v.seq, isn[0])}`);
   if (v.ack !== undefined && flagNames(event.flags).has("ACK")) parts.push(`ack=${relative(v.ack, isn[1])}`);
   if (v.length) parts.push(`len=${v.length}`);
-  if (event.retransmission) parts.push("(retransmission)");
+  if (retransmission) parts.push("(retransmission)");
   return parts.join(" ");
 }
 
@@ -218,31 +275,8 @@ export class ConnectionView {
     const traced = new Set(shown.map((e) => laneOf(e.node)));
     const bothTraced = traced.size === 2;
 
-    // Pair each segment sent with its arrival at the other end (same flags, seq, ack, length).
-    const key = (e: LabEvent) => `${e.flags}|${e.values?.seq}|${e.values?.ack}|${e.values?.length ?? 0}`;
-    const pending = new Map<string, LabEvent[]>();
-    const arrivals = new Map<LabEvent, LabEvent>();
-    for (const e of shown) {
-      if (e.direction === "out") {
-        const k = `${laneOf(e.node)}>${key(e)}`;
-        const list = pending.get(k) ?? [];
-        list.push(e);
-        pending.set(k, list);
-      } else if (e.direction === "in") {
-        const k = `${1 - laneOf(e.node)}>${key(e)}`;
-        const sent = pending.get(k)?.shift();
-        if (sent) arrivals.set(sent, e);
-      }
-    }
+    const arrivals = pairArrivals(shown, laneOf);
     const received = new Set(arrivals.values());
-    // A segment sent and never seen arriving was lost if the sender sent it again; otherwise it
-    // may still be on its way (the events stop where the network stands now).
-    const resent = new Set(
-      shown
-        .filter((e) => e.direction === "out" && e.retransmission)
-        .map((e) => `${laneOf(e.node)}>${e.values?.seq}|${e.flags}`),
-    );
-
     // Times to rows: each distinct time gets its own row, so bursts stay readable.
     const times = new Set<number>();
     for (const e of shown) times.add(e.time);
@@ -262,6 +296,26 @@ export class ConnectionView {
       const sender = e.direction === "in" ? 1 - laneOf(e.node) : laneOf(e.node);
       isn[sender] ??= e.values.seq;
     }
+    // Retransmissions: flagged by the stack, or (as Wireshark finds them) a segment whose
+    // sequence space ends at or below the highest its sender has already sent. Each segment is
+    // judged once, where it left, or where it arrived when its sender was not traced.
+    const laneTraced = new Set(shown.map((e) => laneOf(e.node)));
+    const highest = [0, 0];
+    const retransmitted = new Set<LabEvent>();
+    for (const e of shown) {
+      const sender = e.direction === "in" ? 1 - laneOf(e.node) : laneOf(e.node);
+      if (laneTraced.has(sender) && e.direction === "in") continue;
+      const flags = flagNames(e.flags);
+      const span = (e.values?.length ?? 0) + (flags.has("SYN") ? 1 : 0) + (flags.has("FIN") ? 1 : 0);
+      if (span === 0 || e.values?.seq === undefined) continue;
+      const end = ((e.values.seq - (isn[sender] ?? 0)) >>> 0) + span;
+      if (e.retransmission || end <= highest[sender]) retransmitted.add(e);
+      highest[sender] = Math.max(highest[sender], end);
+    }
+    // A segment sent and never seen arriving was lost if its sender sent it again; otherwise it
+    // may still be on its way (the events stop where the network stands now).
+    const resent = new Set([...retransmitted].map((e) => `${laneOf(e.node)}>${e.values?.seq}|${e.flags}`));
+
     const arrows: Arrow[] = [];
     for (const e of shown) {
       if (received.has(e)) continue;
@@ -272,15 +326,20 @@ export class ConnectionView {
       const to = 1 - from;
       const y1 = out ? y(e.time) : y(e.time) - ROW * 0.8;
       const y2 = arrival ? y(arrival.time) : out ? y(e.time) + ROW * 0.8 : y(e.time);
-      const lost = out && !arrival && bothTraced && resent.has(`${lane}>${e.values?.seq}|${e.flags}`);
+      const lost =
+        out &&
+        !arrival &&
+        bothTraced &&
+        !retransmitted.has(e) &&
+        resent.has(`${lane}>${e.values?.seq}|${e.flags}`);
       arrows.push({
         from,
         to,
         y1,
         y2,
-        label: segmentLabel(e, from === 0 ? [isn[0], isn[1]] : [isn[1], isn[0]]),
+        label: segmentLabel(e, from === 0 ? [isn[0], isn[1]] : [isn[1], isn[0]], retransmitted.has(e)),
         time: e.time,
-        kind: segmentKind(e),
+        kind: segmentKind(e, retransmitted.has(e)),
         lost,
         half: !arrival,
         seq: e.seq,

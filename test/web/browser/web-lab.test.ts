@@ -345,6 +345,38 @@ describe("the web lab in Chromium", { timeout: 120_000 }, () => {
     await shot(page, "edit", "#right");
   });
 
+  test("over the lossy link, a download's diagram shows its losses and retransmissions", async (t) => {
+    if (!needSystem(t, "chromium", existsSync(CHROMIUM))) return;
+    // The laptop's link loses 5% of frames (set above); 200 kB is about 140 segments.
+    await page.click('[data-tab="terminal"]');
+    await page.locator('.terminal[data-node="laptop"]').click();
+    await page.keyboard.type("curl -s -o /dev/null http://web1/bytes/200000");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => lastLine() === "laptop$", null, { timeout: 30_000 });
+    await page.click('[data-tab="connection"]');
+    const options = await page
+      .locator(".connection-chooser option")
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const laptops = options.filter((o) => /^192\.168\.1\.10:\d+<>203\.0\.113\.10:80$/.test(o));
+    assert.equal(laptops.length, 2, options.join(", "));
+    const first = lab!.log
+      .slice(0, 1_000_000)
+      .find((e) => e.connection === laptops[0] || e.connection === laptops[1]);
+    const download = laptops.find((c) => c !== first?.connection)!;
+    await page.selectOption(".connection-chooser", download);
+    assert.ok(
+      (await page.locator(".sequence-svg .segment-retransmission").count()) > 0,
+      "retransmissions are drawn",
+    );
+    assert.ok(
+      (await page.locator(".sequence-svg .segment.lost").count()) > 0,
+      "lost segments end with a cross",
+    );
+    assert.ok(Number(await page.locator(".plot-cwnd").getAttribute("data-points")) > 0);
+    await page.locator(".sequence-svg .segment-retransmission").first().scrollIntoViewIfNeeded();
+    await shot(page, "connection-loss", "#right");
+  });
+
   test("downloads the capture as pcapng, which tshark reads without a malformed packet", async (t) => {
     if (!needSystem(t, "chromium", existsSync(CHROMIUM))) return;
     if (!needSystem(t, "tshark", hasCommand("tshark"))) return;
