@@ -9,7 +9,9 @@ export function main(host, args) {
   return new Promise((resolve, reject) => {
     host.http
       .get(url, (response) => {
-        console.log(`HTTP ${response.statusCode} ${response.statusMessage}, content-type ${response.headers["content-type"]}`);
+        console.log(
+          `HTTP ${response.statusCode} ${response.statusMessage}, content-type ${response.headers["content-type"]}`,
+        );
         let body = "";
         response.setEncoding("utf8");
         response.on("data", (chunk) => {

@@ -10,7 +10,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { SECOND } from "../../../src/sim/time.js";
 import { LINKTYPE_ETHERNET } from "../../../src/trace/linktype.js";
 import { PcapngWriter } from "../../../src/trace/pcapng.js";
 import { needSystem } from "../../support/system.js";
