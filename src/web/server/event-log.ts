@@ -175,13 +175,17 @@ export class EventLog {
     direction: "out" | "in",
   ): number {
     const id = this.nextFrameId++;
-    // The frame must not be modified after its trace event (events.ts), but a copy costs little
-    // and protects the inspector from a pooled buffer being reused.
+    // A copy: frames are views into 16 KiB slabs (src/net/frame-pool.ts), and keeping the view
+    // would keep its whole slab alive.
     const copy = bytes.slice();
     this.frames.set(id, { id, bytes: copy, node, iface, time, seq: this.nextSeq, direction });
     this.frameBytes += copy.length;
     // Maps iterate in insertion order: the oldest frames go first.
-    while (this.frameBytes > this.maxFrameBytes && this.frames.size > 1) {
+    // Within the byte budget, and no more frames than events kept (older ones have no event left).
+    while (
+      (this.frameBytes > this.maxFrameBytes || this.frames.size > this.maxEvents) &&
+      this.frames.size > 1
+    ) {
       const [oldest, record] = this.frames.entries().next().value as [number, FrameRecord];
       this.frames.delete(oldest);
       this.frameBytes -= record.bytes.length;
@@ -191,13 +195,14 @@ export class EventLog {
 
   private capture(record: CaptureRecord): void {
     this.captured.push(record);
-    // Forget capture records whose frames are gone; compact now and then.
+    // Forget capture records whose frames are gone or that are older than the history; compact now and then.
+    if (this.captured.length - this.capturedStart > this.maxEvents) this.capturedStart++;
     while (
       this.capturedStart < this.captured.length &&
       !this.frames.has(this.captured[this.capturedStart].frameId)
     )
       this.capturedStart++;
-    if (this.capturedStart > 65_536 && this.capturedStart * 2 > this.captured.length) {
+    if (this.capturedStart > 1024 && this.capturedStart * 2 > this.captured.length) {
       this.captured.splice(0, this.capturedStart);
       this.capturedStart = 0;
     }

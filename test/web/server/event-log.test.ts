@@ -65,3 +65,19 @@ test("TCP trace flags are named as frames name them", () => {
   assert.equal(flagNames("R"), "RST");
   assert.equal(flagNames("SYN,ACK"), "SYN,ACK");
 });
+
+test("frames and capture records are bounded by the event history as well", () => {
+  const { network, log } = pingPair(40);
+  const socket = network.node("h1").dgram.createSocket("udp4");
+  for (let i = 0; i < 60; i++) {
+    socket.send(new Uint8Array(10), 9, "10.0.0.2");
+    network.scheduler.runUntil(network.scheduler.now + 10_000_000);
+  }
+  assert.ok(log.endSeq > 200);
+  const records = [...log.captureRecords()];
+  assert.ok(records.length > 0 && records.length <= 40, `${records.length} capture records`);
+  const kept = log
+    .slice(0, 1000)
+    .filter((e) => e.frameId !== undefined && log.frame(e.frameId) !== undefined);
+  assert.ok(kept.length > 0);
+});
