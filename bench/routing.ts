@@ -6,6 +6,8 @@
  *   UPDATEs packed to 4096 octets (about 1,000 /24s each, as a real full-table transfer does);
  *   the clock runs from the first UPDATE until the last prefix is in the Loc-RIB and the
  *   router's forwarding table.
+ * - `ospf-converge-1000`: wall seconds for 1,000 OSPF routers in a seeded random mesh to converge
+ *   (bench/routing-ospf.ts; target ≤ 30).
  * - `bgp-updates-per-s`: UPDATE messages per second processed afterwards, each changing the MED of
  *   one installed prefix (decision, RIB change, as churn on the Internet looks).
  */
@@ -20,6 +22,7 @@ import {
   packUpdates,
 } from "../src/wire/bgp/index.js";
 import { type Report, round } from "./harness.js";
+import { runOspfConverge } from "./routing-ospf.js";
 
 const SUITE = "routing";
 
@@ -79,6 +82,8 @@ function bgpLab() {
 }
 
 export function run(report: Report): void {
+  if (process.env.ROUTING_BENCH !== "bgp") runOspfConverge(report);
+  if (process.env.ROUTING_BENCH === "ospf") return;
   const count = Number(process.env.BGP_BENCH_PREFIXES ?? 1_000_000);
   const { net, r1, bgp, send } = bgpLab();
   const prefixes: Ipv4Prefix[] = new Array(count);

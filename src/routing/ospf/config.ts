@@ -64,6 +64,8 @@ export const OSPF_DEFAULTS = {
   cost: 10,
   spfDelay: 200_000_000,
   spfHold: SECOND,
+  /** The hold grows up to this while SPF keeps being triggered (FRR's max-holdtime, 5 s). */
+  spfMaxHold: 5 * SECOND,
   minLsInterval: 5 * SECOND,
   /** RFC 2328 Appendix B MinLSArrival. */
   minLsArrival: SECOND,

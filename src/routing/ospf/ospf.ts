@@ -14,6 +14,7 @@ import type { NextHop } from "../../net/routing-table.js";
 import type { Timer } from "../../sim/scheduler.js";
 import { type Nanoseconds, SECOND } from "../../sim/time.js";
 import { Ipv4Address, Ipv4Prefix } from "../../wire/address/ipv4.js";
+import { readUint32 } from "../../wire/network-order.js";
 import {
   compareLsaInstances,
   dotted,
@@ -21,14 +22,17 @@ import {
   INITIAL_SEQUENCE_NUMBER,
   LS_INFINITY,
   LS_REFRESH_TIME,
+  LSA_HEADER_LENGTH,
   type LsaBody,
   type LsaHeader,
   LsaType,
   MAX_AGE,
+  MAX_AGE_DIFF,
   MAX_SEQUENCE_NUMBER,
   parseLsa,
   type RouterLink,
   RouterLinkType,
+  readLsaHeader,
   type SummaryLsaBody,
   verifyLsaChecksum,
 } from "../../wire/ospf/lsa.js";
@@ -434,18 +438,27 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     if (!n || !atLeast(n.state, "Exchange")) return "LS Update from a neighbour below Exchange";
     const area = this.areaOf(iface);
     const now = this.now;
+    /** Direct acknowledgments (§13.5) gathered into one Link State Acknowledgment per update. */
+    const direct: LsaHeader[] = [];
     for (const bytes of lsas) {
       // §13 (1): a bad checksum or unknown type is discarded.
-      if (!verifyLsaChecksum(bytes, 0, bytes.length)) {
+      if (bytes.length < LSA_HEADER_LENGTH || !verifyLsaChecksum(bytes, 0, bytes.length)) {
         this.drop("LSA checksum");
         continue;
       }
-      const lsa = parseLsa(bytes);
-      if (isParseError(lsa)) {
-        this.drop(lsa.reason);
+      // Most copies that arrive are duplicates (one per neighbour flooding it): recognised from the
+      // octets (§13.1: same sequence number and checksum, neither at MaxAge, ages close) they
+      // need no parsing at all (§13 (7)).
+      const type = bytes[3];
+      const duplicateOf = area.lsdb.get(lsaKey(type, readUint32(bytes, 4), readUint32(bytes, 8)));
+      if (duplicateOf !== undefined && sameInstance(bytes, duplicateOf, now)) {
+        const key = headerKey(duplicateOf.lsa.header);
+        iface.requestSatisfied(n, key);
+        if (n.retransmitList.has(key)) n.retransmitList.delete(key);
+        else direct.push(readLsaHeader(bytes, 0));
         continue;
       }
-      const h = lsa.header;
+      const h = readLsaHeader(bytes, 0);
       if (h.type < LsaType.Router || h.type > LsaType.SummaryAsbr) {
         if (h.type === LsaType.AsExternal) this.queueAck(iface, h); // not kept, but acknowledged
         continue;
@@ -454,7 +467,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       const current = area.lsdb.get(key);
       // §13 (4): a MaxAge LSA we do not have, with no neighbour exchanging databases: ack and forget.
       if (h.age >= MAX_AGE && !current && !this.anyNeighborExchanging(area)) {
-        this.sendDirectAck(iface, n, h);
+        direct.push(h);
         continue;
       }
       const currentHead = current ? currentHeader(current, now) : undefined;
@@ -467,17 +480,16 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
           current.lsa.header.advertisingRouter !== this.routerId
         )
           continue;
-        const entry: LsaEntry = {
-          bytes: bytes.slice(),
-          lsa: { header: h, body: lsa.body },
-          installedAt: now,
-          installedAge: h.age,
-        };
-        // (re-parse from our own copy so the entry does not keep the packet alive)
-        const own = parseLsa(entry.bytes);
-        const stored: LsaEntry = isParseError(own) ? entry : { ...entry, lsa: own };
-        const floodedBack = this.flood(area, stored, iface, n);
+        const own = bytes.slice(); // our copy: the entry must not keep the packet alive
+        const lsa = parseLsa(own);
+        if (isParseError(lsa)) {
+          this.drop(lsa.reason);
+          continue;
+        }
+        const stored: LsaEntry = { bytes: own, lsa, installedAt: now, installedAge: h.age };
+        // (c) before (b): our lists are keyed by LSA, so the old instance goes before the new is listed.
         this.removeFromRetransmitLists(area, key);
+        const floodedBack = this.flood(area, stored, iface, n);
         this.install(area, stored, current);
         if (!floodedBack) {
           // §13.5: delayed ack, unless the LSA went back out the interface it came in by (implied ack).
@@ -497,7 +509,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         iface.requestSatisfied(n, key);
         // §13 (7): same instance: an implied ack when we were flooding it to them; else ack it.
         if (n.retransmitList.has(key)) n.retransmitList.delete(key);
-        else this.sendDirectAck(iface, n, h);
+        else direct.push(h);
         continue;
       }
       // §13 (8): ours is newer: send it back (unless it is being flushed at MaxSequenceNumber).
@@ -505,6 +517,9 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         this.sendUpdate(iface, src, [current]);
       }
     }
+    const fit = Math.max(1, Math.floor((iface.mtu - 20 - 24) / 20));
+    for (let i = 0; i < direct.length; i += fit)
+      this.send(iface, n.address, { type: 5, lsaHeaders: direct.slice(i, i + fit) });
     return undefined;
   }
 
@@ -560,9 +575,39 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         floodedBack = true;
       }
       const dst = iface.isPointToPoint || iface.isDrOrBackup ? ALL_SPF_ROUTERS : ALL_D_ROUTERS;
-      this.sendUpdate(iface, dst, [entry]);
+      this.queueFlood(iface, dst, key, entry);
     }
     return floodedBack;
+  }
+
+  /**
+   * LSAs flooded out of one interface during one event (an update of many LSAs, an SPF's worth of
+   * summaries) leave together in as few Link State Updates as fit, as FRR's update queue does.
+   */
+  private readonly floodQueues = new Map<OspfInterface, Map<number, Map<string, LsaEntry>>>();
+  private floodFlush: Timer | undefined;
+
+  private queueFlood(iface: OspfInterface, dst: number, key: string, entry: LsaEntry): void {
+    let byDst = this.floodQueues.get(iface);
+    if (!byDst) {
+      byDst = new Map();
+      this.floodQueues.set(iface, byDst);
+    }
+    let entries = byDst.get(dst);
+    if (!entries) {
+      entries = new Map();
+      byDst.set(dst, entries);
+    }
+    entries.set(key, entry); // a newer instance queued in the same event replaces the older
+    this.floodFlush ??= this.after(0, () => {
+      this.floodFlush = undefined;
+      const queues = [...this.floodQueues];
+      this.floodQueues.clear();
+      for (const [i, perDst] of queues) {
+        if (i.state === "Down") continue;
+        for (const [d, list] of perDst) this.sendUpdate(i, d, list.values());
+      }
+    });
   }
 
   private removeFromRetransmitLists(area: OspfArea, key: string): void {
@@ -595,10 +640,6 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       for (let i = 0; i < headers.length; i += fit)
         this.send(iface, dst, { type: 5, lsaHeaders: headers.slice(i, i + fit) });
     });
-  }
-
-  private sendDirectAck(iface: OspfInterface, n: OspfNeighbor, h: LsaHeader): void {
-    this.send(iface, n.address, { type: 5, lsaHeaders: [h] });
   }
 
   /** A Link State Acknowledgment arrived (§13.7). */
@@ -950,12 +991,18 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
   // SPF and routes (§16)
 
   private lastSpfRun: Nanoseconds | undefined;
+  private spfHoldNow: Nanoseconds = 0;
 
   scheduleSpf(): void {
     if (this.spfTimer || !this.running) return;
     const delay = this.config.spfDelay ?? OSPF_DEFAULTS.spfDelay;
     const hold = this.config.spfHold ?? OSPF_DEFAULTS.spfHold;
-    const earliest = this.lastSpfRun === undefined ? 0 : this.lastSpfRun + hold;
+    // FRR's `timers throttle spf`: the hold doubles (to 5 s at most) while changes keep coming,
+    // and drops back once the network has been quiet for a hold time.
+    if (this.lastSpfRun !== undefined && this.now - this.lastSpfRun < this.spfHoldNow)
+      this.spfHoldNow = Math.min(this.spfHoldNow * 2, OSPF_DEFAULTS.spfMaxHold);
+    else this.spfHoldNow = hold;
+    const earliest = this.lastSpfRun === undefined ? 0 : this.lastSpfRun + this.spfHoldNow;
     const at = Math.max(this.now + delay, earliest);
     this.spfTimer = this.after(at - this.now, () => {
       this.spfTimer = undefined;
@@ -1111,6 +1158,16 @@ function prefixOf(network: number, mask: number): Ipv4Prefix | undefined {
   if ((inverse & (inverse + 1)) !== 0) return undefined;
   const length = 32 - Math.log2(inverse + 1);
   return new Ipv4Prefix(new Ipv4Address((network & m) >>> 0), length);
+}
+
+/** Whether `bytes` hold the same instance as `entry` (§13.1), read from the octets. */
+function sameInstance(bytes: Uint8Array, entry: LsaEntry, now: Nanoseconds): boolean {
+  const ours = entry.bytes;
+  for (let i = 12; i < 18; i++) if (bytes[i] !== ours[i]) return false; // sequence and checksum
+  const age = (bytes[0] << 8) | bytes[1];
+  const ourAge = ageOf(entry, now);
+  if (age >= MAX_AGE || ourAge >= MAX_AGE) return age >= MAX_AGE && ourAge >= MAX_AGE;
+  return Math.abs(age - ourAge) <= MAX_AGE_DIFF;
 }
 
 /** Whether two LSAs say the same thing (§13.2: the contents, without age, sequence and checksum). */
