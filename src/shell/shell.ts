@@ -273,7 +273,9 @@ export class Shell {
           args:
             command.substitute === false
               ? args
-              : args.map((a) => this.substitute(a, args.includes("-6") ? 6 : 4)),
+              : args.map((a) =>
+                  this.substitute(a, args.includes("-6") ? 6 : args.includes("-4") ? 4 : undefined),
+                ),
           rawArgs: args,
           out,
           err,
@@ -337,19 +339,30 @@ export class Shell {
    * A word standing for a node becomes its address: `h2`, `http://h2/x`, `h2:8080`, `h2/path`;
    * its IPv6 address for a command given `-6` (in URLs in brackets, as RFC 3986 §3.2.2 writes them).
    */
-  substitute(word: string, family: 4 | 6 = 4): string {
-    if (this.hasNode(word)) return this.requireAddress(word, family);
+  substitute(word: string, family?: 4 | 6): string {
+    if (this.hasNode(word)) return this.requireAddress(word, this.familyOf(word, family));
     const url = /^([a-z][a-z0-9+.-]*:\/\/)([^/:?#@]+)(.*)$/i.exec(word);
     if (url && this.hasNode(url[2])) {
-      const address = this.requireAddress(url[2], family);
-      return `${url[1]}${family === 6 ? `[${address}]` : address}${url[3]}`;
+      const f = this.familyOf(url[2], family);
+      const address = this.requireAddress(url[2], f);
+      return `${url[1]}${f === 6 ? `[${address}]` : address}${url[3]}`;
     }
     const hostPort = /^([^/:@]+)((?::\d+|\/).*)$/.exec(word);
     if (hostPort && this.hasNode(hostPort[1])) {
-      const address = this.requireAddress(hostPort[1], family);
-      return `${family === 6 ? `[${address}]` : address}${hostPort[2]}`;
+      const f = this.familyOf(hostPort[1], family);
+      const address = this.requireAddress(hostPort[1], f);
+      return `${f === 6 ? `[${address}]` : address}${hostPort[2]}`;
     }
     return word;
+  }
+
+  /**
+   * The family a node name stands for: the one asked for (`-4`, `-6`), else IPv4, or IPv6 for a
+   * node that has only an IPv6 address (as a name with only an AAAA record resolves to it).
+   */
+  private familyOf(name: string, family: 4 | 6 | undefined): 4 | 6 {
+    if (family !== undefined) return family;
+    return this.addressOf(name, 4) === undefined && this.addressOf(name, 6) !== undefined ? 6 : 4;
   }
 
   private requireAddress(name: string, family: 4 | 6 = 4): string {

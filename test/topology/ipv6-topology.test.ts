@@ -310,3 +310,34 @@ topology:
     ['node "h" has "ipv4: false" and "ipv6: false": it needs one of them'],
   );
 });
+
+test("on an IPv6-only LAN a node name stands for its IPv6 address (as an AAAA-only name would); banners name it too", async () => {
+  const { run, network } = lab(
+    `name: v6
+topology:
+  nodes:
+    h1: {kind: host, ipv4: false}
+    h2: {kind: server, ipv4: false}
+    r1: {kind: router, interfaces: {eth0: {ipv6: 2001:db8:5::1/64, ipv6-ra: true}}}
+    s1: {kind: switch}
+  links:
+    - endpoints: [h1:eth0, s1:eth1]
+    - endpoints: [h2:eth0, s1:eth2]
+    - endpoints: [r1:eth0, s1:eth0]
+`,
+  );
+  const httpd = await run("h2 httpd");
+  const h2 = network.node("h2").primaryIpv6Address!.toString();
+  assert.match(h2, /^2001:db8:5::/);
+  assert.equal(httpd.out, `[1] Serving HTTP on ${h2} port 80 (http://[${h2}]/) ...\n`);
+  const curl = await run("h1 curl -s -o /dev/null -w '%{http_code} %{remote_ip}' http://h2/bytes/10");
+  assert.equal(curl.out, `200 ${h2}`, curl.err);
+  const ping = await run("h1 ping -c 1 h2");
+  assert.equal(ping.status, 0, ping.err);
+  assert.match(ping.out, new RegExp(`^64 bytes from ${h2}: icmp_seq=1 `, "m"));
+  assert.equal((await run("h2 nc -l 9000")).out, `[2] listening on ${h2} port 9000 (tcp)\n`);
+  // -4 still asks for IPv4, which h2 does not have.
+  const four = await run("h1 ping -4 -c 1 h2");
+  assert.equal(four.status, 2);
+  assert.match(four.err, /h2 has no IPv4 address yet/);
+});

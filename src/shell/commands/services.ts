@@ -18,6 +18,14 @@ import { intOption, parseOptions, secondsOption, UsageError } from "../options.j
 import type { Shell } from "../shell.js";
 import { resolveName } from "./dns.js";
 
+/**
+ * The address a server's banner names: the node's IPv4 address, or its IPv6 one on an IPv6-only
+ * node (the servers listen on both families), or the wildcard when it has neither yet.
+ */
+function bannerAddress(node: Node): string {
+  return (node.primaryAddress ?? node.primaryIpv6Address)?.toString() ?? "0.0.0.0";
+}
+
 /** Listens on `port`; resolves with the server, or throws the listen error in words. */
 async function listen(server: NetServer, port: number, what: string): Promise<NetServer> {
   let failure: NodeJS.ErrnoException | undefined;
@@ -79,12 +87,13 @@ const httpd: NodeCommand = {
       port,
       "httpd",
     );
-    const address = node!.primaryAddress?.toString() ?? "0.0.0.0";
+    const address = bannerAddress(node!);
+    const host = address.includes(":") ? `[${address}]` : address;
     const job = shell.addJob(nodeName, `httpd ${port}`, () => {
       server.close();
     });
     out.write(
-      `[${job.id}] Serving HTTP on ${address} port ${port} (http://${address}${port === 80 ? "" : `:${port}`}/) ...\n`,
+      `[${job.id}] Serving HTTP on ${address} port ${port} (http://${host}${port === 80 ? "" : `:${port}`}/) ...\n`,
     );
     return { status: 0, data: { job: job.id, port } };
   },
@@ -334,7 +343,7 @@ async function ncListenTcp(context: NodeCommandContext, port: number, echo: bool
   job = shell.addJob(nodeName, `nc -l ${port}`, () => {
     server.close();
   });
-  out.write(`[${job.id}] listening on ${node!.primaryAddress ?? "0.0.0.0"} port ${port} (tcp)\n`);
+  out.write(`[${job.id}] listening on ${bannerAddress(node!)} port ${port} (tcp)\n`);
   return { status: 0, data: { job: job.id, port } };
 }
 
@@ -362,7 +371,7 @@ async function ncListenUdp(context: NodeCommandContext, port: number, echo: bool
   const job = shell.addJob(nodeName, `nc -u -l ${port}`, () => {
     socket.close();
   });
-  out.write(`[${job.id}] listening on ${node!.primaryAddress ?? "0.0.0.0"} port ${port} (udp)\n`);
+  out.write(`[${job.id}] listening on ${bannerAddress(node!)} port ${port} (udp)\n`);
   return { status: 0, data: { job: job.id, port } };
 }
 
