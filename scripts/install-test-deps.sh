@@ -11,10 +11,11 @@
 #   frr, bird2 - routing daemons for the dynamic-routing interop tests
 #   chromium   - the headless browser that Playwright (playwright-core) drives for the web lab tests
 #   dnsmasq-base, isc-dhcp-client, bind9-dnsutils - DHCP and DNS peers (dnsmasq, dhclient, dig)
+#   graphviz   - `dot`, which must read what `tinkernet graph` writes
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(tshark tcpdump curl iproute2 socat iperf3 python3-scapy iputils-ping hping3 nftables dnsmasq-base isc-dhcp-client bind9-dnsutils bsdutils frr bird2 chromium)
+packages=(tshark tcpdump curl iproute2 socat iperf3 python3-scapy iputils-ping hping3 nftables dnsmasq-base isc-dhcp-client bind9-dnsutils bsdutils frr bird2 chromium graphviz)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { runCli } from "../support/cli.js";
+import { hasCommand, needSystem, projectRoot } from "../support/system.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tinkernet-cli-"));
 const good = join(dir, "lab.yml");
@@ -106,4 +108,25 @@ topology:
   assert.match(mermaid.stdout, /^ {2}tap_tk0>"tk0 \(Linux TAP, netns lab\)"\]$/m);
   assert.match(mermaid.stdout, /^ {2}h1 -\.-\|"eth0 — 10\.99\.0\.1\/24 · 1ms"\| tap_tk0$/m);
   assert.match(mermaid.stdout, /^ {2}r1 -\.-\|"eth0 — 10\.98\.0\.1\/24"\| tap_tk1$/m);
+});
+
+test("Graphviz's dot renders the graph of every example lab and of a TAP lab, without a warning", async (t) => {
+  if (!needSystem(t, "dot (graphviz)", hasCommand("dot"))) return;
+  const tapLab = join(dir, "dot-tap.yml");
+  writeFileSync(
+    tapLab,
+    'name: "a \\"quoted\\" lab"\ntopology:\n  nodes:\n    h1: {kind: host}\n  links:\n    - endpoints: ["h1:eth0", "tap:tk0"]\n      tap: {netns: lab, address: 10.99.0.1/24}\n',
+  );
+  const labs = [
+    ...["lan.yml", "chain.yml", "internet.yml"].map((f) => join(projectRoot, "examples", f)),
+    tapLab,
+  ];
+  for (const lab of labs) {
+    const graph = runCli(["graph", lab]);
+    assert.equal(graph.status, 0, graph.stderr);
+    const rendered = spawnSync("dot", ["-Tsvg"], { input: graph.stdout, encoding: "utf8" });
+    assert.equal(rendered.status, 0, `${lab}: ${rendered.stderr}`);
+    assert.equal(rendered.stderr, "", lab);
+    assert.match(rendered.stdout, /<svg /, lab);
+  }
 });
