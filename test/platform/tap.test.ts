@@ -90,13 +90,21 @@ test("frames the kernel sends reach us whole, in order, every one", async (t) =>
     await run("ip", ["-n", netns, "neigh", "replace", "10.97.0.2", "lladdr", peerMac, "dev", bridge.name]);
     const sequences: number[] = [];
     let malformed = 0;
+    // Ethernet(14) IPv4(20) UDP(8) then our 4-byte sequence and a pattern that depends on it.
+    const damage = (frame: Uint8Array, sequence: number) => {
+      let bad = 0;
+      for (let i = 46; i < frame.length; i++) if (frame[i] !== ((i + sequence) & 0xff)) bad++;
+      return bad;
+    };
+    // Every frame is kept, as queues and captures keep them: later reads must not write over it.
+    const kept: { frame: Uint8Array; sequence: number }[] = [];
     bridge.device.onFrame = (frame) => {
-      // Ethernet(14) IPv4(20) UDP(8) then our 4-byte sequence and a pattern that depends on it.
       if (frame.length < 46 || frame[12] !== 0x08 || frame[13] !== 0x00 || frame[23] !== 17) return;
       const view = new DataView(frame.buffer, frame.byteOffset);
       const sequence = view.getUint32(42);
-      for (let i = 46; i < frame.length; i++) if (frame[i] !== ((i + sequence) & 0xff)) malformed++;
+      malformed += damage(frame, sequence);
       sequences.push(sequence);
+      kept.push({ frame, sequence });
     };
     bridge.device.start();
     const count = 3000;
@@ -125,6 +133,11 @@ test("frames the kernel sends reach us whole, in order, every one", async (t) =>
     );
     for (let i = 1; i < sequences.length; i++) assert.ok(sequences[i] > sequences[i - 1], `in order at ${i}`);
     assert.equal(malformed, 0, "no byte changed");
+    assert.equal(
+      kept.reduce((bad, k) => bad + damage(k.frame, k.sequence), 0),
+      0,
+      "frames kept by the receiver are still whole after all the reads that followed",
+    );
     assert.equal(bridge.device.counters.rxErrors, 0);
   } finally {
     bridge.close();
