@@ -6,12 +6,13 @@
  * time; the page plays back its events (docs/web-lab.md). Runs until Ctrl-C (SIGINT) or SIGTERM.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { tokenize } from "../../shell/tokenize.js";
 import type { ScriptLine } from "../../web/protocol.js";
 import { DEMO_SCRIPT, WebLab } from "../../web/server/lab.js";
-import { startLabServer } from "../../web/server/server.js";
+import { DEFAULT_ASSETS, startLabServer } from "../../web/server/server.js";
 import { INTERNET_YML } from "./demo.js";
 
 interface UiOptions {
@@ -115,6 +116,10 @@ async function ui(file: string | undefined, options: UiOptions): Promise<number>
   if (!loopback)
     console.error(
       `warning: listening on ${options.host}: anyone who can reach it can use the lab's shell (the lab only, not this machine's)`,
+    );
+  if (!existsSync(join(DEFAULT_ASSETS, "index.html")))
+    console.error(
+      `warning: the page is not built (${join(DEFAULT_ASSETS, "index.html")}): run npm run build:web`,
     );
   for (const line of lab.script) console.log(`  start-up: ${line.command}`);
   if (options.open) openBrowser(server.url);
