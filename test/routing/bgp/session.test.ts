@@ -2,7 +2,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { showIpBgp, showIpBgpNeighbors, showIpBgpSummary } from "../../../src/routing/bgp/show.js";
-import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
+import { Bgp } from "../../../src/routing/bgp/speaker.js";
+import { SECOND } from "../../../src/sim/time.js";
+import { tcpStreamTransport } from "../../../src/socket/tcp-transport.js";
+import { Ipv4Address, Ipv4Prefix } from "../../../src/wire/address/ipv4.js";
+import {
+  type BgpMessage,
+  bgpMessageLength,
+  encodeBgpMessage,
+  parseBgpMessage,
+} from "../../../src/wire/bgp/index.js";
+import { isParseError } from "../../../src/wire/parse-error.js";
 import { lab, settle, startBgp } from "./support.js";
 
 test("eBGP: the session reaches Established and each side learns the other's network", () => {
@@ -47,9 +57,11 @@ test("eBGP: the session reaches Established and each side learns the other's net
   assert.match(neighbors, /BGP neighbor is 10\.0\.12\.2, remote AS 65002, local AS 65001, external link/);
   assert.match(neighbors, /BGP state = Established/);
   assert.match(neighbors, /4 Byte AS: advertised and received/);
-  // A host behind r1 reaches a host behind r2 over the BGP routes.
-  const ping = l.r.r1;
-  assert.ok(ping.ipv4.routes.lookup(Ipv4Address.parse("10.2.0.10")));
+  // And the other way: r2 forwards to r1's LAN over its BGP route.
+  assert.equal(
+    l.r.r2.ipv4.routes.lookup(Ipv4Address.parse("10.1.0.10"))?.nextHops[0].via?.toString(),
+    "10.0.12.1",
+  );
 });
 
 test("iBGP: LOCAL_PREF 100 is added, the route has distance 200, and no AS is prepended", () => {
@@ -131,4 +143,66 @@ test("collision: both sides connect at once and exactly one connection survives 
   // Keepalives keep the session up well past the hold time.
   settle(l, 30);
   assert.equal(l.bgp.r1.session("10.0.12.2")?.droppedCount, 0);
+});
+
+test("a malformed UPDATE from the peer is answered with the NOTIFICATION RFC 4271 §6.3 names, and its routes go", () => {
+  const l = lab(["r1", "peer"], [["r1", "peer", 12]]);
+  const bgp = l.r.r1.routing.add(
+    new Bgp(l.r.r1, {
+      asn: 65001,
+      "router-id": "1.1.1.1",
+      neighbors: [{ address: "10.0.12.2", "remote-as": 65002, passive: true }],
+    }),
+  );
+  // The peer speaks BGP by hand over our TCP.
+  const stream = tcpStreamTransport(l.r.peer.tcp).connect({ host: "10.0.12.1", port: 179 });
+  const received: BgpMessage[] = [];
+  const send = (m: BgpMessage | Uint8Array) =>
+    stream.write(m instanceof Uint8Array ? m : encodeBgpMessage(m));
+  stream.events.onConnect = () =>
+    send({
+      type: "open",
+      version: 4,
+      myAs: 65002,
+      holdTime: 90,
+      bgpId: Ipv4Address.parse("2.2.2.2"),
+      capabilities: [{ kind: "four-octet-as", asn: 65002 }],
+    });
+  stream.events.onData = (chunk) => {
+    for (let at = 0; at + 19 <= chunk.length; at += bgpMessageLength(chunk, at)) {
+      const m = parseBgpMessage(chunk.subarray(at, at + bgpMessageLength(chunk, at)));
+      if (isParseError(m)) continue;
+      received.push(m);
+      if (m.type === "open") send({ type: "keepalive" });
+    }
+  };
+  l.net.runFor(SECOND);
+  assert.equal(bgp.session("10.0.12.2")?.state, "Established");
+  send({
+    type: "update",
+    withdrawn: [],
+    attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: Ipv4Address.parse("10.0.12.2") },
+    nlri: [Ipv4Prefix.parse("192.0.2.0/24")],
+  });
+  l.net.runFor(SECOND);
+  assert.ok(bgp.entry("192.0.2.0/24")?.best);
+  // ORIGIN 5 does not exist: UPDATE Message Error / Invalid ORIGIN Attribute, data = the attribute.
+  const bad = encodeBgpMessage({
+    type: "update",
+    withdrawn: [],
+    attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: Ipv4Address.parse("10.0.12.2") },
+    nlri: [Ipv4Prefix.parse("198.51.100.0/24")],
+  });
+  bad[23 + 3] = 5; // header 19, withdrawn length 2, attribute length 2, then ORIGIN's flags, type, length, value
+  send(bad);
+  l.net.runFor(SECOND);
+  const notification = received.find((m) => m.type === "notification");
+  assert.ok(notification && notification.type === "notification");
+  assert.deepEqual(
+    [notification.code, notification.subcode, [...notification.data]],
+    [3, 6, [0x40, 1, 1, 5]],
+  );
+  assert.notEqual(bgp.session("10.0.12.2")?.state, "Established");
+  assert.equal(bgp.entry("192.0.2.0/24"), undefined, "the session's routes are withdrawn");
+  assert.equal(l.r.r1.ipv4.routes.lookup(Ipv4Address.parse("192.0.2.1")), undefined);
 });
