@@ -375,7 +375,7 @@ export class WebLab {
         this.shell.command(words[0])?.scope !== "global"
       )
         words = [node, ...words];
-      if (words[0] === "exit" || words[1] === "exit") {
+      if (words[0] === "exit" || (this.shell.hasNode(words[0]) && words[1] === "exit")) {
         err.write("exit: close the terminal to leave; the lab keeps running\n");
         status = 2;
         continue;
