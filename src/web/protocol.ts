@@ -262,6 +262,11 @@ export interface PacketAtDevice {
   what: string;
   /** The event it comes from. */
   seq: number;
+  /**
+   * For `sent`, `received` and `drop`: the frame as it was there (a router sends the packet in a
+   * new frame: other MAC addresses, TTL one lower), to open with `get-packet` ("in" and "out").
+   */
+  frameId?: number;
 }
 
 // ================================================================================================

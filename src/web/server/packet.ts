@@ -182,6 +182,11 @@ export function packetMessage(log: EventLog, frameId: number): PacketMessage | s
     seen.add(event.seq);
     const entry: PacketAtDevice = { node: event.node, time: event.time, seq: event.seq, ...described };
     if (event.iface !== undefined) entry.iface = event.iface;
+    if (
+      event.frameId !== undefined &&
+      (event.type === "frame-sent" || event.type === "frame-received" || event.type === "drop")
+    )
+      entry.frameId = event.frameId;
     atDevice.push(entry);
   };
   for (const [index, event] of events.entries()) {

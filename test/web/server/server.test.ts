@@ -230,6 +230,13 @@ describe("web lab server: the demo network", () => {
     assert.ok(kinds("isp-core3").includes("forward"));
     assert.ok(kinds("web1").includes("received"));
     assert.ok(packet.atDevice.some((a) => a.node === "home-router" && /TTL/.test(a.what)));
+    // The packet as it left the NAT: another frame, with the public source address and TTL 63.
+    const out = packet.atDevice.find((a) => a.node === "home-router" && a.kind === "sent");
+    assert.ok(out?.frameId !== undefined && out.frameId !== syn.frameId);
+    const after = await page.ask<PacketMessage>({ type: "get-packet", frameId: out.frameId });
+    const ip = after.layers.find((l) => l.layer === "ipv4");
+    assert.equal(ip?.fields.find((f) => f.name === "Source Address")?.value, "198.51.100.2");
+    assert.equal(ip?.fields.find((f) => f.name === "Time to Live")?.value, "63");
 
     const missing = await page.ask<Extract<ServerMessage, { type: "error" }>>({
       type: "get-packet",
