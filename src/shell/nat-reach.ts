@@ -20,9 +20,10 @@ export interface NatInside {
   nodes: ReadonlySet<string>;
 }
 
-/** The node of a link end named `node:iface`. */
+/** The node of a link end named `node:iface` (an end named otherwise, a TAP's, is its own). */
 function nodeOf(end: string): string {
-  return end.slice(0, end.indexOf(":"));
+  const colon = end.indexOf(":");
+  return colon < 0 ? end : end.slice(0, colon);
 }
 
 /** Every NAT of the network with the nodes behind it (NATs whose inside leads outside are left out). */
