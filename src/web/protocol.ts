@@ -185,7 +185,7 @@ export interface LabEvent {
   /** Where it happened (absent for lab-wide events). */
   node?: string;
   iface?: string;
-  /** The link id ({@link LabLink.id}) for link events and frames on a link. */
+  /** The link id ({@link LabLink.id}) for link events, and the link a frame was sent into or received from. */
   link?: string;
   /**
    * The frame, for `get-packet`. Each `frame-sent` gets a new id; `frame-received` and

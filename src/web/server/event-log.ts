@@ -43,6 +43,8 @@ export interface EventLogOptions {
   maxFrameBytes?: number;
   /** Link name (as the network names it) → the id the page uses. */
   linkId?: (name: string) => string | undefined;
+  /** The link an interface is plugged into (its id), for frame events. */
+  linkAt?: (node: string, iface: string) => string | undefined;
 }
 
 /** `a>b` (a TCP trace connection) or two endpoints → the direction-free id `lower<>higher`. */
@@ -101,6 +103,7 @@ export class EventLog {
   >();
   private readonly unsubscribe: () => void;
   private readonly linkId: (name: string) => string | undefined;
+  private readonly linkAt: (node: string, iface: string) => string | undefined;
   /** Called after events are appended (the server schedules a flush). */
   onAppend: (() => void) | undefined;
 
@@ -113,6 +116,7 @@ export class EventLog {
     this.maxFrameBytes = Math.max(1, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
     this.ring = new Array(this.maxEvents);
     this.linkId = options.linkId ?? ((name) => name);
+    this.linkAt = options.linkAt ?? (() => undefined);
     this.unsubscribe = tracer.subscribe((event) => this.record(event));
   }
 
@@ -250,6 +254,8 @@ export class EventLog {
       values: { bytes: frame.length },
     };
     if (sentFrameId !== undefined) event.sentFrameId = sentFrameId;
+    const link = this.linkAt(node, iface);
+    if (link !== undefined) event.link = link;
     if (packet.tcp) {
       event.connection = connectionId(
         endpoint(packet.ipSrc, packet.tcp.srcPort, packet.ipVersion),

@@ -194,6 +194,8 @@ export class WebLab {
   private readonly driver: WebLabDriver;
   private readonly links: LinkInfo[] = [];
   private readonly linksByName = new Map<string, LinkInfo>();
+  /** `node:iface` → the name of the link plugged into it. */
+  private readonly endpointLinks = new Map<string, string>();
   private readonly services: { stop(): void };
   private queue: Promise<unknown> = Promise.resolve();
   /** Background output (servers' logs), for whoever listens. */
@@ -216,13 +218,13 @@ export class WebLab {
         spec,
         impairments: impairmentsText(spec.impairments),
       };
-      this.links.push(info);
-      this.linksByName.set(link.name, info);
+      this.remember(info);
     });
     this.log = new EventLog(network.tracer, () => network.scheduler.now, {
       ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
       ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
       linkId: (name) => this.linksByName.get(name)?.id,
+      linkAt: (node, iface) => this.linksByName.get(this.endpointLinks.get(`${node}:${iface}`) ?? "")?.id,
     });
     this.driver = new WebLabDriver(network.scheduler);
     const background: ShellOutput = {
@@ -242,6 +244,13 @@ export class WebLab {
     this.services = startLabServices(network, this.topology);
     this.script = options.script ?? defaultScript(built);
     this.lastSnapshot = JSON.stringify(this.snapshot());
+  }
+
+  private remember(info: LinkInfo): void {
+    this.links.push(info);
+    this.linksByName.set(info.link.name, info);
+    this.endpointLinks.set(`${info.spec.a.node}:${info.spec.a.iface}`, info.link.name);
+    this.endpointLinks.set(`${info.spec.b.node}:${info.spec.b.iface}`, info.link.name);
   }
 
   /** Builds the lab from topology text; errors are the loader's and builder's messages. */
@@ -531,8 +540,7 @@ export class WebLab {
         for (const prefix of portSpec.ipv4) network.node(attachTo).addAddress(port, prefix);
       if (hostSpec.gateway) host.setDefaultGateway(hostSpec.gateway.toString());
       const info: LinkInfo = { id: `link${this.links.length + 1}`, link, spec: linkSpec, impairments: {} };
-      this.links.push(info);
-      this.linksByName.set(link.name, info);
+      this.remember(info);
     } catch (error) {
       return { ok: false, error: `cannot add ${name}: ${(error as Error).message}` };
     }

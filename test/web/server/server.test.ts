@@ -192,6 +192,9 @@ describe("web lab server: the demo network", () => {
     assert.equal(segment?.flags, "SYN,ACK");
     const received = page.events.find((e) => e.type === "frame-received" && e.sentFrameId === syn.frameId);
     assert.equal(received?.node, "home-switch");
+    // Both ends name the link the frame crossed.
+    const wifi = hello.lab.links.find((l) => l.a.node === "laptop" && l.b.node === "home-switch");
+    assert.ok(wifi && syn.link === wifi.id && received.link === wifi.id);
     // The congestion window, for the plots.
     const cc = page.events.filter((e) => e.type === "tcp-cc" && e.connection === syn.connection);
     assert.ok(cc.length > 0 && cc.every((e) => (e.values?.cwnd ?? 0) > 0));
