@@ -182,8 +182,9 @@ export class NatMapping {
   /**
    * When the last of its sessions expires (Infinity for static mappings). With one session, it is
    * that session's expiry: the table keeps the two equal (createSession, use, recomputeExpiry).
+   * Declared with a number (see NatSession.lastUsed for why).
    */
-  expires: Nanoseconds;
+  expires: Nanoseconds = 0;
   /** How many sessions it has. */
   sessionCount = 0;
 
@@ -293,7 +294,14 @@ export class NatSession {
   /** @internal Its place in the mapping's array. */
   slot = 0;
   expires: Nanoseconds = 0;
-  lastUsed: Nanoseconds;
+  /**
+   * Declared with a number, not left for the constructor: an ES2022 class field without an
+   * initializer starts as `undefined`, V8 then keeps the field "tagged" and every store of a time
+   * (a double) allocates a new heap number — two or three per translated packet, which is what the
+   * garbage collector of `nat-translate` was collecting. Starting from 0 the field becomes a
+   * double field, written in place.
+   */
+  lastUsed: Nanoseconds = 0;
   packetsOut = 0;
   packetsIn = 0;
 
