@@ -135,7 +135,8 @@ export interface LabSnapshot {
  * - `tcp-segment`, `tcp-state`, `tcp-cc` (congestion window / RTT update, `values`);
  * - `nat-translated`, `nat-mapping`, `dhcp`, `dns`, `ipv6` (address/RA/redirect);
  * - `link-state`, `link-edit`, `node-added`: the page's edits (or the script's);
- * - `command`: the server started running a shell command (`summary` is the line, `session` who).
+ * - `command`: the server started running a shell command (`summary` is the line, node first; `node` the
+ *   terminal's node, absent for the start-up script and the lab-wide terminal).
  * A page ignores types it does not know.
  */
 export type LabEventType =
@@ -206,9 +207,13 @@ export interface LabEvent {
    * ends (and the frames between them) share it. Behind a NAT each side has its own.
    */
   connection?: string;
-  /** Numbers for plots: `cwnd`, `ssthresh`, `srtt` (ns), `rto` (ns), `seq`, `ack`, `window`, `length`, `bytes`, `ttl`. */
+  /**
+   * Numbers for plots: `cwnd`, `ssthresh` (absent while infinite, before the first loss), `srtt`
+   * (ns), `rto` (ns) on `tcp-cc`; `seq`, `ack` (absolute), `window`, `length` (data bytes) on TCP
+   * frames and `tcp-segment`; `bytes` (frame length) and `ttl` on frames.
+   */
   values?: Record<string, number>;
-  /** For `tcp-segment`: flags as `SYN`, `SYN,ACK`, `ACK`, `FIN,ACK`, `RST`... */
+  /** For TCP frames, `tcp-segment` and dropped TCP frames: flags as `SYN`, `SYN,ACK`, `ACK`, `FIN,ACK`, `RST`... */
   flags?: string;
   /** For `tcp-segment`: `out` sent, `in` received. For `tcp-state`: absent. */
   direction?: "in" | "out";
