@@ -114,6 +114,8 @@ export class EventList {
       select.addEventListener("change", () => {
         this.filter[key as "protocol" | "node" | "connection"] = select.value;
         this.refilter();
+        // Give the keys back to the player: → should step, not pick the next option.
+        select.blur();
       });
     }
     const search = root.querySelector<HTMLInputElement>(".event-search")!;
