@@ -68,6 +68,8 @@ export const DEMO_SCRIPT: ScriptLine[] = [
 
 /** Most bytes of files the lab's shell may keep (`curl -o`, `capture FILE`). */
 const FILE_SPACE = 8 * 1024 * 1024;
+/** Most hosts the page may add to one lab. */
+export const MAX_ADDED_HOSTS = 256;
 /** Most output one command line may send to a terminal. */
 export const MAX_COMMAND_OUTPUT = 1024 * 1024;
 
@@ -203,6 +205,8 @@ export class WebLab {
   /** Called when the lab's shape changed (a link edited, a host added, a link taken down). */
   onChange: (() => void) | undefined;
   private lastSnapshot = "";
+  /** Hosts added from the page. */
+  private added = 0;
   private closed = false;
 
   private constructor(built: BuiltLab, document: Document, options: WebLabOptions) {
@@ -485,6 +489,8 @@ export class WebLab {
    * start).
    */
   addHost(name: string, attachTo: string): LabResult<LabNode> {
+    if (this.added >= MAX_ADDED_HOSTS)
+      return { ok: false, error: `the web lab adds at most ${MAX_ADDED_HOSTS} hosts to a lab` };
     if (this.topology.nodes.has(name) || this.shell.hasNode(name))
       return { ok: false, error: `"${name}" already exists` };
     if (name === "tap") return { ok: false, error: `"tap" names the Linux side of TAP links` };
@@ -527,7 +533,16 @@ export class WebLab {
     this.topology.nodes.set(name, hostSpec);
     target.interfaces.set(port, portSpec);
     this.topology.links.push(linkSpec);
-    assignAddresses(this.topology);
+    try {
+      assignAddresses(this.topology);
+    } catch (error) {
+      // Nothing is running yet: the file's model goes back to what it was.
+      this.topology.nodes.delete(name);
+      target.interfaces.delete(port);
+      this.topology.links.pop();
+      return { ok: false, error: `cannot address ${name}: ${(error as Error).message}` };
+    }
+    this.added++;
     try {
       const host = network.addHost(name);
       host.addInterface("eth0");
