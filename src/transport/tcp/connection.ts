@@ -311,6 +311,19 @@ export class TcpConnection extends SegmentArrival {
   }
 
   /** Delivers the events collected while processing, in a fixed order. */
+  /**
+   * After 'close' no event follows (Node's order), yet a connection lives on in TIME-WAIT for 2MSL
+   * (a minute): it lets go of the application's callbacks, and of the receive buffer once
+   * everything was read, so that what the application built around it (a socket, its streams) and
+   * the last receive block are not kept for that minute. (Linux frees the socket, keeping a
+   * small tcp_timewait_sock.)
+   */
+  private detachApplication(): void {
+    this.onConnect = this.onData = this.onEnd = this.onWritable = undefined;
+    this.onError = this.onClose = undefined;
+    if (this.receiveBuffer !== null && this.receiveBuffer.readable === 0) this.receiveBuffer = null;
+  }
+
   protected override flush(): void {
     if (this.flushing) return;
     this.flushing = true;
@@ -378,6 +391,7 @@ export class TcpConnection extends SegmentArrival {
           this.closeSignalled = true;
           acted = true;
           this.onClose?.(this.hadError);
+          this.detachApplication();
         }
         if (!acted) break;
       }

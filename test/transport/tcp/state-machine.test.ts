@@ -435,6 +435,31 @@ describe("closing (RFC 9293 §3.6)", () => {
     assert.equal(server!.state, "CLOSED");
   });
 
+  test("after 'close', a connection in TIME-WAIT lets go of the application's callbacks and its read receive buffer", () => {
+    const p = pair();
+    p.tcpB.listen(80, (c) => {
+      c.write(new Uint8Array(20_000));
+      c.onEnd = () => c.close();
+    });
+    const client = p.tcpA.connect({ remote: B, port: 80 });
+    let got = 0;
+    let closes = 0;
+    client.onData = (d) => {
+      got += d.length;
+      if (got === 20_000) client.close();
+    };
+    client.onClose = () => closes++;
+    p.scheduler.runFor(100 * MS);
+    assert.equal(client.state, "TIME-WAIT");
+    assert.equal(closes, 1);
+    // Nothing follows 'close' (Node's order), and TIME-WAIT lasts a minute: the application's
+    // objects and the last receive block must not be kept that long.
+    assert.equal(client.onData, undefined);
+    assert.equal(client.onClose, undefined);
+    assert.equal((client as unknown as { receiveBuffer: unknown }).receiveBuffer, null);
+    assert.equal(client.stats().receiveQueued, 0);
+  });
+
   test("write after shutdown throws EPIPE", () => {
     const w = rawWorld();
     const { conn } = activeOpen(w);
