@@ -214,7 +214,9 @@ export class LabServer {
       return this.sendFile(res, req, file, headers);
     }
     if (path === "/capture.pcapng") {
-      const bytes = await this.lab.enqueue(() => this.lab.capture());
+      // Not through the queue: a download must not wait for a long command, and between two
+      // slices of simulation the log is whole.
+      const bytes = this.lab.capture();
       return send(res, req, 200, bytes, {
         ...headers,
         "content-type": "application/vnd.tcpdump.pcap",
@@ -222,7 +224,7 @@ export class LabServer {
       });
     }
     if (path === "/topology.yml") {
-      const yaml = await this.lab.enqueue(() => this.lab.topologyYaml());
+      const yaml = this.lab.topologyYaml();
       return send(res, req, 200, Buffer.from(yaml), {
         ...headers,
         "content-type": "application/yaml; charset=utf-8",

@@ -293,6 +293,8 @@ describe("web lab server: the demo network", () => {
       (m) => m.type === "shell-output" && m.session === "long" && /icmp_seq=2/.test(m.text),
       from,
     );
+    // The downloads do not wait for the command.
+    assert.equal((await get(server, "/capture.pcapng")).status, 200);
     page.send({ type: "shell-interrupt", session: "long" });
     await exit;
     const transmitted = page.messages
