@@ -83,7 +83,7 @@ test("bgp: in a topology file starts the speakers; the shell shows the table, th
   assert.match(summary.out, /^10\.0\.12\.2\s+4\s+65002 .* 1\s+1 N\/A$/m);
   const neighbors = await run("r2 show ip bgp neighbors 10.0.12.1");
   assert.match(neighbors.out, /Description: to-r1/);
-  assert.match(neighbors.out, /Hold time is 9, keepalive interval is 3 seconds/);
+  assert.match(neighbors.out, /Hold time is 9 seconds, keepalive interval is 3 seconds/);
   assert.match((await run("r1 show ip route")).out, /B>\* 10\.2\.0\.0\/24 \[20\/0\] via 10\.0\.12\.2, eth1/);
   const ping = await run("h1 ping -c 2 10.2.0.10");
   assert.match(ping.out, /2 packets transmitted, 2 received/);

@@ -87,12 +87,13 @@ export function showIpBgpPrefix(bgp: Bgp, prefix: string): string {
       ? `from ${p.from.address} (${p.from.peerId ?? "0.0.0.0"})`
       : `from 0.0.0.0 (${bgp.routerId})`;
     lines.push(`    ${a.nextHop ?? "0.0.0.0"} ${from}`);
+    // FRR prints only the attributes the path has, and the weight when it is not 0.
     const bits = [
       `Origin ${["IGP", "EGP", "incomplete"][a.origin ?? 2]}`,
       a.med !== undefined ? `metric ${a.med}` : "",
-      `localpref ${a.localPref ?? 100}`,
-      `weight ${p.weight}`,
-      p.from === undefined || bgp.resolve(a.nextHop!).reachable ? "valid" : "",
+      a.localPref !== undefined ? `localpref ${a.localPref}` : "",
+      p.weight !== 0 ? `weight ${p.weight}` : "",
+      p.from === undefined || bgp.resolve(a.nextHop!).reachable ? "valid" : "invalid",
       p.from === undefined ? "sourced, local" : p.from.ibgp ? "internal" : "external",
       p === entry.best ? "best" : "",
     ].filter(Boolean);
@@ -120,8 +121,8 @@ export function showIpBgpSummary(bgp: Bgp): string {
     "IPv4 Unicast Summary (VRF default):",
     `BGP router identifier ${bgp.routerId}, local AS number ${bgp.asn} vrf-id 0`,
     `BGP table version ${bgp.tableVersion}`,
-    `RIB entries ${bgp.locRib.size}, using ${bgp.locRib.size * 184} bytes of memory`,
-    `Peers ${bgp.sessions.length}, using ${bgp.sessions.length * 723} KiB of memory`,
+    `RIB entries ${bgp.locRib.size}, using ${bgp.locRib.size * 192} bytes of memory`,
+    `Peers ${bgp.sessions.length}, using ${bgp.sessions.length * 724} KiB of memory`,
     "",
     "Neighbor        V         AS   MsgRcvd   MsgSent   TblVer  InQ OutQ  Up/Down State/PfxRcd   PfxSnt Desc",
   ];
@@ -136,6 +137,13 @@ export function showIpBgpSummary(bgp: Bgp): string {
   }
   lines.push("", `Total number of neighbors ${bgp.sessions.length}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** FRR's wording: "Notification sent (Cease/Administrative Reset)". */
+function resetReason(error: string): string {
+  if (error.startsWith("sent ")) return `Notification sent (${error.slice(5)})`;
+  if (error.startsWith("received ")) return `Notification received (${error.slice(9)})`;
+  return error;
 }
 
 function total(c: BgpSession["sent"]): number {
@@ -166,7 +174,12 @@ export function showIpBgpNeighbors(bgp: Bgp, address?: string): string {
       1,
       Math.min(s.config.timers?.keepalive ?? bgp.config.timers?.keepalive ?? 60, Math.floor(hold / 3)),
     );
-    l.push(`  Hold time is ${hold}, keepalive interval is ${keepalive} seconds`);
+    l.push(`  Hold time is ${hold} seconds, keepalive interval is ${keepalive} seconds`);
+    const configuredHold = s.config.timers?.hold ?? bgp.config.timers?.hold ?? 180;
+    const configuredKeepalive = s.config.timers?.keepalive ?? bgp.config.timers?.keepalive ?? 60;
+    l.push(
+      `  Configured hold time is ${configuredHold} seconds, keepalive interval is ${configuredKeepalive} seconds`,
+    );
     const open = s.peerOpen;
     if (open) {
       const has = (kind: string) => open.capabilities.some((c) => c.kind === kind);
@@ -182,7 +195,7 @@ export function showIpBgpNeighbors(bgp: Bgp, address?: string): string {
     l.push(`    Outq depth is ${s.outputQueue > 0 ? 1 : 0}`);
     l.push("                         Sent       Rcvd");
     const row = (name: string, a: number, b: number) =>
-      `    ${name.padEnd(21)}${String(a).padStart(10)} ${String(b).padStart(10)}`;
+      `    ${name.padEnd(15)}${String(a).padStart(10)} ${String(b).padStart(10)}`;
     l.push(row("Opens:", s.sent.opens, s.receivedCounts.opens));
     l.push(row("Notifications:", s.sent.notifications, s.receivedCounts.notifications));
     l.push(row("Updates:", s.sent.updates, s.receivedCounts.updates));
