@@ -10,8 +10,12 @@
  *   (bench/routing-ospf.ts; target ≤ 30).
  * - `bgp-updates-per-s`: UPDATE messages per second processed afterwards, each changing the MED of
  *   one installed prefix (decision, RIB change, as churn on the Internet looks).
+ * - `bgp-advertise-1m`: wall seconds for the router to send that whole table to a new eBGP peer
+ *   (export rules, AS prepended, packed UPDATEs over TCP), from the session coming up to the peer
+ *   having counted the last prefix.
  */
 import { Network } from "../src/devices/network.js";
+import type { Router } from "../src/devices/router.js";
 import { Bgp } from "../src/routing/bgp/speaker.js";
 import { tcpStreamTransport } from "../src/socket/tcp-transport.js";
 import { Ipv4Address, Ipv4Prefix } from "../src/wire/address/ipv4.js";
@@ -30,19 +34,50 @@ function bgpLab() {
   const net = new Network({ seed: 1 });
   const r1 = net.addRouter("r1");
   const feeder = net.addRouter("feeder");
+  const sink = net.addRouter("sink");
   net.connect("r1:eth0", "feeder:eth0", { rate: "10Gbit" });
+  net.connect("r1:eth1", "sink:eth0", { rate: "10Gbit" });
   r1.addAddress("eth0", "10.0.12.1/24");
   feeder.addAddress("eth0", "10.0.12.2/24");
+  r1.addAddress("eth1", "10.0.13.1/24");
+  sink.addAddress("eth0", "10.0.13.3/24");
   const bgp = r1.routing.add(
     new Bgp(r1, {
       asn: 65001,
       "router-id": "1.1.1.1",
       timers: { hold: 0 },
-      neighbors: [{ address: "10.0.12.2", "remote-as": 65002, passive: true }],
+      neighbors: [
+        { address: "10.0.12.2", "remote-as": 65002, passive: true },
+        { address: "10.0.13.3", "remote-as": 65003, passive: true },
+      ],
     }),
   );
-  // The feeder: OPEN, then KEEPALIVE once the router's OPEN arrives, then whatever `send` is given.
-  const stream = tcpStreamTransport(feeder.tcp).connect({ host: "10.0.12.1", port: 179 });
+  const { send } = rawPeer(feeder, "10.0.12.1", 65002, () => {});
+  net.scheduler.runWhile(() => bgp.session("10.0.12.2")?.state !== "Established", 10e9);
+  if (bgp.session("10.0.12.2")?.state !== "Established") throw new Error("bgp bench: no session");
+  return { net, r1, bgp, send, sink };
+}
+
+/** NLRI octets of an UPDATE, counted as prefixes without building objects. */
+function countNlri(bytes: Uint8Array, at: number, length: number): number {
+  const withdrawn = (bytes[at + 19] << 8) | bytes[at + 20];
+  const attrsAt = at + 21 + withdrawn;
+  const attrs = (bytes[attrsAt] << 8) | bytes[attrsAt + 1];
+  let p = attrsAt + 2 + attrs;
+  let n = 0;
+  while (p < at + length) {
+    p += 1 + ((bytes[p] + 7) >> 3);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * A BGP speaker written by hand over our TCP: OPEN, KEEPALIVE once the router's OPEN arrives, then
+ * whatever `send` is given; `onUpdate(prefixes)` for each UPDATE received.
+ */
+function rawPeer(node: Router, routerAddress: string, asn: number, onUpdate: (prefixes: number) => void) {
+  const stream = tcpStreamTransport(node.tcp).connect({ host: routerAddress, port: 179 });
   const queue: Uint8Array[] = [];
   const flush = () => {
     while (queue.length > 0) {
@@ -64,28 +99,39 @@ function bgpLab() {
       encodeBgpMessage({
         type: "open",
         version: 4,
-        myAs: 65002,
         holdTime: 0,
-        bgpId: Ipv4Address.parse("2.2.2.2"),
-        capabilities: [{ kind: "four-octet-as", asn: 65002 }],
+        myAs: asn,
+        bgpId: new Ipv4Address(0x02020200 + (asn & 0xff)),
+        capabilities: [{ kind: "four-octet-as", asn }],
       }),
     );
+  // Messages may span chunks: keep the tail until it is whole.
+  let pending = new Uint8Array(0);
   stream.events.onData = (chunk) => {
-    // The router's OPEN and KEEPALIVE: answer each OPEN with a KEEPALIVE.
-    for (let at = 0; at + 19 <= chunk.length; at += bgpMessageLength(chunk, at)) {
-      if (chunk[at + 18] === 1) send(encodeBgpMessage({ type: "keepalive" }));
+    let bytes = chunk;
+    if (pending.length > 0) {
+      bytes = new Uint8Array(pending.length + chunk.length);
+      bytes.set(pending);
+      bytes.set(chunk, pending.length);
     }
+    let at = 0;
+    while (at + 19 <= bytes.length) {
+      const length = bgpMessageLength(bytes, at);
+      if (at + length > bytes.length) break;
+      if (bytes[at + 18] === 1) send(encodeBgpMessage({ type: "keepalive" }));
+      if (bytes[at + 18] === 2) onUpdate(countNlri(bytes, at, length));
+      at += length;
+    }
+    pending = bytes.slice(at);
   };
-  net.scheduler.runWhile(() => bgp.session("10.0.12.2")?.state !== "Established", 10e9);
-  if (bgp.session("10.0.12.2")?.state !== "Established") throw new Error("bgp bench: no session");
-  return { net, r1, bgp, send };
+  return { send };
 }
 
 export function run(report: Report): void {
   if (process.env.ROUTING_BENCH !== "bgp") runOspfConverge(report);
   if (process.env.ROUTING_BENCH === "ospf") return;
   const count = Number(process.env.BGP_BENCH_PREFIXES ?? 1_000_000);
-  const { net, r1, bgp, send } = bgpLab();
+  const { net, r1, bgp, send, sink } = bgpLab();
   const prefixes: Ipv4Prefix[] = new Array(count);
   const base = Ipv4Address.parse("20.0.0.0").value;
   for (let i = 0; i < count; i++) prefixes[i] = new Ipv4Prefix(new Ipv4Address(base + i * 256), 24);
@@ -146,5 +192,23 @@ export function run(report: Report): void {
     value: round(churn / elapsed),
     unit: "updates/s",
     messages: churn,
+  });
+
+  // A new peer: the whole table goes out to it.
+  let advertised = 0;
+  const t1 = performance.now();
+  rawPeer(sink, "10.0.13.1", 65003, (n) => {
+    advertised += n;
+  });
+  net.scheduler.runWhile(() => advertised < count);
+  const sent = (performance.now() - t1) / 1000;
+  if (advertised !== count) throw new Error(`bgp-advertise: ${advertised} of ${count} prefixes`);
+  report({
+    suite: SUITE,
+    name: count === 1_000_000 ? "bgp-advertise-1m" : `bgp-advertise-${count}`,
+    value: round(sent),
+    unit: "s",
+    prefixes: count,
+    updates: bgp.session("10.0.13.3")?.sent.updates,
   });
 }

@@ -220,9 +220,12 @@ export function showIpBgpNeighbors(bgp: Bgp, address?: string): string {
     l.push(`  Connections established ${s.establishedCount}; dropped ${s.droppedCount}`);
     l.push(
       s.lastError
-        ? `  Last reset ${formatUptime(s.upDownSince, now)},  due to ${s.lastError}`
+        ? `  Last reset ${formatUptime(s.upDownSince, now)},  ${resetReason(s.lastError)}`
         : "  Last reset never",
     );
+    if (!s.ibgp) l.push("  External BGP neighbor may be up to 1 hops away.");
+    const retry = s.config.timers?.["connect-retry"] ?? bgp.config.timers?.["connect-retry"] ?? 120;
+    l.push(`BGP Connect Retry Timer in Seconds: ${retry}`);
     if (s.state === "Established") {
       l.push(`Local host: ${s.localAddress}, Local port: ${s.localPort}`);
       l.push(`Foreign host: ${s.address}, Foreign port: ${s.remotePort}`);

@@ -86,6 +86,8 @@ export class Bgp implements RoutingProtocol {
   private readonly adjIn = new Map<Session, Map<number, BgpPath>>();
   /** Adj-RIB-Out per session: the attributes we advertised for each prefix. */
   private readonly adjOut = new Map<Session, Map<number, BgpPathAttributes>>();
+  /** Per session, what each received attributes object is rewritten to on export (null: not sent). */
+  private readonly exported = new Map<Session, WeakMap<BgpPathAttributes, BgpPathAttributes | null>>();
   /** Changes waiting to be sent, per session (undefined attributes: withdraw). */
   private readonly pending = new Map<
     Session,
@@ -214,6 +216,7 @@ export class Bgp implements RoutingProtocol {
 
   private established(session: Session): void {
     this.adjOut.set(session, new Map());
+    this.exported.delete(session); // the local address, the peer's ID may differ this time
     // RFC 4271 §9.1.3: a new session gets the whole Loc-RIB (subject to policy).
     for (const entry of this.locRib.values()) this.queueExport(session, entry);
     this.scheduleFlush();
@@ -221,6 +224,7 @@ export class Bgp implements RoutingProtocol {
 
   private lost(session: Session): void {
     this.adjOut.delete(session);
+    this.exported.delete(session);
     this.pending.delete(session);
     const routes = this.adjIn.get(session);
     this.adjIn.delete(session);
@@ -466,6 +470,40 @@ export class Bgp implements RoutingProtocol {
       const toClient = session.config["route-reflector-client"] === true;
       if (!fromClient && !toClient) return undefined; // plain iBGP: no re-advertising (§9.2.1)
     }
+    let out = this.exportMemo(session, best);
+    if (out === undefined) return undefined;
+    const outList = session.config["prefix-list-out"];
+    if (outList && !this.prefixLists.get(outList)?.permits(entry.prefix)) return undefined;
+    const outMap = session.config["route-map-out"];
+    if (outMap) {
+      const r = this.routeMaps.get(outMap)?.apply(entry.prefix, out, this.prefixLists);
+      if (!r?.permit) return undefined;
+      out = r.attributes;
+    }
+    return out;
+  }
+
+  /**
+   * The attributes `best` leaves with towards `session`, before the per-prefix policy. Prefixes
+   * that arrived in one UPDATE share one attributes object; they share the result too, so a full
+   * table going out to a new peer is rewritten once per path, not once per prefix, and packs into
+   * UPDATEs without comparing attributes prefix by prefix.
+   */
+  private exportMemo(session: Session, best: BgpPath): BgpPathAttributes | undefined {
+    let memo = this.exported.get(session);
+    if (!memo) {
+      memo = new WeakMap();
+      this.exported.set(session, memo);
+    }
+    const cached = memo.get(best.attributes);
+    if (cached !== undefined) return cached ?? undefined;
+    const result = this.exportPath(session, best);
+    memo.set(best.attributes, result ?? null);
+    return result;
+  }
+
+  private exportPath(session: Session, best: BgpPath): BgpPathAttributes | undefined {
+    const from = best.from;
     const a = best.attributes;
     const communities = a.communities;
     if (communities?.includes(WellKnownCommunity.NoAdvertise)) return undefined;
@@ -490,14 +528,6 @@ export class Bgp implements RoutingProtocol {
       const unknown = a.unknown?.filter((u) => (u.flags & AttributeFlag.Transitive) !== 0);
       if (unknown && unknown.length > 0)
         out.unknown = unknown.map((u) => ({ ...u, flags: u.flags | AttributeFlag.Partial }));
-    }
-    const outList = session.config["prefix-list-out"];
-    if (outList && !this.prefixLists.get(outList)?.permits(entry.prefix)) return undefined;
-    const outMap = session.config["route-map-out"];
-    if (outMap) {
-      const r = this.routeMaps.get(outMap)?.apply(entry.prefix, out, this.prefixLists);
-      if (!r?.permit) return undefined;
-      out = r.attributes;
     }
     return out;
   }
