@@ -195,7 +195,7 @@ export class ConnectionView {
   connection = "";
 
   constructor(
-    root: HTMLElement,
+    private readonly root: HTMLElement,
     private readonly events: () => readonly LabEvent[],
     private readonly index: () => LabIndex,
     private readonly onPick: (seq: number) => void,
@@ -233,6 +233,8 @@ export class ConnectionView {
   }
 
   show(connection: string): void {
+    // A redraw of the same connection (new events) keeps the place the learner scrolled to.
+    const scrolled = connection === this.connection ? this.root.scrollTop : 0;
     this.connection = connection;
     if (this.chooser.value !== connection) {
       if (![...this.chooser.options].some((o) => o.value === connection))
@@ -249,6 +251,7 @@ export class ConnectionView {
     const events = all.filter((e) => e.connection !== undefined && family.has(e.connection));
     this.drawPlots(events);
     this.drawSequence(connection, events);
+    this.root.scrollTop = scrolled;
   }
 
   private drawSequence(connection: string, events: LabEvent[]): void {

@@ -128,6 +128,13 @@ class App {
         }
         this.serverTime = message.time;
         this.connectionView.refreshChoices(this.store.connections);
+        // A connection on screen grows as its segments arrive (a download started in a terminal).
+        if (
+          this.tab === "connection" &&
+          this.connectionView.connection &&
+          message.events.some((e) => e.connection)
+        )
+          this.redrawConnectionSoon();
         this.controls();
         break;
       }
@@ -226,6 +233,16 @@ class App {
       if (request === this.packetRequest)
         this.inspector.showError(`Frame ${frameId}: ${(error as Error).message}`);
     }
+  }
+
+  private redrawTimer = 0;
+  /** Redraws the connection view at most twice a second while events stream in. */
+  private redrawConnectionSoon(): void {
+    if (this.redrawTimer) return;
+    this.redrawTimer = window.setTimeout(() => {
+      this.redrawTimer = 0;
+      if (this.tab === "connection") this.connectionView.show(this.connectionView.connection);
+    }, 500);
   }
 
   showTab(tab: Tab): void {

@@ -217,7 +217,7 @@ describe("the web lab in Chromium", { timeout: 120_000 }, () => {
     await page.keyboard.press("ArrowRight");
   });
 
-  test("plays the events with moving packets, and shows the help", async (t) => {
+  test("plays the events with moving packets, shows the help, lets network time run", async (t) => {
     if (!needSystem(t, "chromium", existsSync(CHROMIUM))) return;
     const start = await page.evaluate(() => window.lab.player.index);
     await page.keyboard.press("+");
@@ -243,6 +243,11 @@ describe("the web lab in Chromium", { timeout: 120_000 }, () => {
     await page.keyboard.press("Escape");
     await page.locator("#help-overlay").waitFor({ state: "hidden" });
     await shot(page, "events", "#left");
+    // "Run 1 s" lets a second of network time pass on the server.
+    const before = lab!.time;
+    await page.click("#run");
+    for (let i = 0; i < 200 && lab!.time < before + 1e9; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(lab!.time >= before + 1e9, `network time went from ${before} to ${lab!.time}`);
   });
 
   test("the connection view: a sequence diagram of the handshake and a congestion window plot with data", async (t) => {
