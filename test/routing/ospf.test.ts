@@ -200,10 +200,10 @@ test("areas: an ABR summarizes each area into the other (type 3 LSAs, inter-area
   net.scheduler.runFor(20 * SECOND);
   assert.ok(o2.isAreaBorderRouter);
   assert.deepEqual(hops(r1, "10.3.0.9"), ["10.0.12.2 eth0"]);
-  assert.equal(o1.routes.get("10.3.0.0/24")?.type, "inter-area");
-  assert.equal(o1.routes.get("10.3.0.0/24")?.cost, 30);
+  assert.equal(o1.route("10.3.0.0/24")?.type, "inter-area");
+  assert.equal(o1.route("10.3.0.0/24")?.cost, 30);
   assert.deepEqual(hops(r3, "10.1.0.9"), ["10.0.23.1 eth0"]);
-  assert.equal(o3.routes.get("10.1.0.0/24")?.type, "inter-area");
+  assert.equal(o3.route("10.1.0.0/24")?.type, "inter-area");
   // Area 1 holds summaries of area 0's networks from the ABR, and no router-LSA from r3.
   const area1 = [...o1.areas.get(1)!.lsdb.values()].map((e) => e.lsa.header);
   assert.ok(area1.some((h) => h.type === 3 && h.id === 0x0a030000 && h.advertisingRouter === 0x02020202));

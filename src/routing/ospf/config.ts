@@ -52,6 +52,8 @@ export interface OspfConfig {
   spfHold?: number;
   /** RFC 2328's MinLSInterval in nanoseconds (default 5 s). */
   minLsInterval?: number;
+  /** Nanoseconds adjacency changes are gathered before the router-LSA is originated again (default 1 s). */
+  originationDelay?: number;
   /** Administrative distance of OSPF routes (default 110). */
   distance?: number;
 }
@@ -67,6 +69,7 @@ export const OSPF_DEFAULTS = {
   /** The hold grows up to this while SPF keeps being triggered (FRR's max-holdtime, 5 s). */
   spfMaxHold: 5 * SECOND,
   minLsInterval: 5 * SECOND,
+  originationDelay: SECOND,
   /** RFC 2328 Appendix B MinLSArrival. */
   minLsArrival: SECOND,
   /** InfTransDelay, added to an LSA's age when it is sent. */

@@ -93,7 +93,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
   readonly areas = new Map<number, OspfArea>();
   readonly interfaces = new Map<string, OspfInterface>();
   /** OSPF's routing table after the last SPF (§11), by prefix text. */
-  routes = new Map<string, OspfRoute>();
+  routes = new Map<number, OspfRoute>();
   readonly counters: OspfCounters = {
     packetsIn: 0,
     packetsOut: 0,
@@ -450,9 +450,9 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       // octets (§13.1: same sequence number and checksum, neither at MaxAge, ages close) they
       // need no parsing at all (§13 (7)).
       const type = bytes[3];
-      const duplicateOf = area.lsdb.get(lsaKey(type, readUint32(bytes, 4), readUint32(bytes, 8)));
-      if (duplicateOf !== undefined && sameInstance(bytes, duplicateOf, now)) {
-        const key = headerKey(duplicateOf.lsa.header);
+      const current = area.lsdb.find(type, readUint32(bytes, 4), readUint32(bytes, 8));
+      if (current !== undefined && sameInstance(bytes, current, now)) {
+        const key = current.key ?? headerKey(current.lsa.header);
         iface.requestSatisfied(n, key);
         if (n.retransmitList.has(key)) n.retransmitList.delete(key);
         else direct.push(readLsaHeader(bytes, 0));
@@ -463,8 +463,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         if (h.type === LsaType.AsExternal) this.queueAck(iface, h); // not kept, but acknowledged
         continue;
       }
-      const key = headerKey(h);
-      const current = area.lsdb.get(key);
+      const key = current?.key ?? headerKey(h);
       // §13 (4): a MaxAge LSA we do not have, with no neighbour exchanging databases: ack and forget.
       if (h.age >= MAX_AGE && !current && !this.anyNeighborExchanging(area)) {
         direct.push(h);
@@ -486,7 +485,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
           this.drop(lsa.reason);
           continue;
         }
-        const stored: LsaEntry = { bytes: own, lsa, installedAt: now, installedAge: h.age };
+        const stored: LsaEntry = { bytes: own, lsa, installedAt: now, installedAge: h.age, key };
         // (c) before (b): our lists are keyed by LSA, so the old instance goes before the new is listed.
         this.removeFromRetransmitLists(area, key);
         const floodedBack = this.flood(area, stored, iface, n);
@@ -541,7 +540,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
    * interface it arrived on (which then serves as the acknowledgment).
    */
   private flood(area: OspfArea, entry: LsaEntry, from?: OspfInterface, fromNeighbor?: OspfNeighbor): boolean {
-    const key = headerKey(entry.lsa.header);
+    const key = entry.key ?? headerKey(entry.lsa.header);
     let floodedBack = false;
     for (const iface of area.interfaces) {
       if (iface.state === "Down" || iface.settings.passive) continue;
@@ -647,12 +646,14 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     const n = iface.neighbors.get(routerId);
     if (!n || !atLeast(n.state, "Exchange")) return "LS Ack from a neighbour below Exchange";
     const area = this.areaOf(iface);
+    if (n.retransmitList.size === 0) return undefined;
     for (const h of headers) {
-      const key = headerKey(h);
+      const known = area.lsdb.find(h.type, h.id, h.advertisingRouter);
+      const key = known?.key ?? headerKey(h);
       const listed = n.retransmitList.get(key);
       if (!listed) continue;
       if (compareLsaInstances(h, currentHeader(listed, this.now)) === 0) n.retransmitList.delete(key);
-      this.maybeRemoveFlushed(area, key);
+      if (listed.flushing) this.maybeRemoveFlushed(area, key);
     }
     return undefined;
   }
@@ -898,12 +899,15 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
   adjacencyChanged(iface: OspfInterface): void {
     if (!this.running) return;
     const area = this.areaOf(iface);
-    // Deferred to the end of the current event, so several changes make one origination.
+    // Gathered for a moment, so the adjacencies that come up together (a router's neighbours all
+    // answer the same Hello round) make one new instance instead of one each. At least
+    // MinLSArrival, so neighbours that just loaded the previous instance accept the new one.
     const key = `adj/${area.id}`;
     if (this.pendingOrigination.has(key)) return;
+    const delay = this.config.originationDelay ?? OSPF_DEFAULTS.originationDelay;
     this.pendingOrigination.set(
       key,
-      this.after(0, () => {
+      this.after(delay, () => {
         this.pendingOrigination.delete(key);
         this.originateRouterLsa(area);
         for (const i of area.interfaces) if (!i.isPointToPoint) this.originateNetworkLsa(i);
@@ -1016,24 +1020,37 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     this.lastSpfRun = this.now;
     this.lastSpfAt = this.now;
     this.counters.spfRuns++;
-    const routes = new Map<string, OspfRoute>();
-    const consider = (route: OspfRoute) => {
-      const key = route.prefix.toString();
-      const current = routes.get(key);
-      // §16.4: intra-area beats inter-area; then lower cost; equal cost merges next hops.
+    const routes = new Map<number, OspfRoute>();
+    const previous = this.routes;
+    /** Offers a route for network/mask (§16.4: intra-area beats inter-area, then cost; equal cost merges). */
+    const consider = (
+      network: number,
+      mask: number,
+      type: OspfRoute["type"],
+      area: number,
+      cost: number,
+      nextHops: readonly SpfNextHop[],
+    ) => {
+      const length = maskLength(mask);
+      if (length < 0) return;
+      const key = (network & mask) >>> 0;
+      const id = key * 64 + length;
+      const current = routes.get(id);
       if (current) {
-        if (current.type === "intra-area" && route.type === "inter-area") return;
-        if (!(current.type === "inter-area" && route.type === "intra-area")) {
-          if (current.cost < route.cost) return;
-          if (current.cost === route.cost) {
-            for (const h of route.nextHops)
+        if (current.type === "intra-area" && type === "inter-area") return;
+        if (!(current.type === "inter-area" && type === "intra-area")) {
+          if (current.cost < cost) return;
+          if (current.cost === cost) {
+            for (const h of nextHops)
               if (!current.nextHops.some((x) => x.iface === h.iface && x.gateway === h.gateway))
                 current.nextHops.push(h);
             return;
           }
         }
       }
-      routes.set(key, { ...route, nextHops: [...route.nextHops] });
+      // The prefix object of the last run is reused: most routes do not change between runs.
+      const prefix = previous.get(id)?.prefix ?? new Ipv4Prefix(new Ipv4Address(key), length);
+      routes.set(id, { prefix, type, area, cost, nextHops: [...nextHops] });
     };
     const root = {
       routerId: this.routerId,
@@ -1051,22 +1068,17 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       const spf = runSpf(area.lsdb, root);
       area.spf = spf;
       // Transit networks (§16.1 step 4 with network vertices).
-      for (const v of spf.networks.values()) {
-        const prefix = prefixOf(v.id, v.mask);
-        if (prefix)
-          consider({ prefix, type: "intra-area", area: area.id, cost: v.distance, nextHops: v.nextHops });
-      }
+      for (const v of spf.networks.values())
+        consider(v.id, v.mask, "intra-area", area.id, v.distance, v.nextHops);
       // Stage 2: stub networks of every router reached (§16.1.2).
       for (const v of spf.routers.values()) {
         const entry = area.lsdb.routers.get(v.id);
         if (!entry) continue;
         for (const link of (entry.lsa.body as { links: RouterLink[] }).links) {
           if (link.type !== RouterLinkType.Stub) continue;
-          const prefix = prefixOf(link.id, link.data);
-          if (!prefix) continue;
           const nextHops = v.id === this.routerId ? this.directHops(link.id, link.data) : v.nextHops;
           if (nextHops.length === 0) continue;
-          consider({ prefix, type: "intra-area", area: area.id, cost: v.distance + link.metric, nextHops });
+          consider(link.id, link.data, "intra-area", area.id, v.distance + link.metric, nextHops);
         }
       }
     }
@@ -1084,19 +1096,11 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         if (body.metric >= LS_INFINITY) continue;
         const border = spf.routers.get(h.advertisingRouter >>> 0);
         if (!border || border.nextHops.length === 0) continue;
-        const prefix = prefixOf(h.id, body.mask);
-        if (!prefix) continue;
-        consider({
-          prefix,
-          type: "inter-area",
-          area: area.id,
-          cost: border.distance + body.metric,
-          nextHops: border.nextHops,
-        });
+        consider(h.id, body.mask, "inter-area", area.id, border.distance + body.metric, border.nextHops);
       }
     }
     this.routes = routes;
-    this.installRoutes();
+    this.installRoutes(previous);
     this.originateSummaries();
   }
 
@@ -1109,17 +1113,29 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     return hops;
   }
 
-  private installRoutes(): void {
-    const list: ProtocolRoute[] = [];
-    for (const route of this.routes.values()) {
+  /** Writes into the RIB what changed since the last run (most routes did not). */
+  private installRoutes(previous: ReadonlyMap<number, OspfRoute>): void {
+    let changes = 0;
+    for (const [id, route] of this.routes) {
+      const before = previous.get(id);
+      if (before && before.cost === route.cost && sameHops(before.nextHops, route.nextHops)) continue;
       const nextHops: NextHop[] = route.nextHops
         .map((h) =>
           h.gateway === 0 ? { interface: h.iface } : { via: new Ipv4Address(h.gateway), interface: h.iface },
         )
         .sort((a, b) => (a.via?.value ?? 0) - (b.via?.value ?? 0) || a.interface.localeCompare(b.interface));
-      list.push({ prefix: route.prefix, nextHops, metric: route.cost });
+      if (this.rib.install({ prefix: route.prefix, nextHops, metric: route.cost })) changes++;
     }
-    if (this.rib.sync(list) > 0) this.lastRouteChangeAt = this.now;
+    for (const [id, route] of previous) {
+      if (!this.routes.has(id) && this.rib.withdraw(route.prefix)) changes++;
+    }
+    if (changes > 0) this.lastRouteChangeAt = this.now;
+  }
+
+  /** OSPF's route for a prefix (`10.3.0.0/24`), from the last SPF run. */
+  route(prefix: string): OspfRoute | undefined {
+    const p = Ipv4Prefix.parse(prefix);
+    return this.routes.get((p.network.value >>> 0) * 64 + p.length);
   }
 
   /** The routes OSPF installed in the RIB (selected or not). */
@@ -1158,6 +1174,19 @@ function prefixOf(network: number, mask: number): Ipv4Prefix | undefined {
   if ((inverse & (inverse + 1)) !== 0) return undefined;
   const length = 32 - Math.log2(inverse + 1);
   return new Ipv4Prefix(new Ipv4Address((network & m) >>> 0), length);
+}
+
+function sameHops(a: readonly SpfNextHop[], b: readonly SpfNextHop[]): boolean {
+  if (a.length !== b.length) return false;
+  for (const h of a) if (!b.some((x) => x.iface === h.iface && x.gateway === h.gateway)) return false;
+  return true;
+}
+
+/** The length of a contiguous mask, or -1 when it is not one. */
+function maskLength(mask: number): number {
+  const inverse = ~mask >>> 0;
+  if ((inverse & (inverse + 1)) !== 0) return -1;
+  return 32 - Math.log2(inverse + 1);
 }
 
 /** Whether `bytes` hold the same instance as `entry` (§13.1), read from the octets. */

@@ -310,11 +310,16 @@ export function verifyLsaChecksum(bytes: Uint8Array, offset: number, length: num
   if (length < LSA_HEADER_LENGTH || offset + length > bytes.length) return false;
   let c0 = 0;
   let c1 = 0;
-  for (let i = offset + 2; i < offset + length; i++) {
-    c0 = (c0 + bytes[i]) % 255;
-    c1 = (c1 + c0) % 255;
+  // The sums stay exact in doubles for thousands of octets: reduce mod 255 every 4096 only.
+  for (let i = offset + 2, n = 0; i < offset + length; i++, n++) {
+    c0 += bytes[i];
+    c1 += c0;
+    if ((n & 0xfff) === 0xfff) {
+      c0 %= 255;
+      c1 %= 255;
+    }
   }
-  return c0 === 0 && c1 === 0 && readUint16(bytes, offset + 16) !== 0;
+  return c0 % 255 === 0 && c1 % 255 === 0 && readUint16(bytes, offset + 16) !== 0;
 }
 
 /**
