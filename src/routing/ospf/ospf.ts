@@ -48,7 +48,7 @@ import {
 } from "../../wire/ospf/packet.js";
 import { isParseError } from "../../wire/parse-error.js";
 import type { RoutingProtocol } from "../index.js";
-import { type ProtocolRoute, RibWriter } from "../rib.js";
+import { RibWriter } from "../rib.js";
 import { OSPF_DEFAULTS, type OspfConfig, type OspfInterfaceConfig, parseAreaId } from "./config.js";
 import {
   atLeast,
