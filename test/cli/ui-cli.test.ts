@@ -28,7 +28,15 @@ topology:
 test("ui FILE: prints the URL on 127.0.0.1, runs the start-up script, serves the topology, stops on SIGTERM", async () => {
   const child = spawn(
     process.execPath,
-    [join(projectRoot, "bin", "tinkernet.js"), "ui", lab, "--exec", "h1 ping -c 1 h2"],
+    [
+      join(projectRoot, "bin", "tinkernet.js"),
+      "ui",
+      lab,
+      "--exec",
+      "h1 ping -c 1 h2",
+      "--max-events",
+      "5000",
+    ],
     {
       env: { ...process.env, NO_COLOR: "1" },
     },
@@ -47,6 +55,7 @@ test("ui FILE: prints the URL on 127.0.0.1, runs the start-up script, serves the
     const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
     assert.ok(url, stdout);
     assert.match(stdout, /start-up: h1 ping -c 1 h2/);
+    assert.match(stdout, /the last 5000/);
     const yaml = await (await fetch(`${url}topology.yml`)).text();
     assert.match(yaml, /name: pair/);
     const capture = new Uint8Array(await (await fetch(`${url}capture.pcapng`)).arrayBuffer());
@@ -61,4 +70,5 @@ test("ui: usage errors exit 2", () => {
   assert.equal(runCli(["ui", join(dir, "missing.yml")]).status, 2);
   assert.equal(runCli(["ui", lab, "--port", "http"]).status, 2);
   assert.equal(runCli(["ui", lab, "--seed", "x"]).status, 2);
+  assert.equal(runCli(["ui", lab, "--max-events", "10"]).status, 2);
 });

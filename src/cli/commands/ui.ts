@@ -22,6 +22,7 @@ interface UiOptions {
   seed: string;
   exec: string[];
   script?: string;
+  maxEvents?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -46,6 +47,7 @@ export function registerUi(program: Command): void {
       [],
     )
     .option("--script <file>", "start-up commands from a file, one per line (# comments)")
+    .option("--max-events <n>", "events kept for the page (default 200000; older ones are forgotten)")
     .addHelpText(
       "after",
       '\nExamples:\n  tinkernet ui\n  tinkernet ui examples/lan.yml --port 8080 --open\n  tinkernet ui examples/chain.yml --exec "h1 traceroute h2"',
@@ -67,6 +69,12 @@ async function ui(file: string | undefined, options: UiOptions): Promise<number>
     port = Number(options.port);
     if (!/^\d+$/.test(options.port) || port > 65535)
       return usage(`invalid port "${options.port}": 0 to 65535`);
+  }
+  let maxEvents: number | undefined;
+  if (options.maxEvents !== undefined) {
+    maxEvents = Number(options.maxEvents);
+    if (!/^\d+$/.test(options.maxEvents) || maxEvents < 1000 || maxEvents > 5_000_000)
+      return usage(`invalid --max-events "${options.maxEvents}": 1000 to 5000000`);
   }
   const path = file ?? INTERNET_YML;
   let text: string;
@@ -96,6 +104,7 @@ async function ui(file: string | undefined, options: UiOptions): Promise<number>
     file: file ?? "examples/internet.yml",
     seed: Number(options.seed),
     ...(script ? { script } : {}),
+    ...(maxEvents !== undefined ? { maxEvents } : {}),
   });
   if (!created.ok) {
     console.error(created.error);
