@@ -403,6 +403,12 @@ export class BgpSession {
     this.restartKeepalive(c);
   }
 
+  /** An error found above the wire format (policy of RFC 4271 §6.3): NOTIFICATION, then the session drops. */
+  notify(code: number, subcode: number, reason: string): void {
+    const c = this.live;
+    if (c) this.close(c, { code, subcode }, reason);
+  }
+
   /** Sends a ROUTE-REFRESH (RFC 2918) asking the peer to resend its routes. */
   requestRefresh(): boolean {
     const c = this.live;

@@ -23,15 +23,18 @@ import type { StreamListener, StreamTransport } from "../../socket/stream-connec
 import { tcpStreamTransport } from "../../socket/tcp-transport.js";
 import { Ipv4Address, Ipv4Prefix } from "../../wire/address/ipv4.js";
 import {
+  AsPathSegmentType,
   AttributeFlag,
   asPathLength,
   BGP_PORT,
+  BgpErrorCode,
   type BgpMessage,
   type BgpPathAttributes,
   type BgpUpdateMessage,
   formatAsPath,
   packUpdates,
   summarizeBgp,
+  UpdateErrorSubcode,
   WellKnownCommunity,
 } from "../../wire/bgp/index.js";
 import type { RoutingProtocol } from "../index.js";
@@ -245,6 +248,21 @@ export class Bgp implements RoutingProtocol {
       return;
     }
     if (message.type !== "update") return;
+    // RFC 4271 §6.3: an external peer's AS_PATH must start with the peer's AS (FRR's
+    // enforce-first-as, on by default); otherwise the UPDATE is a Malformed AS_PATH.
+    const first = message.attributes.asPath?.[0];
+    if (
+      !session.ibgp &&
+      message.nlri.length > 0 &&
+      (first?.type !== AsPathSegmentType.Sequence || first.asns[0] !== session.remoteAs)
+    ) {
+      session.notify(
+        BgpErrorCode.UpdateMessage,
+        UpdateErrorSubcode.MalformedAsPath,
+        `the AS_PATH does not start with the peer's AS ${session.remoteAs}`,
+      );
+      return;
+    }
     this.applyUpdate(session, message);
   }
 

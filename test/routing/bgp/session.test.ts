@@ -145,7 +145,8 @@ test("collision: both sides connect at once and exactly one connection survives 
   assert.equal(l.bgp.r1.session("10.0.12.2")?.droppedCount, 0);
 });
 
-test("a malformed UPDATE from the peer is answered with the NOTIFICATION RFC 4271 §6.3 names, and its routes go", () => {
+/** r1 runs our speaker; `peer` speaks BGP by hand over our TCP, and keeps what r1 sends it. */
+function handWrittenPeer() {
   const l = lab(["r1", "peer"], [["r1", "peer", 12]]);
   const bgp = l.r.r1.routing.add(
     new Bgp(l.r.r1, {
@@ -154,7 +155,6 @@ test("a malformed UPDATE from the peer is answered with the NOTIFICATION RFC 427
       neighbors: [{ address: "10.0.12.2", "remote-as": 65002, passive: true }],
     }),
   );
-  // The peer speaks BGP by hand over our TCP.
   const stream = tcpStreamTransport(l.r.peer.tcp).connect({ host: "10.0.12.1", port: 179 });
   const received: BgpMessage[] = [];
   const send = (m: BgpMessage | Uint8Array) =>
@@ -178,31 +178,40 @@ test("a malformed UPDATE from the peer is answered with the NOTIFICATION RFC 427
   };
   l.net.runFor(SECOND);
   assert.equal(bgp.session("10.0.12.2")?.state, "Established");
-  send({
+  const announce = (prefix: string, asns = [65002]): BgpMessage => ({
     type: "update",
     withdrawn: [],
-    attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: Ipv4Address.parse("10.0.12.2") },
-    nlri: [Ipv4Prefix.parse("192.0.2.0/24")],
+    attributes: { origin: 0, asPath: [{ type: 2, asns }], nextHop: Ipv4Address.parse("10.0.12.2") },
+    nlri: [Ipv4Prefix.parse(prefix)],
   });
+  const notification = () => {
+    const n = received.find((m) => m.type === "notification");
+    return n?.type === "notification" ? [n.code, n.subcode, [...n.data]] : undefined;
+  };
+  return { l, bgp, send, announce, notification };
+}
+
+test("a malformed UPDATE from the peer is answered with the NOTIFICATION RFC 4271 §6.3 names, and its routes go", () => {
+  const { l, bgp, send, announce, notification } = handWrittenPeer();
+  send(announce("192.0.2.0/24"));
   l.net.runFor(SECOND);
   assert.ok(bgp.entry("192.0.2.0/24")?.best);
   // ORIGIN 5 does not exist: UPDATE Message Error / Invalid ORIGIN Attribute, data = the attribute.
-  const bad = encodeBgpMessage({
-    type: "update",
-    withdrawn: [],
-    attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: Ipv4Address.parse("10.0.12.2") },
-    nlri: [Ipv4Prefix.parse("198.51.100.0/24")],
-  });
+  const bad = encodeBgpMessage(announce("198.51.100.0/24"));
   bad[23 + 3] = 5; // header 19, withdrawn length 2, attribute length 2, then ORIGIN's flags, type, length, value
   send(bad);
   l.net.runFor(SECOND);
-  const notification = received.find((m) => m.type === "notification");
-  assert.ok(notification && notification.type === "notification");
-  assert.deepEqual(
-    [notification.code, notification.subcode, [...notification.data]],
-    [3, 6, [0x40, 1, 1, 5]],
-  );
+  assert.deepEqual(notification(), [3, 6, [0x40, 1, 1, 5]]);
   assert.notEqual(bgp.session("10.0.12.2")?.state, "Established");
   assert.equal(bgp.entry("192.0.2.0/24"), undefined, "the session's routes are withdrawn");
   assert.equal(l.r.r1.ipv4.routes.lookup(Ipv4Address.parse("192.0.2.1")), undefined);
+});
+
+test("an external peer's AS_PATH must start with its own AS: otherwise UPDATE Message Error / Malformed AS_PATH", () => {
+  const { l, bgp, send, announce, notification } = handWrittenPeer();
+  send(announce("192.0.2.0/24", [65099, 65002]));
+  l.net.runFor(SECOND);
+  assert.deepEqual(notification(), [3, 11, []]);
+  assert.equal(bgp.entry("192.0.2.0/24"), undefined);
+  assert.match(bgp.session("10.0.12.2")?.lastError ?? "", /Malformed AS_PATH/);
 });
