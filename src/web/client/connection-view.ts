@@ -193,6 +193,8 @@ export class ConnectionView {
   private readonly plots: HTMLElement;
   private charts: uPlot[] = [];
   connection = "";
+  /** Which MAX_SEGMENTS segments of a long connection the diagram shows. */
+  private page = 0;
 
   constructor(
     private readonly root: HTMLElement,
@@ -215,6 +217,13 @@ export class ConnectionView {
     this.chooser.addEventListener("change", () => this.show(this.chooser.value));
     root.querySelector(".connection-refresh")!.addEventListener("click", () => this.show(this.chooser.value));
     this.diagram.addEventListener("click", (e) => {
+      const pager = (e.target as Element).closest("button");
+      if (pager?.classList.contains("earlier") || pager?.classList.contains("later")) {
+        this.page += pager.classList.contains("later") ? 1 : -1;
+        this.show(this.connection);
+        this.root.scrollTop = 0;
+        return;
+      }
       const seq = (e.target as Element).closest("[data-seq]")?.getAttribute("data-seq");
       if (seq) this.onPick(Number(seq));
     });
@@ -235,6 +244,7 @@ export class ConnectionView {
   show(connection: string): void {
     // A redraw of the same connection (new events) keeps the place the learner scrolled to.
     const scrolled = connection === this.connection ? this.root.scrollTop : 0;
+    if (connection !== this.connection) this.page = 0;
     this.connection = connection;
     if (this.chooser.value !== connection) {
       if (![...this.chooser.options].some((o) => o.value === connection))
@@ -273,19 +283,27 @@ export class ConnectionView {
     // A lane's address and port: from any id of the family whose endpoint the node owns.
     const ids = [...new Set(events.map((e) => e.connection!))].flatMap(connectionEnds);
     const endpointOf = (node: string) => ids.find((e) => index.ownerOf(addressOf(e)) === node) ?? "";
+    // The whole connection is read (pairs, initial sequence numbers, retransmissions); a page of
+    // MAX_SEGMENTS segments is drawn.
     const segments = events.filter((e) => e.type === "tcp-segment");
-    const shown = segments.slice(0, MAX_SEGMENTS);
-    const traced = new Set(shown.map((e) => laneOf(e.node)));
+    const pages = Math.max(1, Math.ceil(segments.length / MAX_SEGMENTS));
+    this.page = Math.min(this.page, pages - 1);
+    const shown = segments.slice(this.page * MAX_SEGMENTS, (this.page + 1) * MAX_SEGMENTS);
+    const traced = new Set(segments.map((e) => laneOf(e.node)));
     const bothTraced = traced.size === 2;
 
-    const arrivals = pairArrivals(shown, laneOf);
+    const arrivals = pairArrivals(segments, laneOf);
     const received = new Set(arrivals.values());
     // Times to rows: each distinct time gets its own row, so bursts stay readable.
     const times = new Set<number>();
-    for (const e of shown) times.add(e.time);
-    const states = events.filter(
-      (e) => e.type === "tcp-state" && e.time <= (shown.at(-1)?.time ?? Number.POSITIVE_INFINITY),
-    );
+    for (const e of shown) {
+      times.add(e.time);
+      const arrival = arrivals.get(e);
+      if (arrival) times.add(arrival.time);
+    }
+    const first = shown[0]?.time ?? 0;
+    const last = shown.at(-1)?.time ?? Number.POSITIVE_INFINITY;
+    const states = events.filter((e) => e.type === "tcp-state" && e.time >= first && e.time <= last);
     for (const e of states) times.add(e.time);
     const sorted = [...times].sort((a, b) => a - b);
     const rank = new Map(sorted.map((t, i) => [t, i]));
@@ -293,7 +311,7 @@ export class ConnectionView {
 
     // Each side's initial sequence number, from its SYN.
     const isn: [number | undefined, number | undefined] = [undefined, undefined];
-    for (const e of shown) {
+    for (const e of segments) {
       const flags = flagNames(e.flags);
       if (!flags.has("SYN") || e.values?.seq === undefined) continue;
       const sender = e.direction === "in" ? 1 - laneOf(e.node) : laneOf(e.node);
@@ -302,12 +320,11 @@ export class ConnectionView {
     // Retransmissions: flagged by the stack, or (as Wireshark finds them) a segment whose
     // sequence space ends at or below the highest its sender has already sent. Each segment is
     // judged once, where it left, or where it arrived when its sender was not traced.
-    const laneTraced = new Set(shown.map((e) => laneOf(e.node)));
     const highest = [0, 0];
     const retransmitted = new Set<LabEvent>();
-    for (const e of shown) {
+    for (const e of segments) {
       const sender = e.direction === "in" ? 1 - laneOf(e.node) : laneOf(e.node);
-      if (laneTraced.has(sender) && e.direction === "in") continue;
+      if (traced.has(sender) && e.direction === "in") continue;
       const flags = flagNames(e.flags);
       const span = (e.values?.length ?? 0) + (flags.has("SYN") ? 1 : 0) + (flags.has("FIN") ? 1 : 0);
       if (span === 0 || e.values?.seq === undefined) continue;
@@ -403,9 +420,12 @@ export class ConnectionView {
       svg += `<text transform="translate(${mx} ${my}) rotate(${upright.toFixed(1)})" y="-3" text-anchor="middle" class="segment-label" fill="${colour}">${escapeHtml(a.label)}</text></g>`;
     }
     svg += "</svg>";
+    const from = this.page * MAX_SEGMENTS + 1;
     const note =
-      segments.length > shown.length
-        ? `<p class="dim">The first ${shown.length} of ${segments.length} segments.</p>`
+      pages > 1
+        ? `<p class="pager"><button type="button" class="earlier" ${this.page === 0 ? "disabled" : ""}>◀ earlier</button> ` +
+          `segments ${from}–${from + shown.length - 1} of ${segments.length} ` +
+          `<button type="button" class="later" ${this.page === pages - 1 ? "disabled" : ""}>later ▶</button></p>`
         : "";
     this.diagram.innerHTML = `<h3>Sequence diagram</h3>${note}${svg}`;
   }

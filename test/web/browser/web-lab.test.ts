@@ -379,6 +379,19 @@ describe("the web lab in Chromium", { timeout: 120_000 }, () => {
     assert.ok(Number(await page.locator(".plot-cwnd").getAttribute("data-points")) > 0);
     await page.locator(".sequence-svg .segment-retransmission").first().scrollIntoViewIfNeeded();
     await shot(page, "connection-loss", "#right");
+    // A long connection is drawn a page of 400 segments at a time.
+    const total = Number(await page.locator(".sequence-svg").getAttribute("data-segments"));
+    assert.ok(total > 400, `${total} segments`);
+    assert.match(
+      (await page.locator(".pager").textContent()) ?? "",
+      new RegExp(`segments 1–400 of ${total}`),
+    );
+    await page.click(".pager .later");
+    assert.match(
+      (await page.locator(".pager").textContent()) ?? "",
+      new RegExp(`segments 401–${Math.min(800, total)} of ${total}`),
+    );
+    assert.ok((await page.locator(".sequence-svg .segment").count()) > 0);
   });
 
   test("downloads the capture as pcapng, which tshark reads without a malformed packet", async (t) => {
