@@ -664,20 +664,19 @@ export class WebLab {
   }
 }
 
-/** The file's `exec` lines, or else a ping between the first two hosts (so there is something to watch). */
+/** The file's `exec` lines, then a ping between the first two hosts (so there is something to watch). */
 function defaultScript(lab: BuiltLab): ScriptLine[] {
-  if (lab.exec.length > 0)
-    return lab.exec.map((e) => ({
-      command: `${e.node} ${e.command}`,
-      comment: "from the file's exec lines",
-    }));
-  const hosts = [...lab.topology.nodes.values()].filter((n) => n.kind === "host" || n.kind === "server");
+  const script: ScriptLine[] = lab.exec.map((e) => ({
+    command: `${e.node} ${e.command}`,
+    comment: "from the file's exec lines",
+  }));
+  const hosts = [...lab.topology.nodes.values()].filter(
+    (n) => (n.kind === "host" || n.kind === "server") && n.ipv4 !== false,
+  );
   if (hosts.length >= 2)
-    return [
-      {
-        command: `${hosts[0].name} ping -c 2 ${hosts[1].name}`,
-        comment: "a first ping, to have something to watch",
-      },
-    ];
-  return [];
+    script.push({
+      command: `${hosts[0].name} ping -c 2 ${hosts[1].name}`,
+      comment: "a first ping, to have something to watch",
+    });
+  return script;
 }
