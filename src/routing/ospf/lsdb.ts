@@ -44,8 +44,6 @@ export function currentHeader(entry: LsaEntry, now: Nanoseconds): LsaHeader {
 
 export class Lsdb {
   private readonly entries = new Map<string, LsaEntry>();
-  /** The same entries by advertising router, then type and ID: found from numbers, no key text made. */
-  private readonly byRouter = new Map<number, Map<number, LsaEntry>>();
   /** Router-LSAs by advertising router and network-LSAs by ID, for SPF. */
   readonly routers = new Map<number, LsaEntry>();
   readonly networks = new Map<number, LsaEntry>();
@@ -60,7 +58,12 @@ export class Lsdb {
 
   /** The entry of an LSA by its three numbers (the hot path: every LSA received or acknowledged). */
   find(type: number, id: number, advertisingRouter: number): LsaEntry | undefined {
-    return this.byRouter.get(advertisingRouter >>> 0)?.get(type * 0x1_0000_0000 + (id >>> 0));
+    // Router-LSAs (most of any database) are found by number; the rest by their key.
+    if (type === 1 && id >>> 0 === advertisingRouter >>> 0) {
+      const entry = this.routers.get(advertisingRouter >>> 0);
+      return entry !== undefined && entry.lsa.header.id >>> 0 === id >>> 0 ? entry : undefined;
+    }
+    return this.entries.get(lsaKey(type, id, advertisingRouter));
   }
 
   values(): IterableIterator<LsaEntry> {
@@ -71,12 +74,6 @@ export class Lsdb {
     const h = entry.lsa.header;
     entry.key ??= headerKey(h);
     this.entries.set(entry.key, entry);
-    let mine = this.byRouter.get(h.advertisingRouter >>> 0);
-    if (!mine) {
-      mine = new Map();
-      this.byRouter.set(h.advertisingRouter >>> 0, mine);
-    }
-    mine.set(h.type * 0x1_0000_0000 + (h.id >>> 0), entry);
     if (h.type === 1) this.routers.set(h.advertisingRouter, entry);
     else if (h.type === 2) this.networks.set(h.id >>> 0, entry);
   }
@@ -86,12 +83,6 @@ export class Lsdb {
     if (!entry) return undefined;
     this.entries.delete(key);
     const h = entry.lsa.header;
-    const mine = this.byRouter.get(h.advertisingRouter >>> 0);
-    const sub = h.type * 0x1_0000_0000 + (h.id >>> 0);
-    if (mine?.get(sub) === entry) {
-      mine.delete(sub);
-      if (mine.size === 0) this.byRouter.delete(h.advertisingRouter >>> 0);
-    }
     if (h.type === 1 && this.routers.get(h.advertisingRouter) === entry)
       this.routers.delete(h.advertisingRouter);
     else if (h.type === 2 && this.networks.get(h.id >>> 0) === entry) this.networks.delete(h.id >>> 0);

@@ -25,6 +25,7 @@ import {
   LSA_HEADER_LENGTH,
   type LsaBody,
   type LsaHeader,
+  type LsaRepr,
   LsaType,
   MAX_AGE,
   MAX_AGE_DIFF,
@@ -46,7 +47,7 @@ import {
   parseOspf,
   summarizeOspf,
 } from "../../wire/ospf/packet.js";
-import { isParseError } from "../../wire/parse-error.js";
+import { isParseError, type ParseError } from "../../wire/parse-error.js";
 import type { RoutingProtocol } from "../index.js";
 import { RibWriter } from "../rib.js";
 import { OSPF_DEFAULTS, type OspfConfig, type OspfInterfaceConfig, parseAreaId } from "./config.js";
@@ -479,13 +480,18 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
           current.lsa.header.advertisingRouter !== this.routerId
         )
           continue;
-        const own = bytes.slice(); // our copy: the entry must not keep the packet alive
-        const lsa = parseLsa(own);
-        if (isParseError(lsa)) {
-          this.drop(lsa.reason);
+        const shared = this.sharedInstance(key, bytes);
+        if (isParseError(shared)) {
+          this.drop(shared.reason);
           continue;
         }
-        const stored: LsaEntry = { bytes: own, lsa, installedAt: now, installedAge: h.age, key };
+        const stored: LsaEntry = {
+          bytes: shared.bytes,
+          lsa: shared.lsa,
+          installedAt: now,
+          installedAge: h.age,
+          key,
+        };
         // (c) before (b): our lists are keyed by LSA, so the old instance goes before the new is listed.
         this.removeFromRetransmitLists(area, key);
         const floodedBack = this.flood(area, stored, iface, n);
@@ -520,6 +526,28 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     for (let i = 0; i < direct.length; i += fit)
       this.send(iface, n.address, { type: 5, lsaHeaders: direct.slice(i, i + fit) });
     return undefined;
+  }
+
+  /**
+   * The octets and parsed form of an LSA instance, shared by every router of the simulation that
+   * holds it (an LSA is immutable once originated; each router keeps its own age and install
+   * time). A thousand routers then hold one copy of each LSA instead of a thousand. Our copy never
+   * refers to the packet's buffer.
+   */
+  private sharedInstance(key: string, bytes: Uint8Array): { bytes: Uint8Array; lsa: LsaRepr } | ParseError {
+    let cache = sharedLsas.get(this.router.scheduler);
+    if (!cache) {
+      cache = new Map();
+      sharedLsas.set(this.router.scheduler, cache);
+    }
+    const known = cache.get(key);
+    if (known && sameBody(known.bytes, bytes) && sameHeaderFields(known.bytes, bytes)) return known;
+    const own = bytes.slice();
+    const lsa = parseLsa(own);
+    if (isParseError(lsa)) return lsa;
+    const instance = { bytes: own, lsa };
+    cache.set(key, instance);
+    return instance;
   }
 
   private anyNeighborExchanging(area: OspfArea): boolean {
@@ -1174,6 +1202,15 @@ function prefixOf(network: number, mask: number): Ipv4Prefix | undefined {
   if ((inverse & (inverse + 1)) !== 0) return undefined;
   const length = 32 - Math.log2(inverse + 1);
   return new Ipv4Prefix(new Ipv4Address((network & m) >>> 0), length);
+}
+
+/** LSA instances shared within one simulation (see {@link Ospf.sharedInstance}), per scheduler. */
+const sharedLsas = new WeakMap<object, Map<string, { bytes: Uint8Array; lsa: LsaRepr }>>();
+
+/** Same options, type, IDs, sequence number, checksum and length (octets 2-19: all but the age). */
+function sameHeaderFields(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 2; i < 20; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameHops(a: readonly SpfNextHop[], b: readonly SpfNextHop[]): boolean {
