@@ -84,6 +84,15 @@ test("bgp: in a topology file starts the speakers; the shell shows the table, th
   const neighbors = await run("r2 show ip bgp neighbors 10.0.12.1");
   assert.match(neighbors.out, /Description: to-r1/);
   assert.match(neighbors.out, /Hold time is 9 seconds, keepalive interval is 3 seconds/);
+  const advertised = await run("r1 show ip bgp neighbors 10.0.12.2 advertised-routes");
+  assert.match(
+    advertised.out,
+    /^\*> 10\.1\.0\.0\/24\s+10\.0\.12\.1\s+0\s+0 65001 65001 65001 i$/m,
+    "as sent",
+  );
+  assert.match(advertised.out, /Total number of prefixes 1/);
+  const accepted = await run("r1 sh ip bgp nei 10.0.12.2 routes");
+  assert.match(accepted.out, /^\*> 10\.2\.0\.0\/24\s+10\.0\.12\.2\s+0\s+0 65002 i$/m);
   assert.match((await run("r1 show ip route")).out, /B>\* 10\.2\.0\.0\/24 \[20\/0\] via 10\.0\.12\.2, eth1/);
   const ping = await run("h1 ping -c 2 10.2.0.10");
   assert.match(ping.out, /2 packets transmitted, 2 received/);

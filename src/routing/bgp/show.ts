@@ -4,7 +4,8 @@
  * reads the same on a real router.
  */
 import { type Nanoseconds, SECOND } from "../../sim/time.js";
-import { formatAsPath, formatCommunity, ORIGIN_CODES } from "../../wire/bgp/index.js";
+import type { Ipv4Prefix } from "../../wire/address/ipv4.js";
+import { type BgpPathAttributes, formatAsPath, formatCommunity, ORIGIN_CODES } from "../../wire/bgp/index.js";
 import type { BgpSession } from "./session.js";
 import type { Bgp, BgpPath, LocRibEntry } from "./speaker.js";
 
@@ -33,18 +34,52 @@ export function formatUptime(since: Nanoseconds, now: Nanoseconds): string {
 function pathLine(bgp: Bgp, entry: LocRibEntry, path: BgpPath, first: boolean): string {
   const valid = path.from === undefined || bgp.resolve(path.attributes.nextHop!).reachable;
   const status = `${valid ? "*" : " "}${path === entry.best ? ">" : " "}${path.from?.ibgp ? "i" : " "}`;
+  return routeLine(status, first ? entry.prefix.toString() : "", path.attributes, path.weight);
+}
+
+/** One line of FRR's table: status (3), network (17), next hop (16), metric, LocPrf, weight, path. */
+function routeLine(status: string, network: string, a: BgpPathAttributes, weight: number): string {
   let line = status;
-  const network = first ? entry.prefix.toString() : "";
   line += network.length >= 17 ? `${network}\n${" ".repeat(20)}` : network.padEnd(17);
-  const nh = (path.attributes.nextHop ?? "0.0.0.0").toString();
+  const nh = (a.nextHop ?? "0.0.0.0").toString();
   line += nh.length >= 16 ? `${nh}\n${" ".repeat(36)}` : nh.padEnd(16);
-  line += path.attributes.med !== undefined ? String(path.attributes.med).padStart(10) : " ".repeat(10);
-  line +=
-    path.attributes.localPref !== undefined ? String(path.attributes.localPref).padStart(7) : " ".repeat(7);
-  line += `${String(path.weight).padStart(7)} `;
-  const asPath = formatAsPath(path.attributes.asPath);
-  line += `${asPath ? `${asPath} ` : ""}${ORIGIN_CODES[path.attributes.origin ?? 2] ?? "?"}`;
+  line += a.med !== undefined ? String(a.med).padStart(10) : " ".repeat(10);
+  line += a.localPref !== undefined ? String(a.localPref).padStart(7) : " ".repeat(7);
+  line += `${String(weight).padStart(7)} `;
+  const asPath = formatAsPath(a.asPath);
+  line += `${asPath ? `${asPath} ` : ""}${ORIGIN_CODES[a.origin ?? 2] ?? "?"}`;
   return line;
+}
+
+/**
+ * `show ip bgp neighbors A.B.C.D advertised-routes` (the Adj-RIB-Out: what we sent, as sent, our
+ * AS prepended and NEXT_HOP rewritten) or `... routes` (the Adj-RIB-In: what we accepted from it).
+ */
+export function showIpBgpNeighborRoutes(bgp: Bgp, address: string, which: "advertised" | "received"): string {
+  const session = bgp.session(address);
+  if (!session) return `% No such neighbor or address family\n`;
+  const rows: { prefix: Ipv4Prefix; attributes: BgpPathAttributes; weight: number }[] = [];
+  if (which === "advertised") {
+    for (const [, entry] of bgp.locRib) {
+      const sent = bgp.advertised(session).get(entry.prefix.address.value * 64 + entry.prefix.length);
+      if (sent) rows.push({ prefix: entry.prefix, attributes: sent, weight: 0 });
+    }
+  } else {
+    for (const path of bgp.accepted(session))
+      rows.push({ prefix: path.prefix, attributes: path.attributes, weight: path.weight });
+  }
+  rows.sort((a, b) => a.prefix.address.value - b.prefix.address.value || a.prefix.length - b.prefix.length);
+  const lines = [
+    `BGP table version is ${bgp.tableVersion}, local router ID is ${bgp.routerId}, vrf id 0`,
+    `Default local pref 100, local AS ${bgp.asn}`,
+    STATUS_LEGEND,
+    "",
+    "   Network          Next Hop            Metric LocPrf Weight Path",
+  ];
+  for (const r of rows)
+    lines.push(routeLine(`*>${session.ibgp ? "i" : " "}`, r.prefix.toString(), r.attributes, r.weight));
+  lines.push("", `Total number of prefixes ${rows.length}`);
+  return `${lines.join("\n")}\n`;
 }
 
 /** `show ip bgp` (or just the lines of one prefix with `prefix`). */

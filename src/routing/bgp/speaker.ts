@@ -738,6 +738,11 @@ export class Bgp implements RoutingProtocol {
     return this.adjOut.get(session) ?? new Map();
   }
 
+  /** The Adj-RIB-In of a neighbour, after import policy (`show ip bgp neighbors X routes`). */
+  accepted(session: Session): IterableIterator<BgpPath> {
+    return (this.adjIn.get(session) ?? new Map<number, BgpPath>()).values();
+  }
+
   /** Number of paths in the Loc-RIB. */
   get pathCount(): number {
     let n = 0;

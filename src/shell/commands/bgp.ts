@@ -1,11 +1,17 @@
 /**
  * BGP in the shell, as on FRR's vtysh: `show ip bgp [A.B.C.D/N]`, `show ip bgp summary`,
- * `show ip bgp neighbors [A.B.C.D]` (views, registered with `show`), and `clear ip bgp *|A.B.C.D
+ * `show ip bgp neighbors [A.B.C.D [advertised-routes|routes]]` (views, registered with `show`), and `clear ip bgp *|A.B.C.D
  * [soft [in|out]]`.
  */
 import type { Node } from "../../devices/node.js";
 import { Router } from "../../devices/router.js";
-import { showIpBgp, showIpBgpNeighbors, showIpBgpPrefix, showIpBgpSummary } from "../../routing/bgp/show.js";
+import {
+  showIpBgp,
+  showIpBgpNeighborRoutes,
+  showIpBgpNeighbors,
+  showIpBgpPrefix,
+  showIpBgpSummary,
+} from "../../routing/bgp/show.js";
 import { Bgp } from "../../routing/bgp/speaker.js";
 import type { NodeCommand, NodeCommandContext } from "../command.js";
 import { UsageError } from "../options.js";
@@ -33,7 +39,17 @@ export const bgpShowViews = [
   {
     words: ["ip", "bgp", "neighbors"],
     kinds: "l3" as const,
-    run: ({ node }: NodeCommandContext, extra: string[]) => showIpBgpNeighbors(bgpOf(node), extra[0]),
+    run: ({ node }: NodeCommandContext, extra: string[]) => {
+      const [address, what] = extra;
+      if (what === undefined) return showIpBgpNeighbors(bgpOf(node), address);
+      if (address !== undefined && "advertised-routes".startsWith(what)) {
+        return showIpBgpNeighborRoutes(bgpOf(node), address, "advertised");
+      }
+      if (address !== undefined && ("routes".startsWith(what) || "received-routes".startsWith(what))) {
+        return showIpBgpNeighborRoutes(bgpOf(node), address, "received");
+      }
+      throw new UsageError(`unknown "${what}": expected advertised-routes or routes`);
+    },
   },
 ];
 

@@ -392,7 +392,7 @@ const show: NodeCommand = {
   summary:
     "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, ip nat, access-lists, mac address-table, ip bgp, ip ospf, ip rip, ip protocols",
   usage:
-    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D] | A.B.C.D/N] | ip ospf [neighbor|interface [IFACE]|database|route] | ip rip [status] | ip protocols",
+    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D [advertised-routes|routes]] | A.B.C.D/N] | ip ospf [neighbor|interface [IFACE]|database|route] | ip rip [status] | ip protocols",
   details: "Words may be shortened as on IOS: sh ip int br",
   complete(shell, previous) {
     void shell;
