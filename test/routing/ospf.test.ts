@@ -144,6 +144,10 @@ test("a router that stops OSPF flushes its LSAs (premature aging) and its neighb
   const { net, r, procs } = ring({ p2p: true });
   net.scheduler.runFor(15 * SECOND);
   r[1].routing.remove("ospf"); // r2 stops: it flushes its LSAs, neighbours drop it
+  // Within a second, well before the 4 s dead interval: the MaxAge LSA did it, not the silence.
+  net.scheduler.runFor(SECOND);
+  assert.equal(protocolOf(r[0], "10.2.0.5"), undefined);
+  assert.deepEqual(hops(r[0], "10.3.0.5"), ["10.0.41.1 eth1"]);
   net.scheduler.runFor(10 * SECOND);
   assert.deepEqual(hops(r[0], "10.3.0.5"), ["10.0.41.1 eth1"]);
   assert.equal(protocolOf(r[0], "10.2.0.5"), undefined, "r2's LAN is gone with r2's OSPF");

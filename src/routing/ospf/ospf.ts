@@ -233,6 +233,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         if (entry.lsa.header.advertisingRouter === this.routerId) this.flushLsa(area, entry);
       }
     }
+    this.sendQueuedFloods(); // now, before the interfaces go down
     for (const iface of this.interfaces.values()) iface.down();
     for (const timer of [...this.timers]) this.cancel(timer);
     for (const timer of this.pendingOrigination.values()) this.cancel(timer);
@@ -626,15 +627,18 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       byDst.set(dst, entries);
     }
     entries.set(key, entry); // a newer instance queued in the same event replaces the older
-    this.floodFlush ??= this.after(0, () => {
-      this.floodFlush = undefined;
-      const queues = [...this.floodQueues];
-      this.floodQueues.clear();
-      for (const [i, perDst] of queues) {
-        if (i.state === "Down") continue;
-        for (const [d, list] of perDst) this.sendUpdate(i, d, list.values());
-      }
-    });
+    this.floodFlush ??= this.after(0, () => this.sendQueuedFloods());
+  }
+
+  private sendQueuedFloods(): void {
+    this.cancel(this.floodFlush);
+    this.floodFlush = undefined;
+    const queues = [...this.floodQueues];
+    this.floodQueues.clear();
+    for (const [i, perDst] of queues) {
+      if (i.state === "Down") continue;
+      for (const [d, list] of perDst) this.sendUpdate(i, d, list.values());
+    }
   }
 
   private removeFromRetransmitLists(area: OspfArea, key: string): void {
