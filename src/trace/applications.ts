@@ -7,11 +7,22 @@
  *   UDP 67, 68  ──▶ DHCP (RFC 2131; BOOTP, RFC 951, when there is no magic cookie)
  *   UDP 53      ──▶ DNS  (RFC 1035 §4.2.1: one message per datagram)
  *   TCP 53      ──▶ DNS  (RFC 1035 §4.2.2: each message preceded by a two-octet length)
+ *   TCP 179     ──▶ BGP  (RFC 4271 §4.1: each message's header holds its length)
  * ```
  *
  * Each entry turns the payload bytes into a JSON-ready field set and a learner's description (the
  * wire format's own describeX), or a ParseError: the decoder then records `{layer, error}`.
  */
+
+import {
+  type BgpMessage,
+  bgpMessageLength,
+  describeBgp,
+  formatAsPath,
+  formatCommunity,
+  parseBgpMessage,
+  summarizeBgp,
+} from "../wire/bgp/index.js";
 import type { LayerDescription } from "../wire/describe.js";
 import {
   type DhcpOption,
@@ -50,6 +61,11 @@ export interface ApplicationProtocol {
   layer: string;
   /** Over a byte stream, each message is preceded by a two-octet length (DNS over TCP, RFC 1035 §4.2.2). */
   lengthPrefixed: boolean;
+  /**
+   * Over a byte stream, each message carries its own length in its header (BGP, RFC 4271 §4.1):
+   * the length of the message at the start of `bytes`, or -1 when its header is not all there.
+   */
+  messageLength?(bytes: Uint8Array): number;
   /** Decodes one whole message. Never throws. */
   decode(bytes: Uint8Array): DecodedApplication | ParseError;
 }
@@ -65,7 +81,17 @@ const UDP_APPLICATIONS = new Map<number, ApplicationProtocol>([
   [53, DNS_OVER_UDP], // domain
 ]);
 
-const TCP_APPLICATIONS = new Map<number, ApplicationProtocol>([[53, DNS_OVER_TCP]]);
+const BGP: ApplicationProtocol = {
+  layer: "bgp",
+  lengthPrefixed: false,
+  messageLength: (bytes) => bgpMessageLength(bytes),
+  decode: decodeBgp,
+};
+
+const TCP_APPLICATIONS = new Map<number, ApplicationProtocol>([
+  [53, DNS_OVER_TCP],
+  [179, BGP], // bgp
+]);
 
 /**
  * The application a UDP or TCP payload carries, by its ports: the destination port first (a
@@ -172,4 +198,59 @@ function dnsRecordJson(record: DnsRecord): JsonValue {
     ttl: record.ttl,
     data: formatDnsRdata(record),
   };
+}
+
+// -----------------------------------------------------------------------------------------------
+// BGP
+
+/**
+ * One BGP message. AS numbers are read as 4 octets: a capture does not say what the session
+ * negotiated (RFC 6793), and every current speaker announces 4-octet support (Wireshark guesses the
+ * same way).
+ */
+function decodeBgp(bytes: Uint8Array): DecodedApplication | ParseError {
+  const message = parseBgpMessage(bytes);
+  if (isParseError(message)) return message;
+  return { fields: bgpJson(message), describe: () => [describeBgp(message)] };
+}
+
+function bgpJson(message: BgpMessage): LayerFields {
+  const fields: LayerFields = {
+    layer: "bgp",
+    type: message.type.toUpperCase(),
+    summary: summarizeBgp(message),
+  };
+  switch (message.type) {
+    case "open":
+      fields.myAs = message.myAs;
+      fields.holdTime = message.holdTime;
+      fields.bgpId = message.bgpId.toString();
+      fields.capabilities = message.capabilities.map((c) => c.kind);
+      break;
+    case "update": {
+      const a = message.attributes;
+      fields.withdrawn = message.withdrawn.map(String);
+      fields.nlri = message.nlri.map(String);
+      if (a.origin !== undefined) fields.origin = a.origin;
+      if (a.asPath !== undefined) fields.asPath = formatAsPath(a.asPath);
+      if (a.nextHop !== undefined) fields.nextHop = a.nextHop.toString();
+      if (a.med !== undefined) fields.med = a.med;
+      if (a.localPref !== undefined) fields.localPref = a.localPref;
+      if (a.communities !== undefined) fields.communities = a.communities.map(formatCommunity);
+      if (a.originatorId !== undefined) fields.originatorId = a.originatorId.toString();
+      if (a.clusterList !== undefined) fields.clusterList = a.clusterList.map(String);
+      break;
+    }
+    case "notification":
+      fields.code = message.code;
+      fields.subcode = message.subcode;
+      break;
+    case "route-refresh":
+      fields.afi = message.afi;
+      fields.safi = message.safi;
+      break;
+    case "keepalive":
+      break;
+  }
+  return fields;
 }

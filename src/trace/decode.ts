@@ -586,6 +586,22 @@ class FrameDecoder {
    * payload.
    */
   private application(protocol: ApplicationProtocol, bytes: Uint8Array): void {
+    if (protocol.messageLength) {
+      // Messages that say their own length (BGP): each whole one in the segment.
+      let rest = bytes;
+      for (;;) {
+        const length = protocol.messageLength(rest);
+        if (length <= 0 || length > rest.length) break;
+        if (!this.applicationMessage(protocol, rest.subarray(0, length))) return;
+        rest = rest.subarray(length);
+      }
+      if (rest.length > 0)
+        this.payload(
+          rest,
+          `not a whole ${protocol.layer.toUpperCase()} message (a message split across segments is not reassembled)`,
+        );
+      return;
+    }
     if (!protocol.lengthPrefixed) {
       this.applicationMessage(protocol, bytes);
       return;
