@@ -398,6 +398,7 @@ export class ConnectionView {
       const x = LANE_X[lane] + (lane === 0 ? -6 : 6);
       svg += `<text x="${x}" y="${y(time) + 4}" text-anchor="${lane === 0 ? "end" : "start"}" class="state-label">${escapeHtml(names.join("→"))}</text>`;
     }
+    const placed: number[] = [];
     for (const a of arrows) {
       const colour = KIND_COLOURS[a.kind];
       const x1 = LANE_X[a.from];
@@ -417,7 +418,14 @@ export class ConnectionView {
       const my = (a.y1 + a.y2) / 2;
       const angle = (Math.atan2(a.y2 - a.y1, LANE_X[a.to] - x1) * 180) / Math.PI;
       const upright = angle > 90 || angle < -90 ? angle + 180 : angle;
-      svg += `<text transform="translate(${mx} ${my}) rotate(${upright.toFixed(1)})" y="-3" text-anchor="middle" class="segment-label" fill="${colour}">${escapeHtml(a.label)}</text></g>`;
+      // In a burst the labels would pile up: a data or ACK label that would overlap one already
+      // written is left to the arrow's tooltip; SYN, FIN, RST and retransmissions are always written.
+      const important = a.kind !== "data" && a.kind !== "ack";
+      if (important || !placed.some((p) => Math.abs(p - my) < 18)) {
+        placed.push(my);
+        svg += `<text transform="translate(${mx} ${my}) rotate(${upright.toFixed(1)})" y="-3" text-anchor="middle" class="segment-label" fill="${colour}">${escapeHtml(a.label)}</text>`;
+      }
+      svg += "</g>";
     }
     svg += "</svg>";
     const from = this.page * MAX_SEGMENTS + 1;
