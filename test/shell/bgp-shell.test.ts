@@ -94,6 +94,9 @@ test("bgp: in a topology file starts the speakers; the shell shows the table, th
   const accepted = await run("r1 sh ip bgp nei 10.0.12.2 routes");
   assert.match(accepted.out, /^\*> 10\.2\.0\.0\/24\s+10\.0\.12\.2\s+0\s+0 65002 i$/m);
   assert.match((await run("r1 show ip route")).out, /B>\* 10\.2\.0\.0\/24 \[20\/0\] via 10\.0\.12\.2, eth1/);
+  const protocols = await run("r1 show ip protocols");
+  assert.match(protocols.out, /Routing Protocol is "bgp 65001"/);
+  assert.match(protocols.out, /10\.0\.12\.2\s+AS 65002\s+external\s+Established/);
   const ping = await run("h1 ping -c 2 10.2.0.10");
   assert.match(ping.out, /2 packets transmitted, 2 received/);
 });

@@ -743,6 +743,24 @@ export class Bgp implements RoutingProtocol {
     return (this.adjIn.get(session) ?? new Map<number, BgpPath>()).values();
   }
 
+  /** `show ip protocols` (Cisco's summary of a routing process). */
+  showProtocols(): string {
+    const lines = [
+      `Routing Protocol is "bgp ${this.asn}"`,
+      `  Router ID ${this.routerId}`,
+      `  Outgoing update filter list for all interfaces is not set`,
+      "  Routing for Networks:",
+      ...(this.config.networks ?? []).map((n) => `    ${n}`),
+      "  Neighbors:",
+      ...this.sessions.map(
+        (s) =>
+          `    ${s.address.toString().padEnd(16)}AS ${String(s.remoteAs).padEnd(11)}${s.ibgp ? "internal" : "external"}  ${s.state}`,
+      ),
+      "  Distance: external 20 internal 200 local 200",
+    ];
+    return `${lines.join("\n")}\n`;
+  }
+
   /** Number of paths in the Loc-RIB. */
   get pathCount(): number {
     let n = 0;
