@@ -71,7 +71,7 @@ export class RibWriter {
       return false;
     }
     const stored = this.node.ipv4.routes.add({
-      prefix: route.prefix.networkPrefix,
+      prefix: route.prefix, // the RIB stores it in network form (the same object when it already is)
       nextHops: route.nextHops,
       protocol: this.protocol,
       distance,

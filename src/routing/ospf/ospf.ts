@@ -75,7 +75,7 @@ export interface OspfRoute {
   type: "intra-area" | "inter-area";
   area: number;
   cost: number;
-  nextHops: SpfNextHop[];
+  nextHops: readonly SpfNextHop[];
 }
 
 export interface OspfCounters {
@@ -245,6 +245,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     this.router.ipv4.leaveGroup(new Ipv4Address(ALL_D_ROUTERS));
     this.rib.clear();
     this.routes.clear();
+    this.hopSets.clear();
     this.running = false;
   }
 
@@ -1073,16 +1074,17 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         if (!(current.type === "inter-area" && type === "intra-area")) {
           if (current.cost < cost) return;
           if (current.cost === cost) {
+            // A new array (the one held may be a vertex's, shared by many routes).
             for (const h of nextHops)
               if (!current.nextHops.some((x) => x.iface === h.iface && x.gateway === h.gateway))
-                current.nextHops.push(h);
+                current.nextHops = [...current.nextHops, h];
             return;
           }
         }
       }
       // The prefix object of the last run is reused: most routes do not change between runs.
       const prefix = previous.get(id)?.prefix ?? new Ipv4Prefix(new Ipv4Address(key), length);
-      routes.set(id, { prefix, type, area, cost, nextHops: [...nextHops] });
+      routes.set(id, { prefix, type, area, cost, nextHops });
     };
     const root = {
       routerId: this.routerId,
@@ -1151,17 +1153,34 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     for (const [id, route] of this.routes) {
       const before = previous.get(id);
       if (before && before.cost === route.cost && sameHops(before.nextHops, route.nextHops)) continue;
-      const nextHops: NextHop[] = route.nextHops
-        .map((h) =>
-          h.gateway === 0 ? { interface: h.iface } : { via: new Ipv4Address(h.gateway), interface: h.iface },
-        )
-        .sort((a, b) => (a.via?.value ?? 0) - (b.via?.value ?? 0) || a.interface.localeCompare(b.interface));
-      if (this.rib.install({ prefix: route.prefix, nextHops, metric: route.cost })) changes++;
+      if (
+        this.rib.install({ prefix: route.prefix, nextHops: this.ribHops(route.nextHops), metric: route.cost })
+      )
+        changes++;
     }
     for (const [id, route] of previous) {
       if (!this.routes.has(id) && this.rib.withdraw(route.prefix)) changes++;
     }
     if (changes > 0) this.lastRouteChangeAt = this.now;
+  }
+
+  /**
+   * The RIB's form of a set of next hops, sorted, one array per distinct set: the thousands of
+   * routes through the same neighbour share it (a large mesh would otherwise hold a copy per route).
+   */
+  private readonly hopSets = new Map<string, readonly NextHop[]>();
+
+  private ribHops(hops: readonly SpfNextHop[]): readonly NextHop[] {
+    const sorted = [...hops].sort((a, b) => a.gateway - b.gateway || a.iface.localeCompare(b.iface));
+    const key = sorted.map((h) => `${h.gateway}@${h.iface}`).join(" ");
+    let set = this.hopSets.get(key);
+    if (!set) {
+      set = sorted.map((h) =>
+        h.gateway === 0 ? { interface: h.iface } : { via: new Ipv4Address(h.gateway), interface: h.iface },
+      );
+      this.hopSets.set(key, set);
+    }
+    return set;
   }
 
   /** OSPF's route for a prefix (`10.3.0.0/24`), from the last SPF run. */
