@@ -1,6 +1,7 @@
 /** Sessions: eBGP and iBGP establishment, the exchange of routes, and what `show` prints. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { showIpBgp, showIpBgpNeighbors, showIpBgpSummary } from "../../../src/routing/bgp/show.js";
 import { Bgp } from "../../../src/routing/bgp/speaker.js";
 import { SECOND } from "../../../src/sim/time.js";
@@ -214,4 +215,43 @@ test("an external peer's AS_PATH must start with its own AS: otherwise UPDATE Me
   assert.deepEqual(notification(), [3, 11, []]);
   assert.equal(bgp.entry("192.0.2.0/24"), undefined);
   assert.match(bgp.session("10.0.12.2")?.lastError ?? "", /Malformed AS_PATH/);
+});
+
+test("property: whatever bytes an established peer sends, the speaker never throws and answers errors with a NOTIFICATION", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.uint8Array({ minLength: 1, maxLength: 64 }),
+          // A valid header with a random type and body, to get past the framing.
+          fc.tuple(fc.integer({ min: 0, max: 8 }), fc.uint8Array({ maxLength: 40 })).map(([type, body]) => {
+            const m = new Uint8Array(19 + body.length).fill(0xff);
+            m[16] = (19 + body.length) >> 8;
+            m[17] = (19 + body.length) & 0xff;
+            m[18] = type;
+            m.set(body, 19);
+            return m;
+          }),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+      (chunks) => {
+        const { l, bgp, send, notification } = handWrittenPeer();
+        for (const c of chunks) send(c);
+        l.net.runFor(SECOND);
+        const sent = notification();
+        const session = bgp.session("10.0.12.2");
+        if (session?.state !== "Established") {
+          // Down: we notified the error, or the peer itself sent a NOTIFICATION (never answered, §6.4).
+          if (session?.receivedCounts.notifications === 0) {
+            assert.ok(sent, "the session went down with a NOTIFICATION");
+            assert.ok((sent[0] as number) >= 1 && (sent[0] as number) <= 6, String(sent));
+          } else {
+            assert.equal(session?.sent.notifications, 0, "a NOTIFICATION is never answered");
+          }
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
