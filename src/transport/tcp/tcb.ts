@@ -371,9 +371,15 @@ export abstract class TransmissionControlBlock {
     });
     this.ccName = options.congestionControl ?? config.congestionControl;
     this.cc = createCongestionControl(this.ccName, this.mss);
-    this.rtxTimer = new LazyTimer(scheduler, () => this.onRetransmissionTimer());
-    this.delAckTimer = new LazyTimer(scheduler, () => this.onDelayedAckTimer());
-    this.stateTimer = new LazyTimer(scheduler, () => this.onStateTimer());
+    // One scheduler callback for the three timers (./timers.ts): whichever fired says so.
+    const wake = () => {
+      if (this.rtxTimer.poll()) this.onRetransmissionTimer();
+      if (this.delAckTimer.poll()) this.onDelayedAckTimer();
+      if (this.stateTimer.poll()) this.onStateTimer();
+    };
+    this.rtxTimer = new LazyTimer(scheduler, undefined, wake);
+    this.delAckTimer = new LazyTimer(scheduler, undefined, wake);
+    this.stateTimer = new LazyTimer(scheduler, undefined, wake);
   }
 
   protected sndSeq(offset: number): number {
