@@ -98,6 +98,8 @@ export abstract class LossRecovery extends SendSide {
     const now = this.layer.scheduler.now;
     const acked = ackOffset - this.sndUna;
     const flightBefore = this.sndNxt - this.sndUna;
+    /** RFC 6582's Impatient variant: a later partial ACK leaves the retransmission timer running. */
+    let keepTimer = false;
     const buffer = this.sendBuffer;
     if (buffer) {
       const before = buffer.length;
@@ -148,6 +150,11 @@ export abstract class LossRecovery extends SendSide {
       } else if (!this.sackOk) {
         // RFC 6582 §3.2 step 3, partial acknowledgment: retransmit the first unacknowledged
         // segment, deflate by the amount acknowledged, and reset the timer on the first one.
+        // Only on the first (§4's "Impatient" variant, the one §3.2 specifies): restarting it on
+        // every partial ACK keeps a recovery that repairs one hole per round trip going for as
+        // many round trips as holes, where the timeout's go-back-N would repair them in a few.
+        keepTimer = this.partialAckSeen;
+        this.partialAckSeen = true;
         this.renoSacked = Math.max(0, this.renoSacked - acked);
         if (acked >= this.mss) this.renoSacked += this.mss;
         const end = Math.min(this.sndUna + this.segmentCapacity(), this.sndNxt);
@@ -181,7 +188,7 @@ export abstract class LossRecovery extends SendSide {
     // RFC 6298 §5.2-5.3: stop the timer when everything is acknowledged, else restart it.
     if (!this.persisting) {
       if (this.sndUna >= this.sndNxt) this.rtxTimer.stop();
-      else this.rtxTimer.armIn(this.rtt.rto);
+      else if (!keepTimer) this.rtxTimer.armIn(this.rtt.rto);
     }
     if (this.autotuneSend) this.tuneSendBuffer();
   }
@@ -222,6 +229,7 @@ export abstract class LossRecovery extends SendSide {
     this.recovery = RECOVERY_FAST;
     this.recoveryPoint = this.sndNxt;
     this.recover = this.sndNxt;
+    this.partialAckSeen = false;
     this.fastRecoveries++;
     if (this.sackOk) counters.TCPSackRecovery++;
     else counters.TCPRenoRecovery++;

@@ -218,6 +218,8 @@ export abstract class TransmissionControlBlock {
   protected recover = -1;
   /** HighRxt and RescueRxt (RFC 6675 §2). */
   protected highRxt = 0;
+  /** A partial ACK came in this recovery (RFC 6582 §3.2 step 3 resets the timer on the first). */
+  protected partialAckSeen = false;
   protected rescueRxt = -1;
   protected dupAcks = 0;
   /** Without SACK, duplicate ACKs stand for segments that left the network (bytes). */
