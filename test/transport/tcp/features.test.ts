@@ -10,6 +10,7 @@ import { formatTcpNetstat, formatTcpSockets } from "../../../src/transport/tcp/s
 import { Ipv4Address } from "../../../src/wire/address/ipv4.js";
 import { isParseError } from "../../../src/wire/parse-error.js";
 import { parseTcp, TcpFlags } from "../../../src/wire/tcp.js";
+import { runCase } from "./matrix.js";
 import { type Pair, pair, pattern, rawWorld, sha256, transfer } from "./support.js";
 
 const { SYN, ACK, FIN, PSH } = TcpFlags;
@@ -76,6 +77,27 @@ describe("loss recovery", () => {
     assert.equal(result.client.fastRecoveries, 1);
     assert.equal(result.client.retransmissions, 2);
     assert.equal(p.tcpA.counters.TCPRenoRecovery, 1);
+  });
+
+  test("NewReno without SACK, thousands of holes in one window: the timer restarts on the first partial ACK only (RFC 6582 §3.2), so a timeout repairs them", () => {
+    // Transfer matrix seed 1248782973, case 66: slow start overshoots a one-BDP drop-tail queue
+    // on a clean 1 Gbit/s, 100 ms path and loses thousands of segments in one window. Repairing
+    // one hole per round trip (the timer restarted on every partial ACK) took over 990 s.
+    const summary = runCase({
+      size: 64 << 20,
+      loss: 0,
+      reorder: false,
+      duplicate: false,
+      corrupt: false,
+      delay: 50 * MS,
+      rate: 1e9,
+      cc: "newreno",
+      sack: false,
+      seed: 1531294716,
+    });
+    const virtual = Number(/: ([0-9.]+) s virtual/.exec(summary)?.[1]);
+    assert.ok(virtual < 30, summary);
+    assert.match(summary, / [1-9]\d* timeouts/, "the retransmission timer fired");
   });
 
   test("a lost retransmission is repaired by the retransmission timer, with go-back-N skipping SACKed data", () => {
