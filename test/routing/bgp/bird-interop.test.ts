@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { showIpBgp } from "../../../src/routing/bgp/show.js";
 import { formatAsPath } from "../../../src/wire/bgp/index.js";
 import { needTap, runIn, uniqueName } from "../../platform/tap-support.js";
@@ -16,6 +16,16 @@ import { Daemons, startBird, until, withBgpTapLab } from "./interop-support.js";
 test("BIRD 2: eBGP session over TAP, prefixes both ways, withdrawals seen on the other side", {
   timeout: 90_000,
 }, async (t) => {
+  await birdSession(t, { as4: true });
+});
+
+test("BIRD 2 without 4-octet AS support (enable as4 off): the session speaks 2-octet AS_PATHs (RFC 6793)", {
+  timeout: 90_000,
+}, async (t) => {
+  await birdSession(t, { as4: false });
+});
+
+async function birdSession(t: TestContext, options: { as4: boolean }): Promise<void> {
   if (!needTap(t, "ping")) return;
   if (!needSystem(t, "BIRD 2 (bird, birdc)", hasCommand("bird") && hasCommand("birdc"))) return;
   const netns = uniqueName("tkb-");
@@ -48,6 +58,11 @@ test("BIRD 2: eBGP session over TAP, prefixes both ways, withdrawals seen on the
         );
         assert.match(await routes(), /10\.90\.1\.0\/24\s+unicast \[tk/);
         assert.equal(bgp.session("10.85.0.1")?.state, "Established");
+        assert.equal(
+          bgp.session("10.85.0.1")?.encoding.fourOctetAs,
+          options.as4,
+          "the AS number encoding negotiated",
+        );
         assert.ok(await until(() => bgp.entry("10.86.1.0/24")?.best !== undefined, 10_000), showIpBgp(bgp));
         assert.equal(formatAsPath(bgp.entry("10.86.0.0/24")?.best?.attributes.asPath), "65003");
         assert.match(showIpBgp(bgp), /^\*> 10\.86\.0\.0\/24\s+10\.85\.0\.1\s+0 65003 i$/m);
@@ -91,6 +106,7 @@ protocol bgp tk {
   hold time 9;
   keepalive time 3;
   connect retry time 2;
+  enable as4 ${options.as4 ? "on" : "off"};
   ipv4 { import all; export where proto = "st1" || proto = "st2"; };
 }
 `,
@@ -101,4 +117,4 @@ protocol bgp tk {
     daemons.stop();
     daemons.remove();
   }
-});
+}
