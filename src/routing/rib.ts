@@ -7,6 +7,7 @@
  */
 import type { Node } from "../devices/node.js";
 import type { NextHop, Route, RouteProtocol } from "../net/routing-table.js";
+import type { Nanoseconds } from "../sim/time.js";
 import type { Ipv4Prefix } from "../wire/address/ipv4.js";
 import type { RoutingProtocolName } from "./events.js";
 
@@ -34,6 +35,17 @@ function sameHops(a: readonly NextHop[], b: readonly NextHop[]): boolean {
 
 export function formatNextHops(hops: readonly NextHop[]): string {
   return hops.map((h) => (h.via ? `via ${h.via} ${h.interface}` : `dev ${h.interface}`)).join(", ");
+}
+
+/**
+ * When a routing protocol last changed a RIB, per clock (scheduler): what `tinkernet run` watches
+ * to tell that routing has settled (./settle.ts).
+ */
+const lastRibChange = new WeakMap<object, Nanoseconds>();
+
+/** The virtual time of the last route a protocol installed, changed or withdrew on this clock. */
+export function lastRoutingChange(scheduler: object): Nanoseconds | undefined {
+  return lastRibChange.get(scheduler);
 }
 
 export class RibWriter {
@@ -117,6 +129,7 @@ export class RibWriter {
   }
 
   private trace(action: "add" | "change" | "remove", route: Route): void {
+    lastRibChange.set(this.node.scheduler, this.node.scheduler.now);
     const tracer = this.node.tracer;
     if (!tracer.enabled) return;
     tracer.emit({

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { startLabServices } from "../../apps/lab-services.js";
 import { openCaptureSink } from "../../platform/capture-sink.js";
+import { routingRouters, routingSettled, unsettledProtocols } from "../../routing/settle.js";
 import { defaultCommands } from "../../shell/commands/index.js";
 import { RealtimeDriver, type TimeDriver, VirtualDriver } from "../../shell/driver.js";
 import { BufferOutput, makeStyle } from "../../shell/io.js";
@@ -245,6 +246,30 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
           .filter(([, c]) => c.state !== "BOUND")
           .map(([name]) => name);
         console.error(style.yellow(`tinkernet run: no DHCP lease yet for ${waiting.join(", ")}`));
+      }
+    }
+
+    // Dynamic routing: in virtual time the first command waits until the routers' protocols have
+    // settled (adjacencies up, RIBs quiet; src/routing/settle.ts), as a user would wait for
+    // `show ip ospf neighbor` to say Full. In real time the user watches it happen instead.
+    if (!realtime && routingRouters(lab.network).length > 0) {
+      const started = scheduler.now;
+      const settled = await driver.until(() => routingSettled(lab.network), {
+        limit: 300 * SECOND,
+        signal: interrupt.signal,
+      });
+      const seconds = ((scheduler.now - started) / SECOND).toFixed(1);
+      if (settled)
+        console.error(style.dim(`tinkernet run: routing settled after ${seconds} s of network time`));
+      else {
+        const waiting = routingRouters(lab.network).flatMap((r) =>
+          unsettledProtocols(r).map((w) => `${r.name}: ${w}`),
+        );
+        console.error(
+          style.yellow(
+            `tinkernet run: routing not settled after ${seconds} s (${waiting.slice(0, 5).join("; ")})`,
+          ),
+        );
       }
     }
 
