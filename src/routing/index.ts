@@ -18,7 +18,10 @@ export type {
   RoutingProtocolName,
   RoutingRouteEvent,
 } from "./events.js";
+export type { OspfConfig, OspfInterfaceConfig } from "./ospf/config.js";
+export { Ospf } from "./ospf/ospf.js";
 export { formatNextHops, type ProtocolRoute, RibWriter } from "./rib.js";
+export { Rip, type RipConfig } from "./rip/rip.js";
 
 /** A routing process on a router. */
 export interface RoutingProtocol {
