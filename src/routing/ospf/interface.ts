@@ -117,6 +117,11 @@ export class OspfInterface {
   backupDesignatedRouter = 0;
   readonly neighbors = new Map<number, OspfNeighbor>();
   private helloTimer: Timer | undefined;
+
+  /** When the next Hello leaves (for `show ip ospf interface`), if one is due. */
+  get nextHelloAt(): Nanoseconds | undefined {
+    return this.helloTimer?.active ? this.helloTimer.time : undefined;
+  }
   private waitTimer: Timer | undefined;
   /** LSA headers to acknowledge in the next delayed Link State Acknowledgment (§13.5). */
   pendingAcks: LsaHeader[] = [];

@@ -94,7 +94,7 @@ export function showIpOspfInterface(ospf: Ospf, name?: string): string {
     lines.push(
       `  Multicast group memberships: OSPFAllRouters${iface.isDrOrBackup ? " OSPFDesignatedRouters" : ""}`,
       `  Timer intervals configured, Hello ${s.helloInterval}s, Dead ${s.deadInterval}s, Wait ${s.deadInterval}s, Retransmit ${s.retransmitInterval}`,
-      `  ${s.passive ? "No Hellos (Passive interface)" : `Hello due in ${s.helloInterval}s`}`,
+      `  ${s.passive ? "No Hellos (Passive interface)" : iface.nextHelloAt === undefined ? "No Hellos (interface down)" : `Hello due in ${shortDuration(iface.nextHelloAt - ospf.now)}`}`,
       `  Neighbor Count is ${neighbors.length}, Adjacent neighbor count is ${neighbors.filter((n) => n.state === "Full").length}`,
       "",
     );
