@@ -133,6 +133,32 @@ test("OSPF packets round-trip, with the Internet checksum checked on parse", () 
   );
 });
 
+test("an update's ages are written into the copies, outside the LSA checksum", () => {
+  fc.assert(
+    fc.property(
+      fc.array(lsa, { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 0, max: 3600 }),
+      (lsas, age) => {
+        const stored = lsas.map(encodeLsa);
+        const before = stored.map((b) => b.slice());
+        const bytes = encodeOspf({
+          routerId: 1,
+          areaId: 0,
+          authType: 0,
+          body: { type: 4, lsas: stored, ages: stored.map(() => age) },
+        });
+        const parsed = parseOspf(bytes);
+        assert.ok(!isParseError(parsed) && parsed.body.type === 4);
+        for (const l of parsed.body.lsas) {
+          assert.equal((l[0] << 8) | l[1], age);
+          assert.ok(verifyLsaChecksum(l, 0, l.length));
+        }
+        assert.deepEqual(stored, before, "the stored LSAs are not touched");
+      },
+    ),
+  );
+});
+
 test("parsers never throw on arbitrary, truncated or corrupted input", () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {

@@ -51,8 +51,6 @@ export interface OspfProcessContext {
   databaseSummary(iface: OspfInterface): LsaHeader[];
   /** The area's current instance of an LSA, if any. */
   lookup(iface: OspfInterface, key: string): LsaEntry | undefined;
-  /** The LSA octets with their current age, to send in an update. */
-  lsaForSending(entry: LsaEntry): Uint8Array;
   /** Something that router-/network-LSAs depend on changed (a neighbour reached or left Full, the DR). */
   adjacencyChanged(iface: OspfInterface): void;
   traceNeighbor(iface: OspfInterface, neighbor: OspfNeighbor, from: NeighborState, reason: string): void;

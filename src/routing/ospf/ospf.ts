@@ -404,30 +404,26 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     return this.areaOf(iface).lsdb.get(key);
   }
 
-  lsaForSending(entry: LsaEntry): Uint8Array {
-    const copy = entry.bytes.slice();
-    const age = Math.min(MAX_AGE, ageOf(entry, this.now) + OSPF_DEFAULTS.transmitDelay);
-    copy[0] = age >>> 8;
-    copy[1] = age & 0xff;
-    return copy;
-  }
-
   /** Sends LSAs in as many Link State Updates as the MTU needs. */
   private sendUpdate(iface: OspfInterface, dst: number, entries: Iterable<LsaEntry>): void {
     const room = iface.mtu - 20 - 24 - 4;
-    let batch: Uint8Array[] = [];
+    const now = this.now;
+    let lsas: Uint8Array[] = [];
+    let ages: number[] = [];
     let size = 0;
     for (const entry of entries) {
-      const bytes = this.lsaForSending(entry);
-      if (batch.length > 0 && size + bytes.length > room) {
-        this.send(iface, dst, { type: 4, lsas: batch });
-        batch = [];
+      const bytes = entry.bytes;
+      if (lsas.length > 0 && size + bytes.length > room) {
+        this.send(iface, dst, { type: 4, lsas, ages });
+        lsas = [];
+        ages = [];
         size = 0;
       }
-      batch.push(bytes);
+      lsas.push(bytes); // the stored octets, copied once into the packet with their age (§13.3)
+      ages.push(Math.min(MAX_AGE, ageOf(entry, now) + OSPF_DEFAULTS.transmitDelay));
       size += bytes.length;
     }
-    if (batch.length > 0) this.send(iface, dst, { type: 4, lsas: batch });
+    if (lsas.length > 0) this.send(iface, dst, { type: 4, lsas, ages });
   }
 
   /** A Link State Update arrived (§13). */

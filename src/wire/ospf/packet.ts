@@ -83,6 +83,12 @@ export interface LinkStateUpdateBody {
   type: 4;
   /** Each LSA's octets, a zero-copy view into the packet (parse them with `parseLsa`). */
   lsas: Uint8Array[];
+  /**
+   * On emit only: the LS age to write into each LSA as it is copied into the packet (a router's
+   * stored LSA plus InfTransDelay, §13.3), so the stored octets need no copy of their own. The age
+   * is outside the LSA checksum.
+   */
+  ages?: number[];
 }
 
 export interface LinkStateAckBody {
@@ -293,8 +299,11 @@ export function emitOspf(repr: OspfRepr, into: Uint8Array): number {
     case 4:
       writeUint32(into, at, body.lsas.length);
       at += 4;
-      for (const lsa of body.lsas) {
+      for (let i = 0; i < body.lsas.length; i++) {
+        const lsa = body.lsas[i];
         into.set(lsa, at);
+        const age = body.ages?.[i];
+        if (age !== undefined) writeUint16(into, at, age);
         at += lsa.length;
       }
       break;
