@@ -7,6 +7,7 @@
  * r1 router ospf router-id 1.1.1.1 area 0 eth0 eth1 area 1 eth2
  * r1 router ospf hello-interval 1 dead-interval 4 area 0 eth0 network point-to-point
  * r1 router rip network eth0 eth1 passive eth2 timers 30 180 120
+ * r1 router bgp 65001 router-id 1.1.1.1 neighbor 10.0.12.2 remote-as 65002 network 10.1.0.0/24
  * r1 no router ospf
  * ```
  *
@@ -14,6 +15,7 @@
  */
 import type { Node } from "../../devices/node.js";
 import { Router } from "../../devices/router.js";
+import { Bgp } from "../../routing/bgp/speaker.js";
 import type { OspfConfig, OspfInterfaceConfig } from "../../routing/ospf/config.js";
 import { Ospf } from "../../routing/ospf/ospf.js";
 import {
@@ -25,8 +27,10 @@ import {
 } from "../../routing/ospf/show.js";
 import { Rip, type RipConfig } from "../../routing/rip/rip.js";
 import { showIpRip, showIpRipStatus } from "../../routing/rip/show.js";
+import type { Ipv4Address } from "../../wire/address/ipv4.js";
 import type { NodeCommand, NodeCommandContext } from "../command.js";
 import { intOption, UsageError } from "../options.js";
+import { BGP_NEIGHBOR_WORDS, BGP_WORDS, parseBgpWords, restartBgp } from "./bgp.js";
 
 function routerOf(node: Node | undefined): Router {
   if (!(node instanceof Router)) throw new UsageError("routing protocols run on routers");
@@ -45,6 +49,7 @@ function ripOf(node: Node | undefined): Rip | undefined {
 
 const NO_OSPF = "% OSPF instance not found\n";
 const NO_RIP = "% RIP instance not found\n";
+const NO_BGP = "% BGP instance not found\n";
 
 /** The routing views, for `show` (src/shell/commands/views.ts). */
 export const routingShowViews = [
@@ -232,13 +237,24 @@ const router: NodeCommand = {
   name: "router",
   kinds: ["router"],
   substitute: false,
-  summary: "configure RIP or OSPF, FRR style: router ospf area 0 eth0 eth1 / router rip network eth0",
+  summary:
+    "configure RIP, OSPF or BGP, FRR style: router ospf area 0 eth0 eth1 / router rip network eth0 / router bgp 65001 neighbor 10.0.12.2 remote-as 65002",
   usage:
-    "router ospf [router-id ID] [hello-interval S] [dead-interval S] area AREA IFACE... [network point-to-point] [cost N] [priority N] [passive] | router rip [network IFACE...] [passive IFACE...] [timers U T G] [split-horizon MODE]",
+    "router ospf [router-id ID] [hello-interval S] [dead-interval S] area AREA IFACE... [network point-to-point] [cost N] [priority N] [passive] | router rip [network IFACE...] [passive IFACE...] [timers U T G] [split-horizon MODE] | router bgp ASN [router-id ID] [neighbor ADDR remote-as ASN|internal [route-reflector-client] [next-hop-self] [description TEXT] [passive] [shutdown] [weight N] [timers K H]]... [network PREFIX]... [timers bgp K H] [cluster-id ID] [no neighbor ADDR] [no network PREFIX]",
   details:
-    "Each line adds to the running configuration and restarts the process with it. `no router ospf` / `no router rip` stops it (its routes are withdrawn). `show ip protocols` shows the result.",
+    "Each line adds to the running configuration and restarts the process with it (BGP sessions start again). `no router ospf|rip|bgp` stops it (its routes are withdrawn; BGP sends its peers a Cease). `show ip protocols` shows the result.",
   complete(_shell, previous) {
-    if (previous.length === 0) return ["ospf", "rip"];
+    if (previous.length === 0) return ["ospf", "rip", "bgp"];
+    if (previous[0] === "bgp") {
+      if (previous.length === 1) return [];
+      // After `neighbor ADDR [option...]`: its options too; otherwise the clauses.
+      const neighbor = previous.lastIndexOf("neighbor");
+      const clause = Math.max(...BGP_WORDS.map((w) => (w === "neighbor" ? -1 : previous.lastIndexOf(w))));
+      const after = neighbor > clause ? previous.length - neighbor : 0;
+      if (after === 1) return []; // the address
+      if (after === 2) return [...BGP_NEIGHBOR_WORDS];
+      return after > 2 ? [...BGP_NEIGHBOR_WORDS, ...BGP_WORDS] : [...BGP_WORDS];
+    }
     return previous[0] === "ospf"
       ? ["router-id", "hello-interval", "dead-interval", "area", "network", "cost", "priority", "passive"]
       : ["network", "passive", "timers", "split-horizon"];
@@ -260,7 +276,17 @@ const router: NodeCommand = {
       r.routing.add(new Rip(r, config));
       return;
     }
-    throw new UsageError("router ospf ... | router rip ...");
+    if (protocol === "bgp") {
+      const current = r.routing.get("bgp");
+      const config = parseBgpWords(
+        words,
+        current instanceof Bgp ? current.config : undefined,
+        highestAddress(r),
+      );
+      restartBgp(r, config);
+      return;
+    }
+    throw new UsageError("router ospf ... | router rip ... | router bgp ASN ...");
   },
 };
 
@@ -269,15 +295,31 @@ const no: NodeCommand = {
   name: "no",
   kinds: ["router"],
   substitute: false,
-  summary: "undo a routing configuration: no router ospf | no router rip",
-  usage: "no router ospf|rip",
+  summary: "undo a routing configuration: no router ospf | no router rip | no router bgp",
+  usage: "no router ospf|rip|bgp [ASN]",
+  complete: (_shell, previous) =>
+    previous.length === 0 ? ["router"] : previous.length === 1 ? ["ospf", "rip", "bgp"] : [],
   run(context) {
     const r = routerOf(context.node);
     const [word, protocol] = context.args;
-    if (word !== "router" || (protocol !== "ospf" && protocol !== "rip"))
-      throw new UsageError("no router ospf|rip");
-    if (!r.routing.remove(protocol)) context.out.write(protocol === "ospf" ? NO_OSPF : NO_RIP);
+    if (word !== "router" || (protocol !== "ospf" && protocol !== "rip" && protocol !== "bgp"))
+      throw new UsageError("no router ospf|rip|bgp");
+    // FRR's `no router bgp ASN` names the AS; it must be the running one.
+    const asn = context.args[2];
+    const bgp = r.routing.get("bgp");
+    if (protocol === "bgp" && asn !== undefined && bgp instanceof Bgp && String(bgp.asn) !== asn)
+      throw new UsageError(`BGP instance ${asn} not found (AS is ${bgp.asn})`);
+    if (!r.routing.remove(protocol))
+      context.out.write(protocol === "ospf" ? NO_OSPF : protocol === "rip" ? NO_RIP : NO_BGP);
   },
 };
+
+/** FRR's default router ID: the highest interface address (zebra's choice). */
+function highestAddress(router: Router): string | undefined {
+  let best: Ipv4Address | undefined;
+  for (const iface of router.interfaces)
+    for (const p of iface.addresses) if (p.address.value >>> 0 > (best?.value ?? 0) >>> 0) best = p.address;
+  return best?.toString();
+}
 
 export const routingCommands: readonly NodeCommand[] = [router, no];
