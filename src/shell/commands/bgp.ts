@@ -120,8 +120,9 @@ export function parseBgpWords(
   const next: BgpConfig = config
     ? structuredClone(config)
     : { asn, "router-id": "", neighbors: [], networks: [] };
-  const neighbors = (next.neighbors ??= []);
-  const networks = (next.networks ??= []);
+  next.neighbors ??= [];
+  next.networks ??= [];
+  const { neighbors, networks } = next;
   const isClause = (w: string | undefined) => w !== undefined && (BGP_WORDS as readonly string[]).includes(w);
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i];
