@@ -390,9 +390,9 @@ const show: NodeCommand = {
   kinds: ALL_KINDS,
   substitute: false,
   summary:
-    "Cisco/FRR-style views: ip route, ip interface brief, arp, interfaces counters, tcp connections, ip nat, access-lists, mac address-table, ip bgp, ip ospf, ip rip, ip protocols",
+    "Cisco/FRR-style views: ip route, ip interface brief, arp, ipv6 route/neighbors/interface brief, interfaces counters, tcp connections, ip nat, nat64, access-lists, mac address-table, ip bgp, ip ospf, ip rip, ip protocols",
   usage:
-    "show ip route | ip interface brief | arp | interfaces counters | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D [advertised-routes|routes]] | A.B.C.D/N] | ip ospf [neighbor|interface [IFACE]|database|route] | ip rip [status] | ip protocols",
+    "show ip route | ip interface brief | arp | ipv6 route | ipv6 neighbors | ipv6 interface brief | interfaces counters [errors] | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D [advertised-routes|routes]] | A.B.C.D/N] | ip ospf [neighbor|interface [IFACE]|database|route] | ip rip [status] | ip protocols",
   details: "Words may be shortened as on IOS: sh ip int br",
   complete(shell, previous) {
     void shell;
