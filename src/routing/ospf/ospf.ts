@@ -1079,7 +1079,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         }
       }
       // The prefix object of the last run is reused: most routes do not change between runs.
-      const prefix = previous.get(id)?.prefix ?? new Ipv4Prefix(new Ipv4Address(key), length);
+      const prefix = previous.get(id)?.prefix ?? this.sharedPrefix(id, key, length);
       routes.set(id, { prefix, type, area, cost, nextHops });
     };
     const root = {
@@ -1179,6 +1179,21 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     return set;
   }
 
+  /** One prefix object per prefix in a simulation (every router of a mesh has a route to it). */
+  private sharedPrefix(id: number, network: number, length: number): Ipv4Prefix {
+    let cache = sharedPrefixes.get(this.router.scheduler);
+    if (!cache) {
+      cache = new Map();
+      sharedPrefixes.set(this.router.scheduler, cache);
+    }
+    let prefix = cache.get(id);
+    if (!prefix) {
+      prefix = new Ipv4Prefix(new Ipv4Address(network), length);
+      cache.set(id, prefix);
+    }
+    return prefix;
+  }
+
   /** OSPF's route for a prefix (`10.3.0.0/24`), from the last SPF run. */
   route(prefix: string): OspfRoute | undefined {
     const p = Ipv4Prefix.parse(prefix);
@@ -1222,6 +1237,9 @@ function prefixOf(network: number, mask: number): Ipv4Prefix | undefined {
   const length = 32 - Math.log2(inverse + 1);
   return new Ipv4Prefix(new Ipv4Address((network & m) >>> 0), length);
 }
+
+/** Prefix objects shared within one simulation (immutable), per scheduler. */
+const sharedPrefixes = new WeakMap<object, Map<number, Ipv4Prefix>>();
 
 /** LSA instances shared within one simulation (see {@link Ospf.sharedInstance}), per scheduler. */
 const sharedLsas = new WeakMap<object, Map<string, { bytes: Uint8Array; lsa: LsaRepr }>>();
