@@ -2,18 +2,23 @@
  * The learning views in the shell, over the views of src/trace/views:
  * - `trace [NODE] [tcp|udp|icmp|arp|ip]`: the recent exchange as an ASCII sequence diagram
  *   (handshake, data, ACKs, FIN, with flags/seq/ack), `sequenceDiagram`;
+ * - `trace [NODE] ospf|rip|bgp|routes|routing`: the routing protocols' log since the lab started, as
+ *   FRR's `debug ospf`/`debug bgp` write it: messages, neighbour states, routes, `routingLogView`;
  * - `layers [NODE[:IF]] [N]`: a recent frame layer by layer, OSI and TCP/IP side by side, with a
  *   hex dump labelled by field, `layersView`;
  * - `capture TARGET FILE|FIFO|-`: pcapng for Wireshark as it happens, `startCapture`.
  * `trace` and `layers` look back at what the shell's recorder kept (the most recent events,
  * bounded); `trace clear` forgets them.
  */
+
+import type { RoutingProtocolName } from "../../routing/events.js";
 import type { TraceEvent } from "../../trace/events.js";
 import { packetLabel, TcpNumbering } from "../../trace/views/labels.js";
 import { layersView } from "../../trace/views/layers.js";
 import { parseCaptureTarget, startCapture } from "../../trace/views/live-capture.js";
 import { type ExchangeProtocol, exchangeProtocols, summarizeFrame } from "../../trace/views/packets.js";
 import { TraceRecorder } from "../../trace/views/recorder.js";
+import { RoutingLog, routingLogView, routingProtocolNames } from "../../trace/views/routing-log.js";
 import { sequenceDiagram } from "../../trace/views/sequence.js";
 import type { GlobalCommand } from "../command.js";
 import type { ByteStream } from "../io.js";
@@ -30,6 +35,61 @@ export function recorderOf(shell: Shell): TraceRecorder {
     recorders.set(shell, recorder);
   }
   return recorder;
+}
+
+const routingLogs = new WeakMap<Shell, RoutingLog>();
+
+/** Starts keeping the routing protocols' events (from the lab's start: done when the commands are registered). */
+export function routingLogOf(shell: Shell): RoutingLog {
+  let log = routingLogs.get(shell);
+  if (!log) {
+    log = new RoutingLog(shell.network.tracer);
+    routingLogs.set(shell, log);
+  }
+  return log;
+}
+
+/** The words that make `trace` show the routing log rather than a sequence diagram. */
+const ROUTING_WORDS: readonly string[] = [...routingProtocolNames, "routes", "routing"];
+
+/** `trace [NODE] ospf|rip|bgp|routes|routing [-n LIMIT] [--no-hello]`. */
+function routingTrace(shell: Shell, args: readonly string[], out: { write(text: string): void }): number {
+  const options = parseOptions(args, [
+    { name: "limit", short: "n", value: true },
+    { name: "noHello", short: "H", long: "no-hello" },
+  ]);
+  let node: string | undefined;
+  const protocols: RoutingProtocolName[] = [];
+  let routesOnly = false;
+  for (const word of options.positionals) {
+    if ((routingProtocolNames as readonly string[]).includes(word))
+      protocols.push(word as RoutingProtocolName);
+    else if (word === "routes") routesOnly = true;
+    else if (word === "routing") continue;
+    else if (node === undefined && shell.hasNode(word)) node = word;
+    else if (node === undefined) throw shell.unknownNode(word);
+    else throw new UsageError(`unknown "${word}": expected ${ROUTING_WORDS.join(", ")}`);
+  }
+  const limit = intOption(options.values.get("limit"), "limit", 1, 1_000_000) ?? 100;
+  const log = routingLogOf(shell);
+  const { lines, omitted } = routingLogView(log.events, {
+    ...(node !== undefined ? { node } : {}),
+    protocols,
+    routesOnly,
+    noHello: options.flags.has("noHello"),
+    limit,
+  });
+  const what = [protocols.join("/") || "routing", routesOnly ? "route changes" : "events"].join(" ");
+  if (lines.length === 0) {
+    out.write(`no ${what} recorded${node ? ` at ${node}` : ""} yet\n`);
+    return 0;
+  }
+  if (omitted > 0 || log.forgotten > 0)
+    out.write(
+      `(${omitted + log.forgotten} earlier lines not shown${omitted > 0 ? `; -n ${omitted + lines.length} shows them` : ""})\n`,
+    );
+  out.write(`${lines.join("\n")}\n`);
+  return 0;
 }
 
 /** Address → node name, so diagrams label columns with names. */
@@ -60,23 +120,34 @@ function nodeAndInterface(shell: Shell, text: string): { node: string; iface?: s
 const trace: GlobalCommand = {
   scope: "global",
   name: "trace",
-  summary: "the recent exchange as a sequence diagram: TCP handshake, data, ACKs, FIN; UDP; ICMP; ARP",
-  usage: "trace [NODE] [tcp|udp|icmp|arp|ip ...] [-c CONNECTION] [-n LIMIT] [-a] [-w]  |  trace clear",
+  summary:
+    "the recent exchange as a sequence diagram (TCP handshake, data, ACKs, FIN; UDP; ICMP; ARP), or the routing log (ospf, rip, bgp, routes)",
+  usage:
+    "trace [NODE] [tcp|udp|icmp|arp|ip ...] [-c CONNECTION] [-n LIMIT] [-a] [-w]  |  trace [NODE] ospf|rip|bgp|routes|routing [-n LIMIT] [--no-hello]  |  trace clear",
   details:
     "NODE: only its exchanges, with it in the first column. CONNECTION: ADDR:PORT>ADDR:PORT, ADDR:PORT,\n" +
     "PORT or ADDR (node names work too). -n: at most LIMIT packets (default 60). -a: absolute sequence\n" +
     "numbers (default: relative, as Wireshark shows them). -w: the window in every segment.\n" +
-    "Looks back at what the network did during the previous commands; trace clear starts afresh.",
+    "Looks back at what the network did during the previous commands; trace clear starts afresh.\n" +
+    "ospf, rip, bgp: the protocol's log since the lab started, one line per message sent or received,\n" +
+    "neighbour state change and route added/changed/removed (as FRR's debug ospf/bgp/rip). routes: only\n" +
+    "the route changes; routing: all protocols. -n: the last LIMIT lines (default 100). --no-hello:\n" +
+    "without the periodic OSPF Hellos and BGP KEEPALIVEs.",
   attach: (shell) => {
     recorderOf(shell);
+    routingLogOf(shell);
   },
   complete: (shell, previous) =>
-    previous.length === 0 ? [...shell.nodeNames(), "clear", ...exchangeProtocols] : [...exchangeProtocols],
+    previous.length === 0
+      ? [...shell.nodeNames(), "clear", ...exchangeProtocols, ...ROUTING_WORDS]
+      : [...exchangeProtocols, ...ROUTING_WORDS, "--no-hello"],
   run({ shell, args, out }) {
     if (args.length === 1 && args[0] === "clear") {
       recorderOf(shell).clear();
+      routingLogOf(shell).clear();
       return;
     }
+    if (args.some((word) => ROUTING_WORDS.includes(word))) return routingTrace(shell, args, out);
     const options = parseOptions(args, [
       { name: "connection", short: "c", value: true },
       { name: "limit", short: "n", value: true },
