@@ -639,8 +639,10 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
   }
 
   private removeFromRetransmitLists(area: OspfArea, key: string): void {
-    for (const iface of area.interfaces)
-      for (const n of iface.neighbors.values()) n.retransmitList.delete(key);
+    for (const iface of area.interfaces) {
+      if (iface.neighbors.size === 0) continue;
+      for (const n of iface.neighbors.values()) if (n.retransmitList.size > 0) n.retransmitList.delete(key);
+    }
   }
 
   private armRetransmit(iface: OspfInterface, n: OspfNeighbor): void {
