@@ -134,6 +134,9 @@ export interface LabSnapshot {
  * - `neighbor`: an ARP/NDP entry was resolved; `deliver`: a packet reached a local protocol;
  * - `tcp-segment`, `tcp-state`, `tcp-cc` (congestion window / RTT update, `values`);
  * - `nat-translated`, `nat-mapping`, `dhcp`, `dns`, `ipv6` (address/RA/redirect);
+ * - `routing-message` (an OSPF/RIP/BGP message sent or received, `direction`), `routing-neighbor`
+ *   (a neighbour's state change, `fromState`/`toState`), `routing-route` (a route the protocol
+ *   added, changed or removed), with `protocol` `ospf`, `rip` or `bgp` (src/routing/events.ts);
  * - `link-state`, `link-edit`, `node-added`: the page's edits (or the script's);
  * - `command`: the server started running a shell command (`summary` is the line, node first; `node` the
  *   terminal's node, absent for the start-up script and the lab-wide terminal).
@@ -156,6 +159,9 @@ export type LabEventType =
   | "dhcp"
   | "dns"
   | "ipv6"
+  | "routing-message"
+  | "routing-neighbor"
+  | "routing-route"
   | "link-state"
   | "link-edit"
   | "node-added"
@@ -172,6 +178,9 @@ export type LabProtocol =
   | "dns"
   | "dhcp"
   | "http"
+  | "ospf"
+  | "rip"
+  | "bgp"
   | "ipv4"
   | "ipv6"
   | "ethernet"

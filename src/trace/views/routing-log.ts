@@ -103,6 +103,14 @@ function stamp(time: number): string {
   return (time / 1e9).toFixed(3).padStart(9);
 }
 
+/**
+ * What a message says, without the name the line already gives: BGP's and RIP's summaries begin
+ * with it (`BGP UPDATE: 1 prefix via ...` → `1 prefix via ...`; RIP keeps its version).
+ */
+export function messageDetail(event: Extract<RoutingTraceEvent, { type: "routing-message" }>): string {
+  return event.summary.replace(/^BGP [A-Z-]+:? ?/, "").replace(/^(RIPv\d) (Request|Response):? ?/, "$1 ");
+}
+
 /** One log line for an event, e.g. `   12.004 r1 OSPF: received from 10.0.12.2 on eth0: Hello from 2.2.2.2 ...`. */
 export function formatRoutingEvent(event: RoutingTraceEvent): string {
   const head = `${stamp(event.time)} ${event.node} ${event.protocol.toUpperCase()}:`;
@@ -110,9 +118,7 @@ export function formatRoutingEvent(event: RoutingTraceEvent): string {
     case "routing-message": {
       const where = event.iface ? ` on ${event.iface}` : "";
       const way = event.direction === "out" ? `sent ${event.kind} to` : `received ${event.kind} from`;
-      // BGP's and RIP's summaries begin with the message's name, which the line already says.
-      const said = new RegExp(`^(BGP|RIPv\\d) ${event.kind}:? ?`);
-      const summary = event.summary.replace(said, "");
+      const summary = messageDetail(event);
       return `${head} ${way} ${event.peer}${where}${summary ? `: ${summary}` : ""}`;
     }
     case "routing-neighbor": {

@@ -12,6 +12,9 @@ export const PROTOCOL_COLOURS: Record<string, string> = {
   udp: "#f778ba",
   dns: "#ff7b72",
   dhcp: "#ffa657",
+  ospf: "#39c5cf",
+  rip: "#b3d36b",
+  bgp: "#db6d28",
   other: "#8b949e",
 };
 
@@ -26,6 +29,9 @@ const NAMES: Record<string, string> = {
   udp: "UDP",
   dns: "DNS",
   dhcp: "DHCP",
+  ospf: "OSPF",
+  rip: "RIP",
+  bgp: "BGP",
   other: "other",
 };
 

@@ -11,6 +11,7 @@
 import type { TraceEvent, Tracer } from "../../trace/events.js";
 import { packetLabel, TcpNumbering } from "../../trace/views/labels.js";
 import { type PacketSummary, summarizeFrame } from "../../trace/views/packets.js";
+import { messageDetail } from "../../trace/views/routing-log.js";
 import type { LabEvent, LabEventType, LabProtocol } from "../protocol.js";
 
 export const DEFAULT_MAX_EVENTS = 200_000;
@@ -59,9 +60,12 @@ function endpoint(address: string | undefined, port: number, version: 4 | 6 | un
 /** The protocol a frame is coloured by: the highest layer recognised. */
 export function protocolOf(packet: PacketSummary): LabProtocol {
   if (packet.arp) return "arp";
+  // OSPF is IP protocol 89 (RFC 2328 §A.1).
+  if (packet.ipVersion === 4 && packet.ipProtocol === 89) return "ospf";
   if (packet.tcp) {
     const { srcPort, dstPort, length } = packet.tcp;
     if (srcPort === 53 || dstPort === 53) return "dns";
+    if (srcPort === 179 || dstPort === 179) return "bgp"; // RFC 4271 §8.2.1: BGP listens on TCP 179
     const web = [80, 8080, 8000, 443];
     if (length > 0 && (web.includes(srcPort) || web.includes(dstPort))) return "http";
     return "tcp";
@@ -70,6 +74,7 @@ export function protocolOf(packet: PacketSummary): LabProtocol {
     const { srcPort, dstPort } = packet.udp;
     if (srcPort === 53 || dstPort === 53 || srcPort === 5353 || dstPort === 5353) return "dns";
     if ([67, 68, 546, 547].includes(srcPort) || [67, 68, 546, 547].includes(dstPort)) return "dhcp";
+    if (srcPort === 520 || dstPort === 520) return "rip"; // RFC 2453 §3.9.1: RIP's port
     return "udp";
   }
   if (packet.icmp) {
@@ -473,6 +478,41 @@ export class EventLog {
       case "redirect": {
         const out = base("ipv6", `${event.type}: ${compact(event)}`);
         out.protocol = "ipv6";
+        return out;
+      }
+      // The routing protocols (src/routing/events.ts): what the shell's `trace NODE ospf` shows.
+      case "routing-message": {
+        const way = event.direction === "out" ? `sent ${event.kind} to` : `received ${event.kind} from`;
+        const detail = messageDetail(event);
+        const out = base(
+          "routing-message",
+          `${event.protocol.toUpperCase()} ${way} ${event.peer}${event.iface ? ` on ${event.iface}` : ""}${detail ? `: ${detail}` : ""}`,
+        );
+        out.protocol = event.protocol;
+        out.direction = event.direction;
+        if (event.iface !== undefined) out.iface = event.iface;
+        return out;
+      }
+      case "routing-neighbor": {
+        const who = event.neighbor.startsWith("interface ") ? event.neighbor : `neighbour ${event.neighbor}`;
+        const out = base(
+          "routing-neighbor",
+          `${event.protocol.toUpperCase()} ${who}: ${event.from} → ${event.to}${event.reason ? ` (${event.reason})` : ""}`,
+        );
+        out.protocol = event.protocol;
+        out.fromState = event.from;
+        out.toState = event.to;
+        if (event.iface !== undefined) out.iface = event.iface;
+        return out;
+      }
+      case "routing-route": {
+        const verb = event.action === "add" ? "added" : event.action === "change" ? "changed" : "removed";
+        const out = base(
+          "routing-route",
+          `${event.protocol.toUpperCase()} route ${verb}: ${event.prefix}${event.nextHops ? ` ${event.nextHops}` : ""}${event.action === "remove" ? "" : ` [${event.distance}/${event.metric}]`}`,
+        );
+        out.protocol = event.protocol;
+        if (event.action !== "remove") out.values = { metric: event.metric, distance: event.distance };
         return out;
       }
       default:
