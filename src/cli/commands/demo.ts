@@ -30,7 +30,7 @@ export function registerDemo(program: Command): void {
     .option("--seed <n>", "seed of every random choice (TCP sequence numbers, ports, losses)", "1")
     .option(
       "--pcap <file>",
-      "write every frame at the laptop and web1 here, for Wireshark",
+      "write every frame at the laptop and the mobile phone here, for Wireshark",
       DEFAULT_DEMO_PCAP,
     )
     .option("--no-pcap", "write no capture file")
