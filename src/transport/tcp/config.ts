@@ -48,6 +48,18 @@ export interface TcpConfig {
   timestamps: boolean;
   /** Offer window scaling (RFC 7323). */
   windowScaling: boolean;
+  /**
+   * Undo a fast recovery that D-SACKs (RFC 3708) or timestamps (RFC 3522, at its end) prove
+   * spurious, with RFC 4015's kind of response: cwnd and ssthresh go back to their values before
+   * it, as Linux does by default.
+   */
+  dsackUndo: boolean;
+  /**
+   * The most a connection's reordering degree may grow to, in segments (Linux
+   * tcp_max_reordering, 300): once reordering is seen, RFC 6675's DupThresh follows it (RFC 4653's
+   * idea) so reordered segments stop triggering fast retransmits. 3 turns the adaptation off.
+   */
+  maxReordering: number;
   /** Answer with SYN cookies when a listener's SYN queue is full (Linux tcp_syncookies=1). */
   syncookies: boolean;
   /** Initial receive buffer in bytes (Linux tcp_rmem[1]: 128 KiB). */
@@ -100,6 +112,8 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   timestamps: true,
   windowScaling: true,
   syncookies: true,
+  dsackUndo: true,
+  maxReordering: 300,
   receiveBuffer: 128 * 1024,
   receiveBufferMax: 32 * 1024 * 1024,
   sendBuffer: 64 * 1024,

@@ -48,6 +48,14 @@ export interface TcpCounters {
   TCPSlowStartRetrans: number;
   /** Retransmission timeouts. */
   TCPTimeouts: number;
+  /** ACKs carrying a D-SACK block (RFC 2883) received. */
+  TCPDSACKRecv: number;
+  /** Fast recoveries undone because D-SACKs showed every retransmission was spurious (RFC 3708). */
+  TCPDSACKUndo: number;
+  /** Fast recoveries undone at their end because timestamps showed the originals arrived (RFC 3522). */
+  TCPFullUndo: number;
+  /** Reordering detected from SACK information (the connection's reordering degree grew). */
+  TCPSACKReorder: number;
   /** Segments queued out of order, and dropped because the out-of-order cap was reached. */
   TCPOFOQueue: number;
   TCPOFODrop: number;
@@ -109,6 +117,10 @@ export function newTcpCounters(): TcpCounters {
     TCPFastRetrans: 0,
     TCPSlowStartRetrans: 0,
     TCPTimeouts: 0,
+    TCPDSACKRecv: 0,
+    TCPDSACKUndo: 0,
+    TCPFullUndo: 0,
+    TCPSACKReorder: 0,
     TCPOFOQueue: 0,
     TCPOFODrop: 0,
     TCPRcvWindowDrops: 0,

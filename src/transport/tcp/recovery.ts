@@ -14,6 +14,9 @@ import { seqDiff, seqLe, seqLt } from "./sequence.js";
 import { TcpError } from "./state.js";
 import { ACK_SAMPLE, DUP_THRESH, FIN, RECOVERY_FAST, RECOVERY_NONE, RECOVERY_TIMEOUT, SYN } from "./tcb.js";
 
+/** At most this many separate retransmitted ranges are tracked per episode (beyond, no undo). */
+const MAX_UNDO_RANGES = 256;
+
 export abstract class LossRecovery extends SendSide {
   /** Returns false when the segment must be dropped. */
   protected processAck(seg: TcpRepr, seq: number, ts: { value: number; echo: number } | undefined): boolean {
@@ -78,25 +81,171 @@ export abstract class LossRecovery extends SendSide {
       const option = options[i];
       if (option.kind !== "sack") continue;
       const base = this.sndSeq(this.sndUna);
-      for (const block of option.blocks) {
+      const blocks = option.blocks;
+      for (let b = 0; b < blocks.length; b++) {
+        const block = blocks[b];
         let left = this.sndUna + seqDiff(block.left, base);
         const right = this.sndUna + seqDiff(block.right, base);
-        // Blocks at or below the cumulative ACK are D-SACKs (RFC 2883) or stale; blocks beyond
-        // SND.NXT are bogus: ignore both.
-        if (right <= ackOffset || right > this.sndNxt || left >= right) continue;
+        if (left >= right) continue;
+        // RFC 2883 §4: a first block at or below the cumulative ACK, or inside the second block,
+        // is a D-SACK: it reports data that arrived twice.
+        if (
+          b === 0 &&
+          (right <= ackOffset || (blocks.length > 1 && this.containedIn(left, right, blocks[1], base)))
+        ) {
+          this.dsackReceived(left, right);
+          continue;
+        }
+        // Stale blocks (at or below the cumulative ACK) and bogus ones (beyond SND.NXT) are ignored.
+        if (right <= ackOffset || right > this.sndNxt) continue;
         if (left < ackOffset) left = ackOffset;
         this.scoreboard ??= new SackScoreboard();
-        added += this.scoreboard.add(left, right);
+        const board = this.scoreboard;
+        // RFC 4653 / Linux tcp_check_sack_reordering: data sent once (above everything ever
+        // retransmitted) and newly SACKed below data already SACKed was displaced, not lost. What
+        // was retransmitted may have been filled by either copy: only a D-SACK can tell, see
+        // dsackReceived.
+        const fack = board.highestSacked;
+        if (left < fack) {
+          const hole = board.nextHole(Math.max(left, this.highestRetransmitted), Math.min(right, fack));
+          if (hole !== undefined) this.reorderingSeen(fack - hole);
+        }
+        added += board.add(left, right);
       }
     }
-    if (added > 0) this.scoreboard!.updateLossBoundary(DUP_THRESH, this.mss);
+    if (added > 0) this.scoreboard!.updateLossBoundary(this.dupThresh(), this.mss);
     return added;
+  }
+
+  /** Whether [left, right) lies within a SACK block (sequence numbers, relative to `base`). */
+  private containedIn(
+    left: number,
+    right: number,
+    block: { left: number; right: number },
+    base: number,
+  ): boolean {
+    const outerLeft = this.sndUna + seqDiff(block.left, base);
+    const outerRight = this.sndUna + seqDiff(block.right, base);
+    return outerLeft <= left && right <= outerRight;
+  }
+
+  /**
+   * RFC 6675's DupThresh for this connection: the reordering degree seen on the path (3 until
+   * some is seen), but, as RFC 4653 §3.1's careful variant bounds it, never more than two thirds of
+   * the flight in segments, so that a real loss is still found by SACKs within the window rather
+   * than by the retransmission timer.
+   */
+  protected dupThresh(): number {
+    const reordering = this.reordering;
+    if (reordering <= DUP_THRESH) return DUP_THRESH;
+    const flight = Math.floor((2 * (this.sndNxt - this.sndUna)) / (3 * this.mss));
+    return Math.max(DUP_THRESH, Math.min(reordering, flight));
+  }
+
+  /** Reordering of `distance` bytes was seen: raise the reordering degree (never lowered). */
+  protected reorderingSeen(distance: number): void {
+    const max = this.layer.config.maxReordering;
+    const degree = Math.min(Math.ceil(distance / this.mss), max);
+    if (degree <= this.reordering) return;
+    this.reordering = degree;
+    this.layer.counters.TCPSACKReorder++;
+    this.traceCongestion("reordering");
+  }
+
+  /**
+   * A D-SACK for [left, right) (RFC 2883). RFC 3708 §3: when it covers data we retransmitted,
+   * that retransmission was unnecessary (both copies arrived); once every retransmission of a
+   * recovery episode is shown so, the episode was spurious and its window reduction is undone.
+   */
+  protected dsackReceived(left: number, right: number): void {
+    this.layer.counters.TCPDSACKRecv++;
+    if (!this.undoPossible) return;
+    const duplicated = this.forgetRetransmitted(left, right);
+    if (duplicated === 0) return;
+    this.spuriousRetransmits += Math.max(1, Math.round(duplicated / this.mss));
+    if (this.rtxLefts.length > 0) return;
+    // RFC 4015 / Linux tcp_try_undo_recovery: within recovery the undo waits for its end (its
+    // cwnd = ssthresh step would otherwise overwrite the restored window).
+    if (this.recovery === RECOVERY_FAST) this.undoAtRecoveryEnd = true;
+    else this.undoRecovery("undo-dsack");
+  }
+
+  /** Removes [left, right) from the episode's retransmitted ranges; returns the bytes removed. */
+  private forgetRetransmitted(left: number, right: number): number {
+    const lefts = this.rtxLefts;
+    const rights = this.rtxRights;
+    let removed = 0;
+    for (let i = 0; i < lefts.length; i++) {
+      const l = Math.max(lefts[i], left);
+      const r = Math.min(rights[i], right);
+      if (r <= l) continue;
+      removed += r - l;
+      if (l === lefts[i] && r === rights[i]) {
+        lefts.splice(i, 1);
+        rights.splice(i, 1);
+        i--;
+      } else if (l === lefts[i]) lefts[i] = r;
+      else if (r === rights[i]) rights[i] = l;
+      else {
+        lefts.splice(i + 1, 0, r);
+        rights.splice(i + 1, 0, rights[i]);
+        rights[i] = l;
+        i++;
+      }
+    }
+    return removed;
+  }
+
+  /** Records a retransmission of [start, end) in the recovery episode (for D-SACK undo). */
+  protected noteRetransmission(start: number, end: number): void {
+    const lefts = this.rtxLefts;
+    const rights = this.rtxRights;
+    const n = lefts.length;
+    if (n > 0 && rights[n - 1] === start) rights[n - 1] = end;
+    else if (n >= MAX_UNDO_RANGES) this.cancelUndo();
+    else {
+      lefts.push(start);
+      rights.push(end);
+    }
+  }
+
+  protected cancelUndo(): void {
+    this.undoPossible = false;
+    this.undoAtRecoveryEnd = false;
+    this.rtxLefts.length = 0;
+    this.rtxRights.length = 0;
+  }
+
+  /**
+   * RFC 3522 (Eifel detection) as Linux's tcp_packet_delayed applies it at the end of recovery:
+   * the ACK that completes the recovery echoes a timestamp older than our first retransmission,
+   * so the segment that closed the last hole was an original transmission (RFC 7323 §4.3: TS.Recent
+   * comes from the segment that advanced the window). Every hole was filled by data sent once.
+   */
+  private originalsArrived(ts: { value: number; echo: number } | undefined): boolean {
+    return ts !== undefined && ts.echo !== 0 && seqLt(ts.echo, this.undoTsval);
+  }
+
+  /** The recovery episode was spurious: restore the window it reduced (Linux tcp_undo_cwnd_reduction). */
+  protected undoRecovery(reason: "undo-dsack" | "undo-timestamps"): void {
+    // Nothing was lost: the segment that started the episode was displaced at least as far as
+    // the data acknowledged above it now (Linux: "fack" minus the D-SACKed sequence). (A single
+    // D-SACK proves less: a rescue retransmission or a lost ACK makes one too.)
+    const fack = Math.max(this.sndUna, this.scoreboard?.highestSacked ?? 0);
+    if (fack > this.undoFirst) this.reorderingSeen(fack - this.undoFirst);
+    this.cancelUndo();
+    this.cc.undo();
+    this.undos++;
+    if (reason === "undo-dsack") this.layer.counters.TCPDSACKUndo++;
+    else this.layer.counters.TCPFullUndo++;
+    this.traceCongestion(reason);
   }
 
   /** An ACK that acknowledges new data: SND.UNA moves up. */
   protected newAck(ackOffset: number, ts: { value: number; echo: number } | undefined): void {
     const now = this.layer.scheduler.now;
     const acked = ackOffset - this.sndUna;
+    const unaBefore = this.sndUna;
     const flightBefore = this.sndNxt - this.sndUna;
     /** RFC 6582's Impatient variant: a later partial ACK leaves the retransmission timer running. */
     let keepTimer = false;
@@ -134,8 +283,12 @@ export abstract class LossRecovery extends SendSide {
     }
 
     if (this.scoreboard) {
+      // Linux tcp_clean_rtx_queue: the cumulative ACK filled the hole at SND.UNA, under SACKed
+      // data, with data sent only once: it had been displaced (RFC 4653), not lost.
+      const fack = this.scoreboard.highestSacked;
+      if (fack > unaBefore && unaBefore >= this.highestRetransmitted) this.reorderingSeen(fack - unaBefore);
       this.scoreboard.advance(ackOffset);
-      this.scoreboard.updateLossBoundary(DUP_THRESH, this.mss);
+      this.scoreboard.updateLossBoundary(this.dupThresh(), this.mss);
     }
 
     const cc = this.cc;
@@ -147,6 +300,8 @@ export abstract class LossRecovery extends SendSide {
         this.dupAcks = 0;
         cc.onRecoveryEnd(now, this.sndNxt - this.sndUna);
         this.traceCongestion("recovery-end");
+        if (this.undoAtRecoveryEnd) this.undoRecovery("undo-dsack");
+        else if (this.undoPossible && this.originalsArrived(ts)) this.undoRecovery("undo-timestamps");
       } else if (!this.sackOk) {
         // RFC 6582 §3.2 step 3, partial acknowledgment: retransmit the first unacknowledged
         // segment, deflate by the amount acknowledged, and reset the timer on the first one.
@@ -219,7 +374,8 @@ export abstract class LossRecovery extends SendSide {
     const lostHead = this.scoreboard !== null && this.scoreboard.lossBoundary > this.sndUna;
     // RFC 6675 §5 steps (1)-(2) / RFC 5681 §3.2 step 2, and RFC 6582 §3.2 step 2: no new recovery
     // before the previous one's data is acknowledged.
-    if ((this.dupAcks >= DUP_THRESH || lostHead) && this.sndUna >= this.recover) this.enterFastRecovery();
+    if ((this.dupAcks >= this.dupThresh() || lostHead) && this.sndUna >= this.recover)
+      this.enterFastRecovery();
   }
 
   /** RFC 6675 §5 step (4) / RFC 6582 §3.2 step 2: fast retransmit and enter recovery. */
@@ -233,6 +389,15 @@ export abstract class LossRecovery extends SendSide {
     this.fastRecoveries++;
     if (this.sackOk) counters.TCPSackRecovery++;
     else counters.TCPRenoRecovery++;
+    // RFC 3708: a new episode, whose retransmissions D-SACKs may yet show to be unnecessary (only
+    // with SACK: without it no D-SACK can come). It replaces any earlier one still pending. As in
+    // Linux (tcp_init_undo), not while earlier retransmissions are outstanding: a D-SACK could
+    // then mean that two retransmissions arrived, not that the original did.
+    this.cancelUndo();
+    this.undoPossible =
+      this.sackOk && this.layer.config.dsackUndo && this.highestRetransmitted <= this.sndUna;
+    this.undoTsval = this.tsOk ? this.tsNow() : 0;
+    this.undoFirst = this.sndUna;
     this.cc.onRecoveryStart(now, this.sndNxt - this.sndUna);
     this.traceCongestion("recovery-start");
     // RFC 6937: RecoverFS = snd.nxt - snd.una; prr_delivered = prr_out = 0.
@@ -421,6 +586,8 @@ export abstract class LossRecovery extends SendSide {
     // RFC 5681 §3.1: ssthresh is set on the first timeout only; repeated timeouts keep it.
     if (this.retries === 1) this.cc.onRto(now, this.sndNxt - this.sndUna);
     this.traceCongestion("timeout");
+    // A timeout is not undone (that would take F-RTO, RFC 5682): drop any pending episode.
+    this.cancelUndo();
     this.recovery = RECOVERY_TIMEOUT;
     this.recoveryPoint = this.sndNxt;
     this.recover = this.sndNxt;

@@ -112,7 +112,12 @@ export abstract class SendSide extends TransmissionControlBlock {
     const now = this.layer.scheduler.now;
     if (this.recovery === RECOVERY_FAST) this.prrOut += length;
     if (retransmission) {
+      if (this.undoPossible) {
+        if (this.recovery === RECOVERY_FAST) this.noteRetransmission(start, end);
+        else this.cancelUndo();
+      }
       this.retransmissions++;
+      if (end > this.highestRetransmitted) this.highestRetransmitted = end;
       this.retransmittedBytes += length;
       if (this.tsOk) this.lastRetransmitTs = this.tsNow();
       // Karn's algorithm: a retransmitted segment is not timed.
@@ -130,6 +135,10 @@ export abstract class SendSide extends TransmissionControlBlock {
     // RFC 6298 §5.1: start the timer, if it is not running, when sending data.
     if (!this.persisting && !this.rtxTimer.armed) this.rtxTimer.armIn(this.rtt.rto);
   }
+
+  /** ./recovery.ts: D-SACK undo bookkeeping. */
+  protected abstract noteRetransmission(start: number, end: number): void;
+  protected abstract cancelUndo(): void;
 
   /** A pure ACK, now (delayed ACK expired, out-of-order data, a duplicate, a challenge...). */
   protected sendAckNow(): void {

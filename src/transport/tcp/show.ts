@@ -46,6 +46,10 @@ function internals(connection: TcpConnection): string {
   );
   parts.push(`segs_out:${s.segmentsSent}`, `segs_in:${s.segmentsReceived}`);
   if (s.retransmissions) parts.push(`retrans:0/${s.retransmissions}`);
+  // As Linux's ss: the reordering degree when it is not the default 3, and D-SACK undos.
+  if (s.reordering !== 3) parts.push(`reordering:${s.reordering}`);
+  if (s.spuriousRetransmits) parts.push(`dsack_dups:${s.spuriousRetransmits}`);
+  if (s.undos) parts.push(`undos:${s.undos}`);
   if (s.minRtt !== undefined) parts.push(`minrtt:${milliseconds(s.minRtt)}`);
   parts.push(`snd_wnd:${s.sendWindow}`, `rcv_space:${s.receiveBufferSize}`);
   if (s.sack) parts.push("sack");

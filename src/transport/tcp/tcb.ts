@@ -96,6 +96,11 @@ export interface TcpConnectionStats {
   /** Retransmission timeouts, fast recoveries. */
   timeouts: number;
   fastRecoveries: number;
+  /** Retransmitted segments that D-SACKs showed arrived twice, and recoveries undone for it. */
+  spuriousRetransmits: number;
+  undos: number;
+  /** The reordering degree DupThresh uses (segments; 3 until reordering is seen). */
+  reordering: number;
   /** Smoothed RTT, its variation, the minimum, and the RTO (ns); srtt undefined before a sample. */
   srtt: Nanoseconds | undefined;
   rttvar: Nanoseconds;
@@ -229,6 +234,27 @@ export abstract class TransmissionControlBlock {
   protected prrDelivered = 0;
   protected prrOut = 0;
   protected deliveredData = 0;
+  /**
+   * The path's reordering degree in segments (Linux tp->reordering): RFC 6675's DupThresh. It
+   * starts at RFC 5681's 3 and grows, up to the stack's maxReordering, when reordering is seen.
+   */
+  protected reordering = DUP_THRESH;
+  /**
+   * Spurious-retransmission detection (RFC 3708 §3, with D-SACK): the ranges retransmitted in the
+   * current recovery episode that no D-SACK has yet shown to be duplicates, as sorted offsets
+   * [rtxLefts[i], rtxRights[i]); `undoPossible` while the episode can still be undone.
+   */
+  protected undoPossible = false;
+  protected rtxLefts: number[] = [];
+  protected rtxRights: number[] = [];
+  /** Every retransmission of the episode was D-SACKed while recovery still ran: undo at its end. */
+  protected undoAtRecoveryEnd = false;
+  /** Our TSval on the episode's first retransmission (RFC 3522 Eifel detection), 0 without timestamps. */
+  protected undoTsval = 0;
+  /** SND.UNA when the episode began: its first retransmission. */
+  protected undoFirst = 0;
+  /** The end of the highest range ever retransmitted: data above it was sent once. */
+  protected highestRetransmitted = 0;
   /** After a timeout: the next offset to retransmit. */
   protected rtxNext = 0;
   protected scoreboard: SackScoreboard | null = null;
@@ -309,6 +335,8 @@ export abstract class TransmissionControlBlock {
   protected retransmittedBytes = 0;
   protected timeouts = 0;
   protected fastRecoveries = 0;
+  protected spuriousRetransmits = 0;
+  protected undos = 0;
   protected traceName: string | undefined = undefined;
 
   /** Set by `newSegmentLength` (./send.ts): the segment it just sized carries our FIN. */

@@ -47,6 +47,12 @@ export interface CongestionControl {
   onRecoveryEnd(now: Nanoseconds, flightSize: number): void;
   /** The retransmission timer expired (RFC 5681 §3.1 eq. 4: the loss window is one segment). */
   onRto(now: Nanoseconds, flightSize: number): void;
+  /**
+   * The last recovery was spurious (RFC 3708 detection, e.g. every retransmission was D-SACKed):
+   * undo its reduction, as RFC 4015's Eifel response and Linux's tcp_undo_cwnd_reduction do —
+   * cwnd and ssthresh go back to at least what they were when `onRecoveryStart` was called.
+   */
+  undo(): void;
 }
 
 /** RFC 6928: the initial window, min(10*MSS, max(2*MSS, 14600)). */

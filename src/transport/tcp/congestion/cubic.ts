@@ -26,6 +26,8 @@ export class CubicCongestionControl extends NewRenoCongestionControl {
   private epochStart: Nanoseconds = -1;
   /** W_est: the Reno-friendly estimate (segments). */
   private wEst = 0;
+  /** W_max before the last reduction, for `undo`. */
+  private priorWMax = 0;
 
   override onAck(sample: AckSample): void {
     if (!sample.cwndLimited) return;
@@ -79,6 +81,8 @@ export class CubicCongestionControl extends NewRenoCongestionControl {
   }
 
   override onRecoveryStart(_now: Nanoseconds, _flightSize: number): void {
+    this.saveForUndo();
+    this.priorWMax = this.wMax;
     this.reduce();
     this.cwnd = this.ssthresh;
   }
@@ -86,6 +90,14 @@ export class CubicCongestionControl extends NewRenoCongestionControl {
   override onRecoveryEnd(_now: Nanoseconds, _flightSize: number): void {
     this.cwnd = this.ssthresh;
     this.epochStart = -1;
+  }
+
+  /** The reduction was spurious: back to the window and W_max before it, in a new epoch. */
+  override undo(): void {
+    if (this.priorCwnd === 0) return;
+    this.wMax = this.priorWMax;
+    this.epochStart = -1;
+    super.undo();
   }
 
   /** RFC 9438 §4.8: on a timeout, reduce as on a congestion event, then restart from one segment. */

@@ -15,6 +15,9 @@ export class NewRenoCongestionControl implements CongestionControl {
   protected bytesAcked = 0;
   /** HyStart++ (RFC 9406) guards the first slow start; null once it is over. */
   protected hystart: HyStartPlusPlus | null = new HyStartPlusPlus();
+  /** cwnd and ssthresh just before the last recovery began (what `undo` restores). */
+  protected priorCwnd = 0;
+  protected priorSsthresh = 0;
 
   constructor(public mss: number) {
     this.cwnd = initialWindow(mss);
@@ -66,6 +69,7 @@ export class NewRenoCongestionControl implements CongestionControl {
 
   /** RFC 5681 §3.2 step 2 / eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS). */
   onRecoveryStart(_now: Nanoseconds, flightSize: number): void {
+    this.saveForUndo();
     this.hystart = null;
     this.ssthresh = Math.max(flightSize / 2, 2 * this.mss);
     // RFC 6675 §5 step (4.2) and RFC 6582 measure the data in flight against cwnd = ssthresh
@@ -82,6 +86,24 @@ export class NewRenoCongestionControl implements CongestionControl {
   onRecoveryEnd(_now: Nanoseconds, _flightSize: number): void {
     this.cwnd = this.ssthresh;
     this.bytesAcked = 0;
+  }
+
+  protected saveForUndo(): void {
+    this.priorCwnd = this.cwnd;
+    this.priorSsthresh = this.ssthresh;
+  }
+
+  /**
+   * Linux tcp_undo_cwnd_reduction: cwnd = max(cwnd, prior cwnd), ssthresh = max(ssthresh, prior
+   * ssthresh). An ssthresh that was still infinite goes back to slow start, without HyStart++
+   * (the path has shown it reorders, and the next exit should be on real loss).
+   */
+  undo(): void {
+    if (this.priorCwnd === 0) return;
+    this.cwnd = Math.max(this.cwnd, this.priorCwnd);
+    this.ssthresh = Math.max(this.ssthresh, this.priorSsthresh);
+    this.bytesAcked = 0;
+    this.priorCwnd = 0;
   }
 
   /** RFC 5681 §3.1 eq. 4 and "LW": after a timeout, ssthresh halves and cwnd is one segment. */
