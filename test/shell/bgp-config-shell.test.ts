@@ -94,6 +94,12 @@ test("router bgp in the shell: the session comes up, the networks are exchanged,
   assert.match((await run("r2 show ip route")).out, /B>\* 10\.1\.0\.0\/24/);
 
   // A second AS on the same router is refused, as FRR does.
+  // A route map that does not exist: refused, and the running speaker is left as it was.
+  const noMap = await run("r1 router bgp 65001 neighbor 10.0.12.2 route-map NOPE out");
+  assert.notEqual(noMap.status, 0);
+  assert.match(noMap.err, /no route-map NOPE/);
+  assert.equal(r1.routing.get("bgp"), bgp);
+
   const other = await run("r1 router bgp 65009 network 10.9.0.0/24");
   assert.notEqual(other.status, 0);
   assert.match(other.err, /BGP is already running; AS is 65001/);
@@ -131,6 +137,13 @@ test("router bgp words: neighbour options, internal peers, FRR's spellings, mist
     { address: "10.0.0.3", "remote-as": 65003, weight: 50, passive: true, shutdown: true },
   ]);
   assert.equal(config.neighbors?.length, 2, "the running configuration is not modified");
+  // Policy by name: the maps and lists themselves come from the topology file's bgp: key.
+  const policed = parseBgpWords(
+    "65000 neighbor 10.0.0.3 route-map TO-ISP out prefix-list MINE in".split(" "),
+    { ...config, "route-maps": { "TO-ISP": [{ action: "permit" }] }, "prefix-lists": { MINE: [] } },
+  );
+  assert.equal(policed.neighbors?.[1]["route-map-out"], "TO-ISP");
+  assert.equal(policed.neighbors?.[1]["prefix-list-in"], "MINE");
   for (const [words, message] of [
     ["", /needs the AS number/],
     ["65000 neighbor 10.0.0.2", /needs an option/],
@@ -139,6 +152,7 @@ test("router bgp words: neighbour options, internal peers, FRR's spellings, mist
     ["65000 neighbor 10.0.0.300 remote-as 1", /expected A\.B\.C\.D/],
     ["65000 network 10.0.0.0/8", /needs a router-id/],
     ["65000 router-id 1.1.1.1 frobnicate", /unknown "frobnicate"/],
+    ["65000 router-id 1.1.1.1 neighbor 10.0.0.2 remote-as 1 route-map X sideways", /route-map X in\|out/],
   ] as const) {
     assert.throws(
       () => parseBgpWords(words === "" ? [] : words.split(" "), undefined),
@@ -155,6 +169,7 @@ test("router bgp completes its clauses and a neighbour's options", () => {
   assert.deepEqual(shell.complete("r1 router bgp 65001 neighbor 10.0.12.2 r").candidates, [
     "remote-as",
     "route-reflector-client",
+    "route-map",
   ]);
   assert.ok(
     shell

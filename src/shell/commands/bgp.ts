@@ -94,11 +94,14 @@ export const BGP_NEIGHBOR_WORDS = [
   "shutdown",
   "weight",
   "timers",
+  "route-map",
+  "prefix-list",
 ] as const;
 
 const BGP_USAGE =
   "router bgp ASN [router-id ID] [cluster-id ID] [timers bgp KEEPALIVE HOLD] [neighbor ADDR remote-as ASN|internal " +
-  "[description TEXT] [route-reflector-client] [next-hop-self] [passive] [shutdown] [weight N] [timers KEEPALIVE HOLD]]... " +
+  "[description TEXT] [route-reflector-client] [next-hop-self] [passive] [shutdown] [weight N] [timers KEEPALIVE HOLD] " +
+  "[route-map NAME in|out] [prefix-list NAME in|out]]... " +
   "[network PREFIX]... [no neighbor ADDR] [no network PREFIX]";
 
 /**
@@ -202,6 +205,16 @@ export function parseBgpWords(
             case "timers":
               options.timers = timers(`neighbor ${address} timers`);
               break;
+            case "route-map":
+            case "prefix-list": {
+              // FRR: neighbor X route-map NAME in|out (the map itself from the topology file's bgp: key)
+              const name = value(option);
+              const direction = value(`${option} ${name}`);
+              if (direction !== "in" && direction !== "out")
+                throw new UsageError(`neighbor ${address} ${option} ${name} in|out`);
+              options[`${option}-${direction}`] = name;
+              break;
+            }
             default:
               options[option as "next-hop-self" | "route-reflector-client" | "passive" | "shutdown"] = true;
           }

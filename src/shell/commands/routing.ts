@@ -240,7 +240,7 @@ const router: NodeCommand = {
   summary:
     "configure RIP, OSPF or BGP, FRR style: router ospf area 0 eth0 eth1 / router rip network eth0 / router bgp 65001 neighbor 10.0.12.2 remote-as 65002",
   usage:
-    "router ospf [router-id ID] [hello-interval S] [dead-interval S] area AREA IFACE... [network point-to-point] [cost N] [priority N] [passive] | router rip [network IFACE...] [passive IFACE...] [timers U T G] [split-horizon MODE] | router bgp ASN [router-id ID] [neighbor ADDR remote-as ASN|internal [route-reflector-client] [next-hop-self] [description TEXT] [passive] [shutdown] [weight N] [timers K H]]... [network PREFIX]... [timers bgp K H] [cluster-id ID] [no neighbor ADDR] [no network PREFIX]",
+    "router ospf [router-id ID] [hello-interval S] [dead-interval S] area AREA IFACE... [network point-to-point] [cost N] [priority N] [passive] | router rip [network IFACE...] [passive IFACE...] [timers U T G] [split-horizon MODE] | router bgp ASN [router-id ID] [neighbor ADDR remote-as ASN|internal [route-reflector-client] [next-hop-self] [description TEXT] [passive] [shutdown] [weight N] [timers K H] [route-map NAME in|out] [prefix-list NAME in|out]]... [network PREFIX]... [timers bgp K H] [cluster-id ID] [no neighbor ADDR] [no network PREFIX]",
   details:
     "Each line adds to the running configuration and restarts the process with it (BGP sessions start again). `no router ospf|rip|bgp` stops it (its routes are withdrawn; BGP sends its peers a Cease). `show ip protocols` shows the result.",
   complete(_shell, previous) {
