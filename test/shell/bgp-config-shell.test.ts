@@ -168,8 +168,8 @@ test("router bgp completes its clauses and a neighbour's options", () => {
   assert.ok(shell.complete("r1 router bgp 65001 ").candidates.includes("neighbor"));
   assert.deepEqual(shell.complete("r1 router bgp 65001 neighbor 10.0.12.2 r").candidates, [
     "remote-as",
-    "route-reflector-client",
     "route-map",
+    "route-reflector-client",
   ]);
   assert.ok(
     shell
