@@ -54,6 +54,8 @@ export interface TcpCounters {
   TCPDSACKUndo: number;
   /** Fast recoveries undone at their end because timestamps showed the originals arrived (RFC 3522). */
   TCPFullUndo: number;
+  /** Retransmissions found lost by SACKs of data sent after them, and sent again. */
+  TCPLostRetransmit: number;
   /** Reordering detected from SACK information (the connection's reordering degree grew). */
   TCPSACKReorder: number;
   /** Segments queued out of order, and dropped because the out-of-order cap was reached. */
@@ -121,6 +123,7 @@ export function newTcpCounters(): TcpCounters {
     TCPDSACKUndo: 0,
     TCPFullUndo: 0,
     TCPSACKReorder: 0,
+    TCPLostRetransmit: 0,
     TCPOFOQueue: 0,
     TCPOFODrop: 0,
     TCPRcvWindowDrops: 0,

@@ -45,6 +45,7 @@ export abstract class LossRecovery extends SendSide {
     const unaBefore = this.sndUna;
     const sackedBefore = this.sackedBytes();
     const newlySacked = this.sackOk ? this.processSack(seg, ackOffset) : 0;
+    if (newlySacked > 0 && this.recovery === RECOVERY_FAST) this.detectLostRetransmissions();
     if (ackOffset > this.sndUna) this.newAck(ackOffset, ts);
     else if (ackOffset === this.sndUna) {
       const pure = seg.payload.length === 0 && !(seg.flags & (SYN | FIN));
@@ -464,9 +465,58 @@ export abstract class LossRecovery extends SendSide {
     return Math.max(1, length);
   }
 
+  /**
+   * Linux's tcp_mark_lost_retrans (the idea RACK, RFC 8985, generalizes): a retransmission is lost
+   * when data sent after it has been SACKed — beyond the reordering allowance — and it has not.
+   * RFC 6675 alone finds a lost retransmission only by the retransmission timer (HighRxt has
+   * passed it), which costs at least a second (RFC 6298's minimum RTO) and the whole window.
+   */
+  protected detectLostRetransmissions(): void {
+    const board = this.scoreboard;
+    if (!board) return;
+    const starts = this.rtxLogStart;
+    const ends = this.rtxLogEnd;
+    const marks = this.rtxLogMark;
+    const reach = board.highestSacked - (this.dupThresh() - 1) * this.mss;
+    let kept = 0;
+    for (let i = 0; i < starts.length; i++) {
+      const start = Math.max(starts[i], this.sndUna);
+      const end = ends[i];
+      if (end <= start || board.sackedWithin(start, end) === end - start) continue;
+      if (marks[i] < reach) {
+        this.relostStart.push(start);
+        this.relostEnd.push(end);
+        this.layer.counters.TCPLostRetransmit++;
+        continue;
+      }
+      starts[kept] = starts[i];
+      ends[kept] = end;
+      marks[kept] = marks[i];
+      kept++;
+    }
+    starts.length = ends.length = marks.length = kept;
+  }
+
+  /** Forgets the retransmissions watched for loss (a timeout resends everything anyway). */
+  protected clearRetransmissionLog(): void {
+    this.rtxLogStart.length = this.rtxLogEnd.length = this.rtxLogMark.length = 0;
+    this.relostStart.length = this.relostEnd.length = 0;
+  }
+
   /** RFC 6675 §4 NextSeg() and the send that follows; returns bytes sent (0: nothing to send). */
   protected nextSegment(): number {
     const board = this.scoreboard;
+    // First, retransmissions found lost again (detectLostRetransmissions), oldest first.
+    while (board && this.relostStart.length > 0) {
+      const start = Math.max(this.relostStart.shift()!, this.sndUna);
+      const limit = Math.min(this.relostEnd.shift()!, this.sndNxt);
+      const hole = start < limit ? board.nextHole(start, limit) : undefined;
+      if (hole === undefined) continue;
+      const end = this.segmentEnd(Math.min(hole + this.segmentCapacity(), board.holeEnd));
+      if (end <= hole) continue;
+      this.sendRange(hole, end, true);
+      return end - hole;
+    }
     const from = Math.max(this.highRxt, this.sndUna);
     // Rule (1): the first unSACKed byte above HighRxt that IsLost().
     if (board) {
@@ -588,6 +638,7 @@ export abstract class LossRecovery extends SendSide {
     this.traceCongestion("timeout");
     // A timeout is not undone (that would take F-RTO, RFC 5682): drop any pending episode.
     this.cancelUndo();
+    this.clearRetransmissionLog();
     this.recovery = RECOVERY_TIMEOUT;
     this.recoveryPoint = this.sndNxt;
     this.recover = this.sndNxt;

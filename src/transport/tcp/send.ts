@@ -23,6 +23,9 @@ import {
   TransmissionControlBlock,
 } from "./tcb.js";
 
+/** At most this many outstanding fast retransmissions are watched for loss (beyond: the timer). */
+const MAX_RTX_LOG = 4096;
+
 export abstract class SendSide extends TransmissionControlBlock {
   /**
    * Sends whatever the windows allow: retransmissions in loss recovery, new data, our FIN, and
@@ -115,6 +118,11 @@ export abstract class SendSide extends TransmissionControlBlock {
       if (this.undoPossible) {
         if (this.recovery === RECOVERY_FAST) this.noteRetransmission(start, end);
         else this.cancelUndo();
+      }
+      if (this.recovery === RECOVERY_FAST && this.rtxLogStart.length < MAX_RTX_LOG) {
+        this.rtxLogStart.push(start);
+        this.rtxLogEnd.push(end);
+        this.rtxLogMark.push(this.sndNxt);
       }
       this.retransmissions++;
       if (end > this.highestRetransmitted) this.highestRetransmitted = end;

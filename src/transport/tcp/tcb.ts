@@ -253,6 +253,15 @@ export abstract class TransmissionControlBlock {
   protected undoTsval = 0;
   /** SND.UNA when the episode began: its first retransmission. */
   protected undoFirst = 0;
+  /**
+   * Lost-retransmission detection (Linux's tcp_mark_lost_retrans): each fast retransmission not
+   * yet delivered, with SND.NXT when it left; and those found lost again, to resend first.
+   */
+  protected rtxLogStart: number[] = [];
+  protected rtxLogEnd: number[] = [];
+  protected rtxLogMark: number[] = [];
+  protected relostStart: number[] = [];
+  protected relostEnd: number[] = [];
   /** The end of the highest range ever retransmitted: data above it was sent once. */
   protected highestRetransmitted = 0;
   /** After a timeout: the next offset to retransmit. */

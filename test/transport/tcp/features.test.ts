@@ -100,7 +100,7 @@ describe("loss recovery", () => {
     assert.match(summary, / [1-9]\d* timeouts/, "the retransmission timer fired");
   });
 
-  test("a lost retransmission is repaired by the retransmission timer, with go-back-N skipping SACKed data", () => {
+  test("a lost retransmission is found by SACKs of later data and resent without waiting for the timer", () => {
     const p = pair(34);
     p.network.setDefaults({ rate: 10e6, delay: 25 * MS });
     let dropNext = 2;
@@ -118,8 +118,38 @@ describe("loss recovery", () => {
     };
     const result = transfer(p, pattern(1 << 20), 60 * SECOND);
     assert.ok(result.intact);
+    // Linux's tcp_mark_lost_retrans (RFC 6675 alone would wait for the RTO and go back N).
+    assert.equal(p.tcpA.counters.TCPLostRetransmit, 1);
+    assert.equal(result.client.timeouts, 0);
+    assert.ok(result.client.retransmissions <= 3, `${result.client.retransmissions} retransmissions`);
+  });
+
+  test("a retransmission lost twice is repaired by the retransmission timer, go-back-N skipping SACKed data", () => {
+    const p = pair(34);
+    p.network.setDefaults({ rate: 10e6, delay: 25 * MS });
+    let drops = 2;
+    const seen = new Set<number>();
+    let lostSeq = -1;
+    p.network.observer = (packet) => {
+      if (packet.src.toString() !== "10.0.0.1") return undefined;
+      const seg = parseTcp(packet.payload);
+      if (isParseError(seg) || seg.payload.length === 0) return undefined;
+      // Drop segment 200, its retransmission, and the resend of that retransmission.
+      const first = !seen.has(seg.seq);
+      seen.add(seg.seq);
+      if (seen.size === 200 && first) {
+        lostSeq = seg.seq;
+        return "drop";
+      }
+      if (!first && seg.seq === lostSeq && drops-- > 0) return "drop";
+      return undefined;
+    };
+    const result = transfer(p, pattern(1 << 20), 60 * SECOND);
+    assert.ok(result.intact);
+    assert.equal(p.tcpA.counters.TCPLostRetransmit, 1);
     assert.equal(result.client.timeouts, 1);
-    assert.ok(result.client.retransmissions <= 4, `${result.client.retransmissions} retransmissions`);
+    // After the timeout go-back-N skips what the new SACKs report: only a few segments are resent.
+    assert.ok(result.client.retransmissions <= 6, `${result.client.retransmissions} retransmissions`);
   });
 
   test("the RTO follows RFC 6298: backs off exponentially, honours the configured minimum, gives up with ETIMEDOUT", () => {

@@ -107,3 +107,11 @@ test("a lossy path still recovers with SACK and no timeout, and real losses are 
   assert.equal(counters.TCPDSACKUndo + counters.TCPFullUndo, 0);
   assert.equal(s.reordering, 3, "no reordering on this path");
 });
+
+test("a retransmission lost again is found by SACKs of data sent after it, not by the timer", () => {
+  // Loss and reordering together (as in the TAP test): some retransmissions
+  // are lost too, which RFC 6675 alone finds only when the retransmission timer expires.
+  const { result, counters } = run({}, { loss: 0.02, reorder: 0.05 }, 8 * MiB);
+  assert.ok(counters.TCPLostRetransmit > 0, "lost retransmissions detected");
+  assert.equal(result.client.timeouts, 0, "and resent without a timeout");
+});
