@@ -8,6 +8,7 @@
 
 import { MILLISECOND } from "../../sim/time.js";
 import type { TcpRepr } from "../../wire/tcp.js";
+import { Retransmissions } from "./retransmissions.js";
 import { SackScoreboard } from "./sack.js";
 import { SendSide } from "./send.js";
 import { seqDiff, seqLe, seqLt } from "./sequence.js";
@@ -164,7 +165,7 @@ export abstract class LossRecovery extends SendSide {
     const duplicated = this.forgetRetransmitted(left, right);
     if (duplicated === 0) return;
     this.spuriousRetransmits += Math.max(1, Math.round(duplicated / this.mss));
-    if (this.rtxLefts.length > 0) return;
+    if (this.rtx !== null && this.rtx.undoLefts.length > 0) return;
     // RFC 4015 / Linux tcp_try_undo_recovery: within recovery the undo waits for its end (its
     // cwnd = ssthresh step would otherwise overwrite the restored window).
     if (this.recovery === RECOVERY_FAST) this.undoAtRecoveryEnd = true;
@@ -173,8 +174,9 @@ export abstract class LossRecovery extends SendSide {
 
   /** Removes [left, right) from the episode's retransmitted ranges; returns the bytes removed. */
   private forgetRetransmitted(left: number, right: number): number {
-    const lefts = this.rtxLefts;
-    const rights = this.rtxRights;
+    if (this.rtx === null) return 0;
+    const lefts = this.rtx.undoLefts;
+    const rights = this.rtx.undoRights;
     let removed = 0;
     for (let i = 0; i < lefts.length; i++) {
       const l = Math.max(lefts[i], left);
@@ -199,8 +201,9 @@ export abstract class LossRecovery extends SendSide {
 
   /** Records a retransmission of [start, end) in the recovery episode (for D-SACK undo). */
   protected noteRetransmission(start: number, end: number): void {
-    const lefts = this.rtxLefts;
-    const rights = this.rtxRights;
+    this.rtx ??= new Retransmissions();
+    const lefts = this.rtx.undoLefts;
+    const rights = this.rtx.undoRights;
     const n = lefts.length;
     if (n > 0 && rights[n - 1] === start) rights[n - 1] = end;
     else if (n >= MAX_UNDO_RANGES) this.cancelUndo();
@@ -213,8 +216,7 @@ export abstract class LossRecovery extends SendSide {
   protected cancelUndo(): void {
     this.undoPossible = false;
     this.undoAtRecoveryEnd = false;
-    this.rtxLefts.length = 0;
-    this.rtxRights.length = 0;
+    this.rtx?.clearUndo();
   }
 
   /**
@@ -473,10 +475,11 @@ export abstract class LossRecovery extends SendSide {
    */
   protected detectLostRetransmissions(): void {
     const board = this.scoreboard;
-    if (!board) return;
-    const starts = this.rtxLogStart;
-    const ends = this.rtxLogEnd;
-    const marks = this.rtxLogMark;
+    const log = this.rtx;
+    if (!board || !log) return;
+    const starts = log.starts;
+    const ends = log.ends;
+    const marks = log.marks;
     const reach = board.highestSacked - (this.dupThresh() - 1) * this.mss;
     let kept = 0;
     for (let i = 0; i < starts.length; i++) {
@@ -484,8 +487,8 @@ export abstract class LossRecovery extends SendSide {
       const end = ends[i];
       if (end <= start || board.sackedWithin(start, end) === end - start) continue;
       if (marks[i] < reach) {
-        this.relostStart.push(start);
-        this.relostEnd.push(end);
+        log.lostStarts.push(start);
+        log.lostEnds.push(end);
         this.layer.counters.TCPLostRetransmit++;
         continue;
       }
@@ -499,17 +502,17 @@ export abstract class LossRecovery extends SendSide {
 
   /** Forgets the retransmissions watched for loss (a timeout resends everything anyway). */
   protected clearRetransmissionLog(): void {
-    this.rtxLogStart.length = this.rtxLogEnd.length = this.rtxLogMark.length = 0;
-    this.relostStart.length = this.relostEnd.length = 0;
+    this.rtx?.clearLog();
   }
 
   /** RFC 6675 §4 NextSeg() and the send that follows; returns bytes sent (0: nothing to send). */
   protected nextSegment(): number {
     const board = this.scoreboard;
     // First, retransmissions found lost again (detectLostRetransmissions), oldest first.
-    while (board && this.relostStart.length > 0) {
-      const start = Math.max(this.relostStart.shift()!, this.sndUna);
-      const limit = Math.min(this.relostEnd.shift()!, this.sndNxt);
+    const lost = this.rtx;
+    while (board && lost !== null && lost.lostStarts.length > 0) {
+      const start = Math.max(lost.lostStarts.shift()!, this.sndUna);
+      const limit = Math.min(lost.lostEnds.shift()!, this.sndNxt);
       const hole = start < limit ? board.nextHole(start, limit) : undefined;
       if (hole === undefined) continue;
       const end = this.segmentEnd(Math.min(hole + this.segmentCapacity(), board.holeEnd));

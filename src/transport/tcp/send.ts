@@ -8,6 +8,7 @@
 
 import type { Nanoseconds } from "../../sim/time.js";
 import type { TcpOption } from "../../wire/tcp.js";
+import { Retransmissions } from "./retransmissions.js";
 import { isSynchronized, TcpError } from "./state.js";
 import {
   ACK,
@@ -119,10 +120,14 @@ export abstract class SendSide extends TransmissionControlBlock {
         if (this.recovery === RECOVERY_FAST) this.noteRetransmission(start, end);
         else this.cancelUndo();
       }
-      if (this.recovery === RECOVERY_FAST && this.rtxLogStart.length < MAX_RTX_LOG) {
-        this.rtxLogStart.push(start);
-        this.rtxLogEnd.push(end);
-        this.rtxLogMark.push(this.sndNxt);
+      if (this.recovery === RECOVERY_FAST) {
+        this.rtx ??= new Retransmissions();
+        const log = this.rtx;
+        if (log.starts.length < MAX_RTX_LOG) {
+          log.starts.push(start);
+          log.ends.push(end);
+          log.marks.push(this.sndNxt);
+        }
       }
       this.retransmissions++;
       if (end > this.highestRetransmitted) this.highestRetransmitted = end;

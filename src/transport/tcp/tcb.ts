@@ -31,6 +31,7 @@ import type { CongestionControlName } from "./congestion/index.js";
 import { type CongestionControl, createCongestionControl } from "./congestion/index.js";
 import type { TcpConnection } from "./connection.js";
 import type { ReceiveBuffer } from "./receive-buffer.js";
+import type { Retransmissions } from "./retransmissions.js";
 import { RttEstimator } from "./rtt.js";
 import type { SackScoreboard } from "./sack.js";
 import type { SendBuffer } from "./send-buffer.js";
@@ -239,29 +240,16 @@ export abstract class TransmissionControlBlock {
    * starts at RFC 5681's 3 and grows, up to the stack's maxReordering, when reordering is seen.
    */
   protected reordering = DUP_THRESH;
-  /**
-   * Spurious-retransmission detection (RFC 3708 §3, with D-SACK): the ranges retransmitted in the
-   * current recovery episode that no D-SACK has yet shown to be duplicates, as sorted offsets
-   * [rtxLefts[i], rtxRights[i]); `undoPossible` while the episode can still be undone.
-   */
+  /** Spurious-retransmission detection (RFC 3708 §3): the episode can still be undone. */
   protected undoPossible = false;
-  protected rtxLefts: number[] = [];
-  protected rtxRights: number[] = [];
+  /** Fast retransmissions remembered for undo and loss detection (./retransmissions.ts). */
+  protected rtx: Retransmissions | null = null;
   /** Every retransmission of the episode was D-SACKed while recovery still ran: undo at its end. */
   protected undoAtRecoveryEnd = false;
   /** Our TSval on the episode's first retransmission (RFC 3522 Eifel detection), 0 without timestamps. */
   protected undoTsval = 0;
   /** SND.UNA when the episode began: its first retransmission. */
   protected undoFirst = 0;
-  /**
-   * Lost-retransmission detection (Linux's tcp_mark_lost_retrans): each fast retransmission not
-   * yet delivered, with SND.NXT when it left; and those found lost again, to resend first.
-   */
-  protected rtxLogStart: number[] = [];
-  protected rtxLogEnd: number[] = [];
-  protected rtxLogMark: number[] = [];
-  protected relostStart: number[] = [];
-  protected relostEnd: number[] = [];
   /** The end of the highest range ever retransmitted: data above it was sent once. */
   protected highestRetransmitted = 0;
   /** After a timeout: the next offset to retransmit. */
