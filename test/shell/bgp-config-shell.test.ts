@@ -137,7 +137,7 @@ test("router bgp words: neighbour options, internal peers, FRR's spellings, mist
     { address: "10.0.0.3", "remote-as": 65003, weight: 50, passive: true, shutdown: true },
   ]);
   assert.equal(config.neighbors?.length, 2, "the running configuration is not modified");
-  // Policy by name: the maps and lists themselves come from the topology file's bgp: key.
+  // Policy by name: the maps and lists come from the bgp: key or the shell (bgp-policy-shell.test.ts).
   const policed = parseBgpWords(
     "65000 neighbor 10.0.0.3 route-map TO-ISP out prefix-list MINE in".split(" "),
     { ...config, "route-maps": { "TO-ISP": [{ action: "permit" }] }, "prefix-lists": { MINE: [] } },

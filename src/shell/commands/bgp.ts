@@ -207,7 +207,7 @@ export function parseBgpWords(
               break;
             case "route-map":
             case "prefix-list": {
-              // FRR: neighbor X route-map NAME in|out (the map itself from the topology file's bgp: key)
+              // FRR: neighbor X route-map NAME in|out (the map from the bgp: key or bgp-policy.ts)
               const name = value(option);
               const direction = value(`${option} ${name}`);
               if (direction !== "in" && direction !== "out")

@@ -1,6 +1,7 @@
 /** The shell's standard commands. */
 import type { ShellCommand } from "../command.js";
 import { bgpCommands } from "./bgp.js";
+import { bgpPolicyCommands } from "./bgp-policy.js";
 import { curlCommands } from "./curl.js";
 import { dnsCommands } from "./dns.js";
 import { firewallCommands } from "./firewall.js";
@@ -20,6 +21,7 @@ export function defaultCommands(): ShellCommand[] {
     ...serviceCommands,
     ...viewCommands,
     ...bgpCommands,
+    ...bgpPolicyCommands,
     ...firewallCommands,
     ...learnCommands,
     ...routingCommands,

@@ -31,6 +31,7 @@ import type { Ipv4Address } from "../../wire/address/ipv4.js";
 import type { NodeCommand, NodeCommandContext } from "../command.js";
 import { intOption, UsageError } from "../options.js";
 import { BGP_NEIGHBOR_WORDS, BGP_WORDS, parseBgpWords, restartBgp } from "./bgp.js";
+import { noPolicy, withWaitingPolicy } from "./bgp-policy.js";
 
 function routerOf(node: Node | undefined): Router {
   if (!(node instanceof Router)) throw new UsageError("routing protocols run on routers");
@@ -283,7 +284,8 @@ const router: NodeCommand = {
         current instanceof Bgp ? current.config : undefined,
         highestAddress(r),
       );
-      restartBgp(r, config);
+      // A new speaker starts with the prefix lists and route maps defined before it.
+      restartBgp(r, current instanceof Bgp ? config : withWaitingPolicy(r, config));
       return;
     }
     throw new UsageError("router ospf ... | router rip ... | router bgp ASN ...");
@@ -295,15 +297,27 @@ const no: NodeCommand = {
   name: "no",
   kinds: ["router"],
   substitute: false,
-  summary: "undo a routing configuration: no router ospf | no router rip | no router bgp",
-  usage: "no router ospf|rip|bgp [ASN]",
+  summary:
+    "undo a routing configuration: no router ospf | no router rip | no router bgp | no ip prefix-list NAME | no route-map NAME",
+  usage:
+    "no router ospf|rip|bgp [ASN] | no ip prefix-list NAME [seq N] | no route-map NAME [permit|deny SEQ]",
   complete: (_shell, previous) =>
-    previous.length === 0 ? ["router"] : previous.length === 1 ? ["ospf", "rip", "bgp"] : [],
+    previous.length === 0
+      ? ["router", "ip", "route-map"]
+      : previous.length === 1
+        ? previous[0] === "router"
+          ? ["ospf", "rip", "bgp"]
+          : previous[0] === "ip"
+            ? ["prefix-list"]
+            : []
+        : [],
   run(context) {
     const r = routerOf(context.node);
     const [word, protocol] = context.args;
+    if (word === "route-map" || (word === "ip" && protocol === "prefix-list"))
+      return noPolicy(context, context.args);
     if (word !== "router" || (protocol !== "ospf" && protocol !== "rip" && protocol !== "bgp"))
-      throw new UsageError("no router ospf|rip|bgp");
+      throw new UsageError("no router ospf|rip|bgp | no ip prefix-list NAME | no route-map NAME");
     // FRR's `no router bgp ASN` names the AS; it must be the running one.
     const asn = context.args[2];
     const bgp = r.routing.get("bgp");

@@ -11,6 +11,7 @@ import { ALL_KINDS, type NodeCommand, type NodeCommandContext } from "../command
 import { table } from "../format.js";
 import { intOption, parseOptions, UsageError } from "../options.js";
 import { bgpShowViews } from "./bgp.js";
+import { bgpPolicyShowViews, ipPrefixList } from "./bgp-policy.js";
 import { routingShowViews } from "./routing.js";
 
 /** iproute2's way with words: any unambiguous prefix of an object or command name. */
@@ -78,18 +79,22 @@ const ip: NodeCommand = {
   scope: "node",
   name: "ip",
   summary: "addresses, routes, neighbours and links, as Linux's iproute2 shows them",
-  usage: "ip [-s] addr|route|neigh|link [show | add ... | del ... | set IFACE up|down]",
+  usage:
+    "ip [-s] addr|route|neigh|link [show | add ... | del ... | set IFACE up|down] | ip prefix-list NAME [seq N] permit|deny PREFIX [ge N] [le N] (routers, FRR)",
   details:
     "ip addr add 10.0.9.1/24 dev eth1 · ip route add 10.0.9.0/24 via 10.0.1.1 · ip route del default\n" +
     "ip link set eth0 down · ip -s link (counters) · ip -6 route · ip -6 neigh · ip -6 addr add 2001:db8:1::1/64 dev eth0",
   substitute: true,
   complete: (_shell, previous) =>
     previous.length === 0
-      ? ["addr", "route", "neigh", "link", "-s", "-6"]
+      ? ["addr", "route", "neigh", "link", "-s", "-6", "prefix-list"]
       : previous.length === 1
         ? ["show", "add", "del", "set"]
         : [],
-  run({ node, args: allArgs, out }) {
+  run(context) {
+    const { node, args: allArgs, out } = context;
+    // FRR's `ip prefix-list NAME ...` on a router (BGP policy, src/shell/commands/bgp-policy.ts).
+    if (allArgs[0] === "prefix-list") return ipPrefixList(context, allArgs);
     // -4 / -6 (iproute2's family options): `ip -6 route`, `ip -6 neigh`, `ip -6 addr add ...`.
     const six = allArgs.includes("-6");
     const args = allArgs.filter((a) => a !== "-6" && a !== "-4");
@@ -355,6 +360,7 @@ const showViews: readonly ShowView[] = [
     run: ({ switch: sw }, extra) => sw!.showMacAddressTable(macFilter(extra)),
   },
   ...bgpShowViews,
+  ...bgpPolicyShowViews,
 ];
 
 /** Finds the view whose words the typed words abbreviate (`sh ip int br`, as IOS allows). */
@@ -390,9 +396,9 @@ const show: NodeCommand = {
   kinds: ALL_KINDS,
   substitute: false,
   summary:
-    "Cisco/FRR-style views: ip route, ip interface brief, arp, ipv6 route/neighbors/interface brief, interfaces counters, tcp connections, ip nat, nat64, access-lists, mac address-table, ip bgp, ip ospf, ip rip, ip protocols",
+    "Cisco/FRR-style views: ip route, ip interface brief, arp, ipv6 route/neighbors/interface brief, interfaces counters, tcp connections, ip nat, nat64, access-lists, mac address-table, ip bgp, ip prefix-list, route-map, ip ospf, ip rip, ip protocols",
   usage:
-    "show ip route | ip interface brief | arp | ipv6 route | ipv6 neighbors | ipv6 interface brief | interfaces counters [errors] | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D [advertised-routes|routes]] | A.B.C.D/N] | ip ospf [neighbor|interface [IFACE]|database|route] | ip rip [status] | ip protocols",
+    "show ip route | ip interface brief | arp | ipv6 route | ipv6 neighbors | ipv6 interface brief | interfaces counters [errors] | tcp connections | ip nat translations [verbose] | ip nat statistics | nat64 translations | nat64 statistics | access-lists | mac address-table [vlan N] | ip bgp [summary | neighbors [A.B.C.D [advertised-routes|routes]] | A.B.C.D/N] | ip prefix-list [NAME] | route-map [NAME] | ip ospf [neighbor|interface [IFACE]|database|route] | ip rip [status] | ip protocols",
   details: "Words may be shortened as on IOS: sh ip int br",
   complete(shell, previous) {
     void shell;
