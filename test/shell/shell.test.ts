@@ -468,6 +468,7 @@ test("completion: commands and nodes first, then what the command knows", () => 
     "interface",
     "nat",
     "ospf",
+    "prefix-list",
     "protocols",
     "rip",
     "route",
