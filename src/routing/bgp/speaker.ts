@@ -241,9 +241,9 @@ export class Bgp implements RoutingProtocol {
 
   private received(session: Session, message: BgpMessage): void {
     if (message.type === "route-refresh") {
-      // RFC 2918 §4: resend the Adj-RIB-Out to this peer.
-      this.adjOut.set(session, new Map());
-      for (const entry of this.locRib.values()) this.queueExport(session, entry);
+      // RFC 2918 §4: re-advertise the Adj-RIB-Out to this peer, every route of it (the peer asks
+      // because it no longer holds what it filtered out before).
+      this.reexport(session, true);
       this.scheduleFlush();
       return;
     }
@@ -550,22 +550,61 @@ export class Bgp implements RoutingProtocol {
     return out;
   }
 
-  private queueExport(session: Session, entry: LocRibEntry): void {
+  /**
+   * Compares what `session` should hear about `entry` with its Adj-RIB-Out and queues the
+   * difference: an UPDATE for new or changed attributes, a WITHDRAW for a prefix no longer
+   * exported. `resend` queues an unchanged route too.
+   */
+  private queueExport(session: Session, entry: LocRibEntry, resend = false): void {
     const out = this.adjOut.get(session);
     if (!out) return;
     const k = key(entry.prefix);
     const attributes = this.exportAttributes(session, entry);
     const had = out.get(k);
     if (!attributes && !had) return;
-    if (attributes && had && sameAttributes(attributes, had)) return;
+    if (attributes && had && !resend && sameAttributes(attributes, had)) return;
     if (attributes) out.set(k, attributes);
     else out.delete(k);
+    this.queue(session, k, entry.prefix, attributes);
+  }
+
+  private queue(
+    session: Session,
+    k: number,
+    prefix: Ipv4Prefix,
+    attributes: BgpPathAttributes | undefined,
+  ): void {
     let queue = this.pending.get(session);
     if (!queue) {
       queue = new Map();
       this.pending.set(session, queue);
     }
-    queue.set(k, { prefix: entry.prefix, attributes });
+    queue.set(k, { prefix, attributes });
+  }
+
+  /**
+   * Runs the export of every prefix towards `session` again, against the policy as it is now,
+   * and sends what differs from the Adj-RIB-Out: `clear ip bgp X soft out`, and a ROUTE-REFRESH
+   * from the peer (RFC 2918 §4, with `resendAll`: unchanged routes are sent again as well).
+   *
+   * The Adj-RIB-Out is kept, not emptied: it is what the peer holds (RFC 4271 §3.2), so a prefix
+   * the new policy denies must be found there to be withdrawn (§9.1.3) — forgetting it would
+   * leave the peer with a stale route. The per-session cache of rewritten attributes is dropped,
+   * since the configuration it was computed from may have changed.
+   */
+  private reexport(session: Session, resendAll: boolean): void {
+    const out = this.adjOut.get(session);
+    if (!out) return;
+    this.exported.delete(session);
+    for (const entry of this.locRib.values()) this.queueExport(session, entry, resendAll);
+    // Whatever was advertised for a prefix the Loc-RIB no longer holds is withdrawn too (the
+    // decision process withdraws such prefixes as they go, so this finds nothing unless a
+    // change slipped past it).
+    for (const k of [...out.keys()]) {
+      if (this.locRib.has(k)) continue;
+      out.delete(k);
+      this.queue(session, k, new Ipv4Prefix(new Ipv4Address(Math.floor(k / 64)), k % 64), undefined);
+    }
   }
 
   private scheduleFlush(): void {
@@ -705,19 +744,24 @@ export class Bgp implements RoutingProtocol {
     const sessions =
       target === "*" ? this.sessions : this.sessions.filter((s) => s.address.toString() === target);
     if (sessions.length === 0) return `% BGP: Unknown neighbor - "${target}"\n`;
+    const notes: string[] = [];
     for (const s of sessions) {
       if (!soft) {
         s.reset();
         continue;
       }
-      if (soft === "in" || soft === "both") s.requestRefresh();
-      if ((soft === "out" || soft === "both") && s.state === "Established") {
-        this.adjOut.set(s, new Map());
-        for (const entry of this.locRib.values()) this.queueExport(s, entry);
+      // Soft in: the Adj-RIB-In is kept after import policy, so the routes it filtered out are
+      // gone; the peer is asked to send them all again (RFC 2918 ROUTE-REFRESH) and each goes
+      // through the current import policy (a now-denied prefix is an implicit withdrawal).
+      if ((soft === "in" || soft === "both") && s.state === "Established") {
+        if (s.peerSupportsRefresh) s.requestRefresh();
+        else notes.push(`% Neighbor ${s.address} does not support route refresh, soft in skipped\n`);
       }
+      // Soft out: the export of every prefix again, against the current policy, as a diff.
+      if ((soft === "out" || soft === "both") && s.state === "Established") this.reexport(s, false);
     }
     this.scheduleFlush();
-    return "";
+    return notes.join("");
   }
 
   /** The Loc-RIB entries in prefix order. */
