@@ -40,9 +40,10 @@ import {
 import {
   ALL_D_ROUTERS,
   ALL_SPF_ROUTERS,
-  encodeOspf,
+  emitOspf,
   IP_PROTOCOL_OSPF,
   type OspfBody,
+  ospfLength,
   ospfPacketTypeName,
   parseOspf,
   summarizeOspf,
@@ -276,7 +277,12 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
 
   send(iface: OspfInterface, dst: number, body: OspfBody): void {
     const repr = { routerId: this.routerId, areaId: iface.settings.areaId, authType: 0, body };
-    const payload = encodeOspf(repr);
+    // Written into a scratch buffer, not a new array per packet (a new Uint8Array of this size gets a
+    // backing store outside the heap, costlier than the packet itself): IPv4's send copies the
+    // payload into the frame it builds before it returns, and nothing here keeps it.
+    const length = ospfLength(repr);
+    if (scratch.length < length) scratch = new Uint8Array(length);
+    const payload = scratch.subarray(0, emitOspf(repr, scratch));
     this.counters.packetsOut++;
     const tracer = this.router.tracer;
     if (tracer.enabled)
@@ -494,10 +500,12 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
           lsa: shared.lsa,
           installedAt: now,
           installedAge: h.age,
-          key,
+          key: shared.key,
         };
         // (c) before (b): our lists are keyed by LSA, so the old instance goes before the new is listed.
-        this.removeFromRetransmitLists(area, key);
+        // With no copy in the database no list holds one (an LSA leaves the database only once no
+        // retransmission list names it, §14).
+        if (current) this.removeFromRetransmitLists(area, key);
         const floodedBack = this.flood(area, stored, iface, n);
         this.install(area, stored, current);
         if (!floodedBack) {
@@ -536,9 +544,10 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
    * The octets and parsed form of an LSA instance, shared by every router of the simulation that
    * holds it (an LSA is immutable once originated; each router keeps its own age and install
    * time). A thousand routers then hold one copy of each LSA instead of a thousand. Our copy never
-   * refers to the packet's buffer.
+   * refers to the packet's buffer. The key string is shared too (one per LSA in the simulation,
+   * not one per router that holds it).
    */
-  private sharedInstance(key: string, bytes: Uint8Array): { bytes: Uint8Array; lsa: LsaRepr } | ParseError {
+  private sharedInstance(key: string, bytes: Uint8Array): SharedLsa | ParseError {
     let cache = sharedLsas.get(this.router.scheduler);
     if (!cache) {
       cache = new Map();
@@ -549,7 +558,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     const own = bytes.slice();
     const lsa = parseLsa(own);
     if (isParseError(lsa)) return lsa;
-    const instance = { bytes: own, lsa };
+    const instance = { bytes: own, lsa, key: known?.key ?? key };
     cache.set(key, instance);
     return instance;
   }
@@ -689,7 +698,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       const key = known?.key ?? headerKey(h);
       const listed = n.retransmitList.get(key);
       if (!listed) continue;
-      if (compareLsaInstances(h, currentHeader(listed, this.now)) === 0) n.retransmitList.delete(key);
+      if (sameInstanceAs(h, listed, this.now)) n.retransmitList.delete(key);
       if (listed.flushing) this.maybeRemoveFlushed(area, key);
     }
     return undefined;
@@ -1154,13 +1163,22 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
   /** Writes into the RIB what changed since the last run (most routes did not). */
   private installRoutes(previous: ReadonlyMap<number, OspfRoute>): void {
     let changes = 0;
+    // Routes through the same vertex share its next-hop array: translate each array once per run.
+    const translated = new Map<readonly SpfNextHop[], readonly NextHop[]>();
     for (const [id, route] of this.routes) {
       const before = previous.get(id);
-      if (before && before.cost === route.cost && sameHops(before.nextHops, route.nextHops)) continue;
-      if (
-        this.rib.install({ prefix: route.prefix, nextHops: this.ribHops(route.nextHops), metric: route.cost })
-      )
-        changes++;
+      if (before && before.cost === route.cost && sameHops(before.nextHops, route.nextHops)) {
+        // Unchanged: keep the last run's object, long-lived already, and let the new one die young
+        // (a thousand routers each keeping a fresh copy of every route per run is most of the GC).
+        if (before.type === route.type && before.area === route.area) this.routes.set(id, before);
+        continue;
+      }
+      let nextHops = translated.get(route.nextHops);
+      if (nextHops === undefined) {
+        nextHops = this.ribHops(route.nextHops);
+        translated.set(route.nextHops, nextHops);
+      }
+      if (this.rib.install({ prefix: route.prefix, nextHops, metric: route.cost })) changes++;
     }
     for (const [id, route] of previous) {
       if (!this.routes.has(id) && this.rib.withdraw(route.prefix)) changes++;
@@ -1246,11 +1264,21 @@ function prefixOf(network: number, mask: number): Ipv4Prefix | undefined {
   return new Ipv4Prefix(new Ipv4Address((network & m) >>> 0), length);
 }
 
+/** Where {@link Ospf.send} writes each packet before IPv4 copies it into a frame. */
+let scratch = new Uint8Array(65_535);
+
 /** Prefix objects shared within one simulation (immutable), per scheduler. */
 const sharedPrefixes = new WeakMap<object, Map<number, Ipv4Prefix>>();
 
 /** LSA instances shared within one simulation (see {@link Ospf.sharedInstance}), per scheduler. */
-const sharedLsas = new WeakMap<object, Map<string, { bytes: Uint8Array; lsa: LsaRepr }>>();
+const sharedLsas = new WeakMap<object, Map<string, SharedLsa>>();
+
+interface SharedLsa {
+  bytes: Uint8Array;
+  lsa: LsaRepr;
+  /** The LSA's key ({@link lsaKey}), one string for every router's entry. */
+  key: string;
+}
 
 /** The same LSA octets, the age (octets 0-1) aside. */
 function sameOctets(a: Uint8Array, b: Uint8Array): boolean {
@@ -1286,6 +1314,15 @@ function sameInstance(bytes: Uint8Array, entry: LsaEntry, now: Nanoseconds): boo
   const ourAge = ageOf(entry, now);
   if (age >= MAX_AGE || ourAge >= MAX_AGE) return age >= MAX_AGE && ourAge >= MAX_AGE;
   return Math.abs(age - ourAge) <= MAX_AGE_DIFF;
+}
+
+/** Whether header `h` names the same instance as `entry` (§13.1, as compareLsaInstances = 0). */
+function sameInstanceAs(h: LsaHeader, entry: LsaEntry, now: Nanoseconds): boolean {
+  const ours = entry.lsa.header;
+  if (h.sequence !== ours.sequence || h.checksum !== ours.checksum) return false;
+  const ourAge = ageOf(entry, now);
+  if (h.age >= MAX_AGE !== ourAge >= MAX_AGE) return false;
+  return Math.abs(h.age - ourAge) <= MAX_AGE_DIFF;
 }
 
 /** Whether two LSAs say the same thing (§13.2: the contents, without age, sequence and checksum). */

@@ -22,7 +22,11 @@ export interface SpfVertex {
   /** Router ID, or the network-LSA's link state ID. */
   id: number;
   distance: number;
-  nextHops: SpfNextHop[];
+  /**
+   * Never changed in place: a vertex starts with its parent's array (most vertices have one next
+   * hop, their parent's) and an equal-cost path replaces it with a merged copy (§16.1 step 2d).
+   */
+  nextHops: readonly SpfNextHop[];
   /** For a network: its mask; for a router: the router-LSA's flags (B for an ABR). */
   mask: number;
   flags: number;
@@ -82,10 +86,17 @@ class CandidateHeap {
   }
 }
 
-function addHops(into: SpfNextHop[], hops: readonly SpfNextHop[]): void {
+/** The union of two next-hop sets: `into` itself when `hops` adds nothing, else a new array. */
+function mergeHops(into: readonly SpfNextHop[], hops: readonly SpfNextHop[]): readonly SpfNextHop[] {
+  let merged: SpfNextHop[] | undefined;
   for (const h of hops) {
-    if (!into.some((x) => x.iface === h.iface && x.gateway === h.gateway)) into.push(h);
+    const have = merged ?? into;
+    if (!have.some((x) => x.iface === h.iface && x.gateway === h.gateway)) {
+      merged ??= [...into];
+      merged.push(h);
+    }
   }
+  return merged ?? into;
 }
 
 function vertexKey(kind: "router" | "network", id: number): number {
@@ -93,9 +104,8 @@ function vertexKey(kind: "router" | "network", id: number): number {
   return kind === "router" ? id >>> 0 : (id >>> 0) + 0x1_0000_0000;
 }
 
+/** The shortest-path tree: every reachable vertex with its distance and next hops. */
 export interface SpfResult {
-  /** The shortest-path tree: every reachable vertex with its distance and next hops. */
-  vertices: Map<number, SpfVertex>;
   /** Routers reached, by router ID. */
   routers: Map<number, SpfVertex>;
   /** Transit networks reached, by link state ID. */
@@ -104,13 +114,12 @@ export interface SpfResult {
 
 /** Runs Dijkstra over `lsdb` from `root` (§16.1). */
 export function runSpf(lsdb: Lsdb, root: SpfRootContext): SpfResult {
-  const done = new Map<number, SpfVertex>();
   const candidates = new Map<number, SpfVertex>();
   const heap = new CandidateHeap();
   const routers = new Map<number, SpfVertex>();
   const networks = new Map<number, SpfVertex>();
   const rootEntry = lsdb.routers.get(root.routerId);
-  if (!rootEntry || rootEntry.installedAge >= MAX_AGE) return { vertices: done, routers, networks };
+  if (!rootEntry || rootEntry.installedAge >= MAX_AGE) return { routers, networks };
   const rootVertex: SpfVertex = {
     kind: "router",
     id: root.routerId,
@@ -126,9 +135,8 @@ export function runSpf(lsdb: Lsdb, root: SpfRootContext): SpfResult {
     const v = heap.pop();
     if (!v) break;
     const vKey = vertexKey(v.kind, v.id);
-    if (done.has(vKey) || candidates.get(vKey) !== v) continue; // a stale heap entry
+    if (isDone(v.kind, v.id) || candidates.get(vKey) !== v) continue; // a stale heap entry
     candidates.delete(vKey);
-    done.set(vKey, v);
     if (v.kind === "router") routers.set(v.id, v);
     else networks.set(v.id, v);
 
@@ -144,7 +152,7 @@ export function runSpf(lsdb: Lsdb, root: SpfRootContext): SpfResult {
             (l) => l.type === RouterLinkType.PointToPoint && l.id >>> 0 === v.id,
           );
           if (!back) continue;
-          let hops: SpfNextHop[];
+          let hops: readonly SpfNextHop[];
           if (v === rootVertex) {
             const iface = root.interfaceByAddress(link.data >>> 0);
             const gateway = iface === undefined ? undefined : root.neighborAddress(iface, link.id >>> 0);
@@ -166,7 +174,7 @@ export function runSpf(lsdb: Lsdb, root: SpfRootContext): SpfResult {
           if (!n || n.installedAge >= MAX_AGE) continue;
           const nb = n.lsa.body as NetworkLsaBody;
           if (!nb.attachedRouters.some((r) => r >>> 0 === v.id)) continue;
-          let hops: SpfNextHop[];
+          let hops: readonly SpfNextHop[];
           if (v === rootVertex) {
             const iface = root.interfaceByAddress(link.data >>> 0);
             if (iface === undefined) continue;
@@ -196,7 +204,12 @@ export function runSpf(lsdb: Lsdb, root: SpfRootContext): SpfResult {
       }
     }
   }
-  return { vertices: done, routers, networks };
+  return { routers, networks };
+
+  /** Whether the vertex is already in the shortest-path tree. */
+  function isDone(kind: "router" | "network", id: number): boolean {
+    return kind === "router" ? routers.has(id) : networks.has(id);
+  }
 
   function relax(
     kind: "router" | "network",
@@ -206,15 +219,15 @@ export function runSpf(lsdb: Lsdb, root: SpfRootContext): SpfResult {
     mask: number,
     flags: number,
   ): void {
+    if (isDone(kind, id)) return;
     const key = vertexKey(kind, id);
-    if (done.has(key)) return;
     const current = candidates.get(key);
     if (current && current.distance < distance) return;
     if (current && current.distance === distance) {
-      addHops(current.nextHops, hops); // §16.1 step 2d: an equal-cost path adds its next hops
+      current.nextHops = mergeHops(current.nextHops, hops); // §16.1 step 2d: an equal-cost path adds its next hops
       return;
     }
-    const vertex: SpfVertex = { kind, id, distance, nextHops: [...hops], mask, flags };
+    const vertex: SpfVertex = { kind, id, distance, nextHops: hops, mask, flags };
     candidates.set(key, vertex);
     heap.push(vertex);
   }
