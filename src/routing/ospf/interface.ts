@@ -121,8 +121,12 @@ export class OspfInterface {
     return this.helloTimer?.active ? this.helloTimer.time : undefined;
   }
   private waitTimer: Timer | undefined;
-  /** LSA headers to acknowledge in the next delayed Link State Acknowledgment (§13.5). */
-  pendingAcks: LsaHeader[] = [];
+  /**
+   * LSAs to acknowledge in the next delayed Link State Acknowledgment (§13.5): the entry installed
+   * (its header with the age it arrived with is what is acknowledged, made when the ack is sent, so
+   * the thousands waiting for the ack timer hold no copy of their own), or a header not kept.
+   */
+  pendingAcks: (LsaHeader | LsaEntry)[] = [];
   ackTimer: Timer | undefined;
 
   constructor(
@@ -584,7 +588,7 @@ export class OspfInterface {
 
   /** A requested LSA arrived: take it off the list; Loading ends when the list is empty. */
   requestSatisfied(n: OspfNeighbor, key: string): void {
-    if (!n.requestList.delete(key)) return;
+    if (n.requestList.size === 0 || !n.requestList.delete(key)) return; // (once Full it is empty)
     n.outstanding.delete(key);
     if (n.requestList.size === 0) {
       this.ctx.cancel(n.requestTimer);

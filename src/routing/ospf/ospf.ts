@@ -465,8 +465,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       if (current !== undefined && sameInstance(bytes, current, now)) {
         const key = current.key ?? headerKey(current.lsa.header);
         iface.requestSatisfied(n, key);
-        if (n.retransmitList.has(key)) n.retransmitList.delete(key);
-        else direct.push(readLsaHeader(bytes, 0));
+        if (!n.retransmitList.delete(key)) direct.push(readLsaHeader(bytes, 0));
         continue;
       }
       const h = readLsaHeader(bytes, 0);
@@ -510,7 +509,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
         this.install(area, stored, current);
         if (!floodedBack) {
           // §13.5: delayed ack, unless the LSA went back out the interface it came in by (implied ack).
-          this.queueAck(iface, h);
+          this.queueAck(iface, stored);
         }
         if (h.advertisingRouter >>> 0 === this.routerId || this.isOurNetworkLsa(h))
           this.selfOriginatedReceived(area, stored);
@@ -525,8 +524,7 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
       if (order === 0) {
         iface.requestSatisfied(n, key);
         // §13 (7): same instance: an implied ack when we were flooding it to them; else ack it.
-        if (n.retransmitList.has(key)) n.retransmitList.delete(key);
-        else direct.push(h);
+        if (!n.retransmitList.delete(key)) direct.push(h);
         continue;
       }
       // §13 (8): ours is newer: send it back (unless it is being flushed at MaxSequenceNumber).
@@ -671,15 +669,16 @@ export class Ospf implements RoutingProtocol, OspfProcessContext {
     });
   }
 
-  private queueAck(iface: OspfInterface, h: LsaHeader): void {
-    iface.pendingAcks.push(h);
+  private queueAck(iface: OspfInterface, lsa: LsaHeader | LsaEntry): void {
+    iface.pendingAcks.push(lsa);
     if (iface.ackTimer) return;
     // §13.5: delayed acknowledgments, gathered for less than RxmtInterval (we wait 1 s).
     iface.ackTimer = this.after(Math.min(SECOND, (iface.settings.retransmitInterval * SECOND) / 2), () => {
       iface.ackTimer = undefined;
-      const headers = iface.pendingAcks;
+      const pending = iface.pendingAcks;
       iface.pendingAcks = [];
-      if (iface.state === "Down" || headers.length === 0) return;
+      if (iface.state === "Down" || pending.length === 0) return;
+      const headers = pending.map((p) => ("lsa" in p ? { ...p.lsa.header, age: p.installedAge } : p));
       const dst = iface.isPointToPoint || iface.isDrOrBackup ? ALL_SPF_ROUTERS : ALL_D_ROUTERS;
       const fit = Math.max(1, Math.floor((iface.mtu - 20 - 24) / 20));
       for (let i = 0; i < headers.length; i += fit)

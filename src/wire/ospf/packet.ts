@@ -139,12 +139,15 @@ export function parseOspf(bytes: Uint8Array): OspfRepr | ParseError {
     return err(`packet length ${length} exceeds the ${bytes.length} octets present`, 2);
   const authType = readUint16(bytes, 14);
   if (authType !== 2 && !verifyOspfChecksum(bytes, length)) return err("bad checksum", 12);
-  const base = {
-    routerId: readUint32(bytes, 4),
-    areaId: readUint32(bytes, 8),
-    authType,
-    ...(authType !== 0 ? { authentication: bytes.slice(16, 24) } : {}),
-  };
+  const base: Omit<OspfRepr, "body"> =
+    authType !== 0
+      ? {
+          routerId: readUint32(bytes, 4),
+          areaId: readUint32(bytes, 8),
+          authType,
+          authentication: bytes.slice(16, 24),
+        }
+      : { routerId: readUint32(bytes, 4), areaId: readUint32(bytes, 8), authType };
   const body = bytes.subarray(OSPF_HEADER_LENGTH, length);
   const at = OSPF_HEADER_LENGTH;
   switch (type) {
@@ -194,7 +197,7 @@ export function parseOspf(bytes: Uint8Array): OspfRepr | ParseError {
           id: readUint32(body, i + 4),
           advertisingRouter: readUint32(body, i + 8),
         });
-      return { ...base, body: { type: 3, requests } };
+      return withBody(base, { type: 3, requests });
     }
     case OspfPacketType.LinkStateUpdate: {
       if (body.length < 4) return err("LS Update body shorter than 4 octets", at);
@@ -209,18 +212,31 @@ export function parseOspf(bytes: Uint8Array): OspfRepr | ParseError {
         lsas.push(body.subarray(i, i + lsaLength));
         i += lsaLength;
       }
-      return { ...base, body: { type: 4, lsas } };
+      return withBody(base, { type: 4, lsas });
     }
     case OspfPacketType.LinkStateAck: {
       if (body.length % LSA_HEADER_LENGTH !== 0)
         return err(`LS Ack body of ${body.length} octets is not 20n`, at);
       const lsaHeaders: LsaHeader[] = [];
       for (let i = 0; i < body.length; i += LSA_HEADER_LENGTH) lsaHeaders.push(readLsaHeader(body, i));
-      return { ...base, body: { type: 5, lsaHeaders } };
+      return withBody(base, { type: 5, lsaHeaders });
     }
     default:
       return err(`unknown packet type ${type}`, 1);
   }
+}
+
+/** The packet from its header fields and body, built field by field (no spread: every packet of a large simulation comes through here). */
+function withBody(base: Omit<OspfRepr, "body">, body: OspfBody): OspfRepr {
+  return base.authentication
+    ? {
+        routerId: base.routerId,
+        areaId: base.areaId,
+        authType: base.authType,
+        authentication: base.authentication,
+        body,
+      }
+    : { routerId: base.routerId, areaId: base.areaId, authType: base.authType, body };
 }
 
 /** Octets the packet takes. */
