@@ -50,11 +50,30 @@ export function unsettledProtocols(router: Router): string[] {
   return waiting;
 }
 
-/** Whether every routing process of the network has settled and the RIBs have been quiet for `quiet`. */
-export function routingSettled(network: Network, quiet: Nanoseconds = ROUTING_QUIET_TIME): boolean {
-  const routers = routingRouters(network);
-  if (routers.some((r) => unsettledProtocols(r).length > 0)) return false;
-  const now = network.scheduler.now;
-  const last = lastRoutingChange(network.scheduler) ?? 0;
-  return now - last >= quiet;
+/**
+ * Watches a network settle. Quiet is counted from the later of the last RIB change and the last
+ * moment a protocol was still busy: routes come a little after an adjacency (an SPF delay, an
+ * UPDATE's way), so "no route has changed since time zero" must not count while OSPF waited
+ * forty seconds for its DR election before it installed anything.
+ */
+export class RoutingSettleWatch {
+  private lastBusy: Nanoseconds;
+
+  constructor(
+    private readonly network: Network,
+    private readonly quiet: Nanoseconds = ROUTING_QUIET_TIME,
+  ) {
+    this.lastBusy = network.scheduler.now;
+  }
+
+  /** Whether every routing process has settled and nothing has moved for the quiet time. */
+  settled(): boolean {
+    const now = this.network.scheduler.now;
+    if (routingRouters(this.network).some((r) => unsettledProtocols(r).length > 0)) {
+      this.lastBusy = now;
+      return false;
+    }
+    const last = Math.max(lastRoutingChange(this.network.scheduler) ?? 0, this.lastBusy);
+    return now - last >= this.quiet;
+  }
 }

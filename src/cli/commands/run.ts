@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { startLabServices } from "../../apps/lab-services.js";
 import { openCaptureSink } from "../../platform/capture-sink.js";
-import { routingRouters, routingSettled, unsettledProtocols } from "../../routing/settle.js";
+import { RoutingSettleWatch, routingRouters, unsettledProtocols } from "../../routing/settle.js";
 import { defaultCommands } from "../../shell/commands/index.js";
 import { RealtimeDriver, type TimeDriver, VirtualDriver } from "../../shell/driver.js";
 import { BufferOutput, makeStyle } from "../../shell/io.js";
@@ -254,7 +254,8 @@ export async function runLab(file: string, options: RunOptions): Promise<number>
     // `show ip ospf neighbor` to say Full. In real time the user watches it happen instead.
     if (!realtime && routingRouters(lab.network).length > 0) {
       const started = scheduler.now;
-      const settled = await driver.until(() => routingSettled(lab.network), {
+      const watch = new RoutingSettleWatch(lab.network);
+      const settled = await driver.until(() => watch.settled(), {
         limit: 300 * SECOND,
         signal: interrupt.signal,
       });

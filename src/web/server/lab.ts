@@ -14,7 +14,7 @@ import type { Node } from "../../devices/node.js";
 import type { LinkImpairments } from "../../link/impairments.js";
 import { parseDuration, parseLoss, parsePercent, parseRate } from "../../link/impairments.js";
 import type { Link } from "../../link/link.js";
-import { routingRouters, routingSettled } from "../../routing/settle.js";
+import { RoutingSettleWatch, routingRouters } from "../../routing/settle.js";
 import { defaultCommands } from "../../shell/commands/index.js";
 import type { FileSink, ShellFileSystem, ShellOutput } from "../../shell/io.js";
 import { Shell } from "../../shell/shell.js";
@@ -353,8 +353,10 @@ export class WebLab {
       if (clients.length > 0)
         await this.driver.until(() => clients.every((c) => c.state === "BOUND"), { limit: 60 * SECOND });
       // Routes from OSPF/BGP/RIP first, as `tinkernet run` waits for them (src/routing/settle.ts).
-      if (routingRouters(this.shell.network).length > 0)
-        await this.driver.until(() => routingSettled(this.shell.network), { limit: 300 * SECOND });
+      if (routingRouters(this.shell.network).length > 0) {
+        const watch = new RoutingSettleWatch(this.shell.network);
+        await this.driver.until(() => watch.settled(), { limit: 300 * SECOND });
+      }
     });
     for (const line of this.script) {
       const out = cappedOutput((text) => this.onBackgroundOutput?.(text));
