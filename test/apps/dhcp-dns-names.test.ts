@@ -10,15 +10,9 @@ import { DhcpClient } from "../../src/apps/dhcp/client.js";
 import { hostLabel } from "../../src/apps/dhcp/dns-update.js";
 import { resolveHost } from "../../src/apps/dns/stub.js";
 import { Zone } from "../../src/apps/dns/zone.js";
-import { startLabServices } from "../../src/apps/lab-services.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
 import { SECOND } from "../../src/sim/time.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
 import { DnsType } from "../../src/wire/dns.js";
+import { labShell } from "../support/lab-shell.js";
 
 const LAB = `name: names
 topology:
@@ -45,29 +39,8 @@ topology:
 `;
 
 async function lab() {
-  const { topology, errors: loadErrors } = loadTopology(LAB, "names.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 11 });
-  assert.deepEqual(errors, []);
-  const network = built!.network;
-  const services = startLabServices(network, topology!);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network,
-    topology: topology!,
-    driver: new VirtualDriver(network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
+  const { run, network, services: started } = labShell(LAB, { seed: 11, file: "names.yml", services: true });
+  const services = started!;
   network.runFor(10 * SECOND);
   for (const [name, client] of services.dhcpClients) assert.equal(client.state, "BOUND", name);
   const leased = (name: string) => services.dhcpClients.get(`${name}:eth0`)!.lease!.address.toString();

@@ -9,13 +9,8 @@ import { test } from "node:test";
 import type { Router } from "../../src/devices/router.js";
 import type { Bgp } from "../../src/routing/bgp/speaker.js";
 import { parseBgpWords } from "../../src/shell/commands/bgp.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
 import { UsageError } from "../../src/shell/options.js";
-import { Shell } from "../../src/shell/shell.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 const LAB = `name: two-ases-by-hand
 topology:
@@ -32,28 +27,7 @@ topology:
 `;
 
 function lab() {
-  const { topology, errors: loadErrors } = loadTopology(LAB, "bgp-by-hand.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 7 });
-  assert.deepEqual(errors, []);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: built!.network,
-    topology: topology!,
-    driver: new VirtualDriver(built!.network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
-  return { run, shell, network: built!.network };
+  return labShell(LAB, { seed: 7, file: "bgp-by-hand.yml" });
 }
 
 test("router bgp in the shell: the session comes up, the networks are exchanged, no router bgp withdraws them", async () => {

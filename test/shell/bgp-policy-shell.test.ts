@@ -15,13 +15,8 @@ import {
   showIpPrefixList,
   showRouteMap,
 } from "../../src/shell/commands/bgp-policy.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
 import { UsageError } from "../../src/shell/options.js";
-import { Shell } from "../../src/shell/shell.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 const LAB = `name: two-ases-by-hand
 topology:
@@ -38,28 +33,7 @@ topology:
 `;
 
 function lab() {
-  const { topology, errors: loadErrors } = loadTopology(LAB, "bgp-by-hand.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 7 });
-  assert.deepEqual(errors, []);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: built!.network,
-    topology: topology!,
-    driver: new VirtualDriver(built!.network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
-  return { run, shell, network: built!.network };
+  return labShell(LAB, { seed: 7, file: "bgp-by-hand.yml" });
 }
 
 async function ok(run: (line: string) => Promise<{ status?: number; err: string }>, line: string) {

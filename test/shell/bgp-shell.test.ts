@@ -7,13 +7,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Router } from "../../src/devices/router.js";
 import type { Bgp } from "../../src/routing/bgp/speaker.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
 import { SECOND } from "../../src/sim/time.js";
 import { buildNetwork } from "../../src/topology/build.js";
 import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 const LAB = `name: two-ases
 topology:
@@ -46,28 +43,7 @@ topology:
 `;
 
 async function lab(text = LAB) {
-  const { topology, errors: loadErrors } = loadTopology(text, "bgp.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 5 });
-  assert.deepEqual(errors, []);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: built!.network,
-    topology: topology!,
-    driver: new VirtualDriver(built!.network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
-  return { run, network: built!.network };
+  return labShell(text, { seed: 5, file: "bgp.yml" });
 }
 
 test("bgp: in a topology file starts the speakers; the shell shows the table, the summary and the neighbours", async () => {

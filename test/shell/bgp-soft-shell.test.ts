@@ -8,13 +8,8 @@ import { test } from "node:test";
 import type { Router } from "../../src/devices/router.js";
 import { RouteMap } from "../../src/routing/bgp/policy.js";
 import type { Bgp } from "../../src/routing/bgp/speaker.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
 import { SECOND } from "../../src/sim/time.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 const LAB = `name: soft-out
 topology:
@@ -48,29 +43,7 @@ topology:
 `;
 
 test("clear ip bgp * soft out withdraws what the new route-map-out denies and sends the new metric, session kept", async () => {
-  const { topology, errors: loadErrors } = loadTopology(LAB, "soft.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 5 });
-  assert.deepEqual(errors, []);
-  const network = built!.network;
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network,
-    topology: topology!,
-    driver: new VirtualDriver(network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    assert.equal(records.at(-1)?.status, 0, `${line}: ${err.text}`);
-    return out.text;
-  };
+  const { ok: run, network } = labShell(LAB, { seed: 5, file: "soft.yml" });
   network.runFor(10 * SECOND);
   const before = await run("r2 show ip bgp");
   assert.match(before, /^\*> 10\.1\.0\.0\/24\s+10\.0\.12\.1\s+10\s+0 65001 i$/m);

@@ -5,12 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 const LAB = `name: home
 topology:
@@ -33,28 +28,7 @@ topology:
 `;
 
 async function lab() {
-  const { topology, errors: loadErrors } = loadTopology(LAB, "home.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 5 });
-  assert.deepEqual(errors, []);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: built!.network,
-    topology: topology!,
-    driver: new VirtualDriver(built!.network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
-  return { run, network: built!.network };
+  return labShell(LAB, { seed: 5, file: "home.yml" });
 }
 
 test("a nat node from the file: ping through it, then show ip nat translations and statistics", async () => {

@@ -7,38 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
 import { natBetween, natInsides } from "../../src/shell/nat-reach.js";
-import { Shell } from "../../src/shell/shell.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 function lab(yaml: string) {
-  const { topology, errors: loadErrors } = loadTopology(yaml, "lab.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 3 });
-  assert.deepEqual(errors, []);
-  const network = built!.network;
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network,
-    topology: topology!,
-    driver: new VirtualDriver(network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text, data: records.at(-1)?.data };
-  };
-  return { run, network };
+  return labShell(yaml, { seed: 3 });
 }
 
 /** A home behind a NAT (two hosts on a switch), an ISP router, a server, and an IPv6-only phone. */

@@ -9,12 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 import { projectRoot } from "../support/system.js";
 
 const OSPF_LAB = `name: two-routers
@@ -33,28 +28,7 @@ topology:
 `;
 
 function lab(text: string, file: string) {
-  const { topology, errors: loadErrors } = loadTopology(text, file);
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 1 });
-  assert.deepEqual(errors, []);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: built!.network,
-    topology: topology!,
-    driver: new VirtualDriver(built!.network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    assert.equal(records.at(-1)?.status, 0, `${line}: ${err.text}`);
-    return out.text;
-  };
+  const { ok: run, shell } = labShell(text, { seed: 1, file });
   return { run, shell };
 }
 

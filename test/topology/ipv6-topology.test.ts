@@ -7,41 +7,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bytesService } from "../../src/apps/http/bytes-service.js";
 import { serveHttpConnection } from "../../src/apps/http/server.js";
-import { startLabServices } from "../../src/apps/lab-services.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
 import { SECOND } from "../../src/sim/time.js";
 import type { NetSocket } from "../../src/socket/net.js";
-import { buildNetwork } from "../../src/topology/build.js";
 import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 function lab(yaml: string, options: { services?: boolean } = {}) {
-  const { topology, errors: loadErrors } = loadTopology(yaml, "lab.yml");
-  assert.deepEqual(loadErrors, []);
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 5 });
-  assert.deepEqual(errors, []);
-  if (options.services) startLabServices(built!.network, topology!);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const network = built!.network;
-  const shell = new Shell({
-    network,
-    topology: topology!,
-    driver: new VirtualDriver(network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
-  return { run, network, notes: built!.notes };
+  const { run, network, lab: built } = labShell(yaml, { seed: 5, services: options.services });
+  return { run, network, notes: built.notes };
 }
 
 test("explicit IPv6: addresses, a router advertising with ipv6-ra, a static gateway6 and IPv6 routes", async () => {

@@ -7,42 +7,16 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { defaultCommands } from "../../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../../src/shell/io.js";
-import { Shell } from "../../../src/shell/shell.js";
 import { MILLISECOND, SECOND } from "../../../src/sim/time.js";
-import { buildNetwork } from "../../../src/topology/build.js";
-import { loadTopology } from "../../../src/topology/loader.js";
+import { labShell } from "../../support/lab-shell.js";
 import { projectRoot } from "../../support/system.js";
 
 async function world() {
-  const { topology, errors: loadErrors } = loadTopology(
-    readFileSync(join(projectRoot, "examples", "world.yml"), "utf8"),
-    "world.yml",
-  );
-  assert.deepEqual(loadErrors, []);
-  const { lab, errors } = buildNetwork(topology!, { seed: 1 });
-  assert.deepEqual(errors, []);
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: lab!.network,
-    topology: topology!,
-    driver: new VirtualDriver(lab!.network.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
+  const { ok: run, network } = labShell(readFileSync(join(projectRoot, "examples", "world.yml"), "utf8"), {
+    seed: 1,
+    file: "world.yml",
   });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    assert.equal(records.at(-1)?.status, 0, `${line}: ${err.text}`);
-    return out.text;
-  };
-  return { run, network: lab!.network };
+  return { run, network };
 }
 
 test("the other side of the world: traceroute Paris→Sydney, the AS path, and reconvergence after a cable cut", async (t) => {
