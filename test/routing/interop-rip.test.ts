@@ -6,16 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Network } from "../../src/devices/network.js";
-import { runTapLab } from "../../src/platform/tap/lab.js";
 import { Rip } from "../../src/routing/rip/rip.js";
 import { showIpRip } from "../../src/routing/rip/show.js";
-import { loadTopology } from "../../src/topology/loader.js";
 import { Ipv4Address } from "../../src/wire/address/ipv4.js";
 import { needTap, runIn, uniqueName } from "../platform/tap-support.js";
 import { hasCommand, needSystem } from "../support/system.js";
-import { Daemons, until } from "./bgp/interop-support.js";
-import { linuxLan, startFrrDaemon } from "./interop-support.js";
+import { Daemons, runTapLabUntil, until } from "./bgp/interop-support.js";
+import { igpTapLab, linuxLan, startFrrDaemon } from "./interop-support.js";
 
 test("FRR ripd: routes exchanged both ways over TAP, withdrawals seen on the other side", {
   timeout: 90_000,
@@ -32,109 +29,57 @@ test("FRR ripd: routes exchanged both ways over TAP, withdrawals seen on the oth
   const netns = uniqueName("tkr-");
   const tap = uniqueName("tkr");
   const daemons = new Daemons();
-  const { topology, errors } = loadTopology(
-    `name: rip-interop
-topology:
-  nodes:
-    r1: {kind: router}
-  links:
-    - endpoints: ["r1:eth0", "tap:${tap}"]
-      tap: {netns: ${netns}, address: 10.86.0.1/24}
-`,
-    "rip-interop.yml",
-  );
-  assert.deepEqual(errors, []);
-  const network = new Network({ seed: 13 });
-  const r1 = network.addRouter("r1");
-  const r2 = network.addRouter("r2");
-  r1.ensureInterface("eth0");
-  r1.addAddress("eth0", "10.86.0.2/24");
-  network.connect("r1:eth1", "r2:eth0");
-  r1.addAddress("eth1", "10.86.12.1/24");
-  r2.addAddress("eth0", "10.86.12.2/24");
-  r2.addAddress("lan", "10.86.2.1/24");
-  for (const link of topology!.links)
-    network.connect(`${link.a.node}:${link.a.iface}`, `${link.b.node}:${link.b.iface}`);
+  const { network, r1, r2, taps } = igpTapLab({ name: "rip-interop", netns, tap, net: "10.86", seed: 13 });
   const timers = { update: 5, timeout: 30, garbage: 20 };
-  const stop = new AbortController();
-  let failure: unknown;
   try {
-    await runTapLab(network, topology!.taps!, {
-      signal: stop.signal,
-      handleSignals: false,
-      onReady: () => {
-        void (async () => {
-          try {
-            await linuxLan(netns, "frrlan", "10.86.9.1/24");
-            const frr = startFrrDaemon(
-              daemons,
-              netns,
-              "ripd",
-              [
-                "hostname frr-rip",
-                "!",
-                "router rip",
-                " version 2",
-                ` network ${tap}`,
-                " network frrlan",
-                " timers basic 5 30 20",
-                "!",
-                "",
-              ].join("\n"),
-            );
-            const rip1 = r1.routing.add(new Rip(r1, { interfaces: ["eth0", "eth1"], timers }));
-            r2.routing.add(new Rip(r2, { interfaces: ["eth0", "lan"], timers }));
-            const kernel = async () => (await runIn(netns, "ip", ["route"])).stdout;
-            const frrRip = async () => (await frr.vtysh("show ip rip")).stdout;
-            // FRR learns r2's LAN, three hops away (r2 1, r1 2, FRR 3), and installs it.
-            assert.ok(
-              await until(
-                async () => /10\.86\.2\.0\/24 (nhid \d+ )?via 10\.86\.0\.2 .*proto rip/.test(await kernel()),
-                30_000,
-              ),
-              `${await kernel()}\n${await frrRip()}\nours:\n${showIpRip(rip1)}\n${daemons.failures.join("\n")}`,
-            );
-            assert.match(await frrRip(), /R\(n\) 10\.86\.2\.0\/24\s+10\.86\.0\.2\s+3 /);
-            // We learn FRR's LAN: metric 2 at r1, 3 at r2.
-            const lookup = (r: typeof r1, a: string) => r.ipv4.routes.lookup(Ipv4Address.parse(a));
-            assert.ok(
-              await until(() => lookup(r2, "10.86.9.5")?.protocol === "rip", 20_000),
-              showIpRip(rip1),
-            );
-            assert.equal(lookup(r1, "10.86.9.5")?.metric, 2);
-            assert.equal(lookup(r1, "10.86.9.5")?.nextHops[0].via?.toString(), "10.86.0.1");
-            assert.equal(lookup(r2, "10.86.9.5")?.metric, 3);
-            const linuxPing = await runIn(netns, "ping", [
-              "-n",
-              "-c",
-              "2",
-              "-i",
-              "0.2",
-              "-W",
-              "2",
-              "10.86.2.1",
-            ]);
-            assert.match(linuxPing.stdout, / 0% packet loss/, linuxPing.stdout + linuxPing.stderr);
-            // FRR's LAN goes away: ripd poisons it, and we drop it long before the 30 s timeout.
-            await runIn(netns, "ip", ["link", "set", "frrlan", "down"]);
-            assert.ok(await until(() => lookup(r2, "10.86.9.5") === undefined, 15_000), showIpRip(rip1));
-            // r2 stops RIP (a last update poisons its LAN): FRR's kernel loses it.
-            r2.routing.remove("rip");
-            assert.ok(
-              await until(async () => !(await kernel()).includes("10.86.2.0/24"), 15_000),
-              await kernel(),
-            );
-          } catch (error) {
-            failure = error;
-          } finally {
-            stop.abort();
-          }
-        })();
-      },
+    await runTapLabUntil(network, taps, async () => {
+      await linuxLan(netns, "frrlan", "10.86.9.1/24");
+      const frr = startFrrDaemon(
+        daemons,
+        netns,
+        "ripd",
+        [
+          "hostname frr-rip",
+          "!",
+          "router rip",
+          " version 2",
+          ` network ${tap}`,
+          " network frrlan",
+          " timers basic 5 30 20",
+          "!",
+          "",
+        ].join("\n"),
+      );
+      const rip1 = r1.routing.add(new Rip(r1, { interfaces: ["eth0", "eth1"], timers }));
+      r2.routing.add(new Rip(r2, { interfaces: ["eth0", "lan"], timers }));
+      const kernel = async () => (await runIn(netns, "ip", ["route"])).stdout;
+      const frrRip = async () => (await frr.vtysh("show ip rip")).stdout;
+      // FRR learns r2's LAN, three hops away (r2 1, r1 2, FRR 3), and installs it.
+      assert.ok(
+        await until(
+          async () => /10\.86\.2\.0\/24 (nhid \d+ )?via 10\.86\.0\.2 .*proto rip/.test(await kernel()),
+          30_000,
+        ),
+        `${await kernel()}\n${await frrRip()}\nours:\n${showIpRip(rip1)}\n${daemons.failures.join("\n")}`,
+      );
+      assert.match(await frrRip(), /R\(n\) 10\.86\.2\.0\/24\s+10\.86\.0\.2\s+3 /);
+      // We learn FRR's LAN: metric 2 at r1, 3 at r2.
+      const lookup = (r: typeof r1, a: string) => r.ipv4.routes.lookup(Ipv4Address.parse(a));
+      assert.ok(await until(() => lookup(r2, "10.86.9.5")?.protocol === "rip", 20_000), showIpRip(rip1));
+      assert.equal(lookup(r1, "10.86.9.5")?.metric, 2);
+      assert.equal(lookup(r1, "10.86.9.5")?.nextHops[0].via?.toString(), "10.86.0.1");
+      assert.equal(lookup(r2, "10.86.9.5")?.metric, 3);
+      const linuxPing = await runIn(netns, "ping", ["-n", "-c", "2", "-i", "0.2", "-W", "2", "10.86.2.1"]);
+      assert.match(linuxPing.stdout, / 0% packet loss/, linuxPing.stdout + linuxPing.stderr);
+      // FRR's LAN goes away: ripd poisons it, and we drop it long before the 30 s timeout.
+      await runIn(netns, "ip", ["link", "set", "frrlan", "down"]);
+      assert.ok(await until(() => lookup(r2, "10.86.9.5") === undefined, 15_000), showIpRip(rip1));
+      // r2 stops RIP (a last update poisons its LAN): FRR's kernel loses it.
+      r2.routing.remove("rip");
+      assert.ok(await until(async () => !(await kernel()).includes("10.86.2.0/24"), 15_000), await kernel());
     });
   } finally {
     daemons.stop();
     daemons.remove();
   }
-  if (failure) throw failure;
 });

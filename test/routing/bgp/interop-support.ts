@@ -13,6 +13,7 @@ import { runTapLab } from "../../../src/platform/tap/lab.js";
 import type { BgpConfig } from "../../../src/routing/bgp/config.js";
 import { Bgp } from "../../../src/routing/bgp/speaker.js";
 import { loadTopology } from "../../../src/topology/loader.js";
+import type { TapLinkSpec } from "../../../src/topology/model.js";
 import { type RunResult, run, runIn } from "../../platform/tap-support.js";
 
 export function sleep(ms: number): Promise<void> {
@@ -180,17 +181,31 @@ topology:
   router.addRoute("10.90.1.0/24", undefined, { iface: "eth1" }); // a second prefix, to withdraw
   for (const link of topology.links)
     network.connect(`${link.a.node}:${link.a.iface}`, `${link.b.node}:${link.b.iface}`);
+  await runTapLabUntil(network, topology.taps, async () => {
+    await beforeStart?.();
+    const bgp = router.routing.add(new Bgp(router, options.config));
+    await body({ network, router, bgp });
+  });
+}
+
+/**
+ * Runs `network` with its TAP links until `body`, started once they are up, settles; then stops
+ * the lab and throws what `body` threw, if anything.
+ */
+export async function runTapLabUntil(
+  network: Network,
+  taps: readonly TapLinkSpec[],
+  body: () => Promise<void>,
+): Promise<void> {
   const stop = new AbortController();
   let failure: unknown;
-  await runTapLab(network, topology.taps, {
+  await runTapLab(network, taps, {
     signal: stop.signal,
     handleSignals: false,
     onReady: () => {
       void (async () => {
         try {
-          await beforeStart?.();
-          const bgp = router.routing.add(new Bgp(router, options.config));
-          await body({ network, router, bgp });
+          await body();
         } catch (error) {
           failure = error;
         } finally {
