@@ -10,28 +10,10 @@ import type { Router } from "../../src/devices/router.js";
 import type { Bgp } from "../../src/routing/bgp/speaker.js";
 import { parseBgpWords } from "../../src/shell/commands/bgp.js";
 import { UsageError } from "../../src/shell/options.js";
-import { labShell } from "../support/lab-shell.js";
-
-const LAB = `name: two-ases-by-hand
-topology:
-  nodes:
-    h1: {kind: host, interfaces: {eth0: {ipv4: 10.1.0.10/24}}, gateway: 10.1.0.1}
-    # A static route of their own each, so the builder computes none for them (BGP brings them).
-    r1: {kind: router, interfaces: {eth0: {ipv4: 10.1.0.1/24}, eth1: {ipv4: 10.0.12.1/24}}, routes: [{to: 192.0.2.0/24, via: 10.0.12.2}]}
-    r2: {kind: router, interfaces: {eth0: {ipv4: 10.2.0.1/24}, eth1: {ipv4: 10.0.12.2/24}}, routes: [{to: 192.0.2.0/24, via: 10.0.12.1}]}
-    h2: {kind: host, interfaces: {eth0: {ipv4: 10.2.0.10/24}}, gateway: 10.2.0.1}
-  links:
-    - endpoints: [h1:eth0, r1:eth0]
-    - endpoints: [r1:eth1, r2:eth1]
-    - endpoints: [r2:eth0, h2:eth0]
-`;
-
-function lab() {
-  return labShell(LAB, { seed: 7, file: "bgp-by-hand.yml" });
-}
+import { twoAsesByHand } from "./two-ases-lab.js";
 
 test("router bgp in the shell: the session comes up, the networks are exchanged, no router bgp withdraws them", async () => {
-  const { run, network } = lab();
+  const { run, network } = twoAsesByHand();
   for (const line of [
     "r1 router bgp 65001 router-id 1.1.1.1 neighbor 10.0.12.2 remote-as 65002 timers 3 9",
     "r1 router bgp 65001 network 10.1.0.0/24",
@@ -137,7 +119,7 @@ test("router bgp words: neighbour options, internal peers, FRR's spellings, mist
 });
 
 test("router bgp completes its clauses and a neighbour's options", () => {
-  const { shell } = lab();
+  const { shell } = twoAsesByHand();
   assert.deepEqual(shell.complete("r1 router b").candidates, ["bgp"]);
   assert.ok(shell.complete("r1 router bgp 65001 ").candidates.includes("neighbor"));
   assert.deepEqual(shell.complete("r1 router bgp 65001 neighbor 10.0.12.2 r").candidates, [

@@ -16,46 +16,22 @@ import {
   showRouteMap,
 } from "../../src/shell/commands/bgp-policy.js";
 import { UsageError } from "../../src/shell/options.js";
-import { labShell } from "../support/lab-shell.js";
-
-const LAB = `name: two-ases-by-hand
-topology:
-  nodes:
-    h1: {kind: host, interfaces: {eth0: {ipv4: 10.1.0.10/24}}, gateway: 10.1.0.1}
-    # A static route of their own each, so the builder computes none for them (BGP brings them).
-    r1: {kind: router, interfaces: {eth0: {ipv4: 10.1.0.1/24}, eth1: {ipv4: 10.0.12.1/24}}, routes: [{to: 192.0.2.0/24, via: 10.0.12.2}]}
-    r2: {kind: router, interfaces: {eth0: {ipv4: 10.2.0.1/24}, eth1: {ipv4: 10.0.12.2/24}}, routes: [{to: 192.0.2.0/24, via: 10.0.12.1}]}
-    h2: {kind: host, interfaces: {eth0: {ipv4: 10.2.0.10/24}}, gateway: 10.2.0.1}
-  links:
-    - endpoints: [h1:eth0, r1:eth0]
-    - endpoints: [r1:eth1, r2:eth1]
-    - endpoints: [r2:eth0, h2:eth0]
-`;
-
-function lab() {
-  return labShell(LAB, { seed: 7, file: "bgp-by-hand.yml" });
-}
-
-async function ok(run: (line: string) => Promise<{ status?: number; err: string }>, line: string) {
-  const r = await run(line);
-  assert.equal(r.status, 0, `${line}: ${r.err}`);
-}
+import { twoAsesByHand } from "./two-ases-lab.js";
 
 test("prefix lists and route maps from the shell change what the peer's show ip bgp shows", async () => {
-  const { run, network } = lab();
+  const { run, ok, network } = twoAsesByHand();
   // Defined before router bgp: they wait on the router and the speaker starts with them.
-  await ok(run, "r1 ip prefix-list MINE seq 5 permit 10.1.0.0/16 le 24");
+  await ok("r1 ip prefix-list MINE seq 5 permit 10.1.0.0/16 le 24");
   await ok(
-    run,
     "r1 route-map TO-R2 permit 10 match ip address prefix-list MINE set as-path prepend 65001 65001 set metric 50",
   );
-  await ok(run, "r1 route-map TO-R2 permit 20");
+  await ok("r1 route-map TO-R2 permit 20");
   for (const line of [
     "r1 router bgp 65001 router-id 1.1.1.1 neighbor 10.0.12.2 remote-as 65002 timers 3 9",
     "r1 router bgp 65001 network 10.1.0.0/24 network 10.0.12.0/24",
     "r2 router bgp 65002 neighbor 10.0.12.1 remote-as 65001 timers 3 9",
   ])
-    await ok(run, line);
+    await ok(line);
   await run("sleep 10");
   let table = (await run("r2 show ip bgp")).out;
   assert.match(table, /10\.1\.0\.0\/24 +10\.0\.12\.1 +0 +0 65001 i/, table);
@@ -74,11 +50,11 @@ test("prefix lists and route maps from the shell change what the peer's show ip 
   );
 
   // Applied to the running speakers: r1 exports through TO-R2; r2 imports through a deny list and a map.
-  await ok(run, "r1 router bgp 65001 neighbor 10.0.12.2 route-map TO-R2 out");
-  await ok(run, "r2 ip prefix-list FROM-R1 seq 5 deny 10.0.12.0/24");
-  await ok(run, "r2 ip prefix-list FROM-R1 permit any");
-  await ok(run, "r2 route-map FROM-R1 permit 10 set local-preference 200");
-  await ok(run, "r2 router bgp 65002 neighbor 10.0.12.1 prefix-list FROM-R1 in route-map FROM-R1 in");
+  await ok("r1 router bgp 65001 neighbor 10.0.12.2 route-map TO-R2 out");
+  await ok("r2 ip prefix-list FROM-R1 seq 5 deny 10.0.12.0/24");
+  await ok("r2 ip prefix-list FROM-R1 permit any");
+  await ok("r2 route-map FROM-R1 permit 10 set local-preference 200");
+  await ok("r2 router bgp 65002 neighbor 10.0.12.1 prefix-list FROM-R1 in route-map FROM-R1 in");
   await run("sleep 30");
   table = (await run("r2 show ip bgp")).out;
   assert.match(table, /\*> 10\.1\.0\.0\/24 +10\.0\.12\.1 +50 +200 +0 65001 65001 65001 i/, table);
@@ -86,7 +62,7 @@ test("prefix lists and route maps from the shell change what the peer's show ip 
   assert.match((await run("r2 show ip route")).out, /B>\* 10\.1\.0\.0\/24/);
 
   // A changed map is picked up by the running speaker: local-preference 300 from now on.
-  await ok(run, "r2 route-map FROM-R1 permit 10 set local-preference 300");
+  await ok("r2 route-map FROM-R1 permit 10 set local-preference 300");
   await run("sleep 30");
   assert.match((await run("r2 show ip bgp")).out, /10\.1\.0\.0\/24 +10\.0\.12\.1 +50 +300 /);
 
@@ -125,7 +101,7 @@ test("prefix lists and route maps from the shell change what the peer's show ip 
   const listInUse = await run("r1 no ip prefix-list MINE");
   assert.notEqual(listInUse.status, 0, "TO-R2 still matches MINE");
   assert.match(listInUse.err, /unknown prefix-list MINE/);
-  await ok(run, "r1 no route-map TO-R2 permit 20");
+  await ok("r1 no route-map TO-R2 permit 20");
   assert.doesNotMatch((await run("r1 show route-map TO-R2")).out, /sequence 20/);
   assert.equal((await run("r1 no route-map NOPE")).status !== 0, true);
 });
@@ -180,7 +156,7 @@ test("prefix-list and route-map words: FRR's numbering, merging an entry, clear 
 });
 
 test("the shell refuses bad policy lines and completes the new words", async () => {
-  const { run, shell } = lab();
+  const { run, shell } = twoAsesByHand();
   const bad = await run("r1 route-map M permit 10 match ip address prefix-list NOPE");
   assert.notEqual(bad.status, 0);
   assert.match(bad.err, /route-map M matches unknown prefix-list NOPE/);
