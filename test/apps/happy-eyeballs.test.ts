@@ -11,14 +11,11 @@ import { bytesService } from "../../src/apps/http/bytes-service.js";
 import { happyEyeballs } from "../../src/apps/http/happy-eyeballs.js";
 import { serveHttpConnection } from "../../src/apps/http/server.js";
 import { Network } from "../../src/devices/network.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
 import { driveUntil } from "../../src/sim/async-driver.js";
 import { MILLISECOND, SECOND } from "../../src/sim/time.js";
 import type { NetSocket } from "../../src/socket/net.js";
 import { Ipv4Address } from "../../src/wire/address/ipv4.js";
+import { shellOn } from "../support/lab-shell.js";
 
 /**
  * h1 — r1 — web, dual stack, 5 ms per link; ns (10.0.1.53) on h1's LAN serves lab.example:
@@ -129,22 +126,7 @@ test("one family only: A-only and AAAA-only names, -4 and -6, unknown names, lit
 test("curl: a bracketed IPv6 URL, and a name through Happy Eyeballs with -v showing the attempts", async () => {
   const { net, web } = lab();
   web.net.createServer((s: NetSocket) => serveHttpConnection(s, bytesService)).listen(8080, "::");
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: net,
-    driver: new VirtualDriver(net.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
+  const { run } = shellOn(net);
   const literal = await run(
     "h1 curl -s -w '%{http_code} %{remote_ip} %{size_download}' -o /dev/null http://[2001:db8:2::80]:8080/bytes/1000",
   );

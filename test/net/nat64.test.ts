@@ -18,10 +18,6 @@ import { serveHttpConnection } from "../../src/apps/http/server.js";
 import { ping } from "../../src/apps/ping.js";
 import { traceroute } from "../../src/apps/traceroute.js";
 import { Network } from "../../src/devices/network.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
 import { SECOND } from "../../src/sim/time.js";
 import type { NetSocket } from "../../src/socket/net.js";
 import type { TraceEvent } from "../../src/trace/events.js";
@@ -31,6 +27,7 @@ import { buildExchange, type ExchangeMessage } from "../../src/trace/views/excha
 import { sequenceDiagram } from "../../src/trace/views/sequence.js";
 import { Ipv6Address } from "../../src/wire/address/ipv6.js";
 import { DnsType } from "../../src/wire/dns.js";
+import { shellOn } from "../support/lab-shell.js";
 import { needSystem } from "../support/system.js";
 import { runTshark, tsharkAvailable, tsharkExpert } from "../support/tshark.js";
 
@@ -84,22 +81,7 @@ function lab() {
 }
 
 function shellOf(net: Network) {
-  const out = new BufferOutput(false);
-  const err = new BufferOutput();
-  const shell = new Shell({
-    network: net,
-    driver: new VirtualDriver(net.scheduler),
-    out,
-    err,
-    fs: new MemoryFileSystem(),
-    commands: defaultCommands(),
-  });
-  return async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
+  return shellOn(net).run;
 }
 
 async function digAnswers(net: Network, node: Parameters<typeof dig>[0], args: string) {

@@ -6,12 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { deterministicBytes } from "../../src/apps/deterministic-bytes.js";
-import { defaultCommands } from "../../src/shell/commands/index.js";
-import { VirtualDriver } from "../../src/shell/driver.js";
-import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
-import { Shell } from "../../src/shell/shell.js";
-import { buildNetwork } from "../../src/topology/build.js";
-import { loadTopology } from "../../src/topology/loader.js";
+import { labShell } from "../support/lab-shell.js";
 
 const LAB = `name: methods
 topology:
@@ -25,27 +20,7 @@ topology:
 `;
 
 async function lab() {
-  const { topology } = loadTopology(LAB, "methods.yml");
-  const { lab: built, errors } = buildNetwork(topology!, { seed: 3 });
-  assert.deepEqual(errors, []);
-  const out = new BufferOutput();
-  const err = new BufferOutput();
-  const fs = new MemoryFileSystem();
-  const shell = new Shell({
-    network: built!.network,
-    topology: topology!,
-    driver: new VirtualDriver(built!.network.scheduler),
-    out,
-    err,
-    fs,
-    commands: defaultCommands(),
-  });
-  const run = async (line: string) => {
-    out.clear();
-    err.clear();
-    const records = await shell.execute(line);
-    return { status: records.at(-1)?.status, out: out.text, err: err.text };
-  };
+  const { run, fs } = labShell(LAB, { seed: 3, file: "methods.yml" });
   assert.equal((await run("srv httpd")).status, 0);
   return { run, fs };
 }

@@ -5,12 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { type LabServices, startLabServices } from "../../src/apps/lab-services.js";
+import type { Network } from "../../src/devices/network.js";
 import { defaultCommands } from "../../src/shell/commands/index.js";
 import { VirtualDriver } from "../../src/shell/driver.js";
 import { BufferOutput, MemoryFileSystem } from "../../src/shell/io.js";
 import { Shell } from "../../src/shell/shell.js";
 import { type BuiltLab, buildNetwork } from "../../src/topology/build.js";
 import { loadTopology } from "../../src/topology/loader.js";
+import type { TopologySpec } from "../../src/topology/model.js";
 
 export interface LabShellOptions {
   /** The build's seed. */
@@ -39,15 +41,21 @@ export function labShell(yaml: string, options: LabShellOptions) {
   const services: LabServices | undefined = options.services
     ? startLabServices(network, topology!)
     : undefined;
+  return { ...shellOn(network, topology!), network, topology: topology!, lab, services };
+}
+
+/** A shell on `network` (and the topology it was built from, if any), and its run/ok helpers. */
+export function shellOn(network: Network, topology?: TopologySpec) {
   const out = new BufferOutput(false);
   const err = new BufferOutput();
+  const fs = new MemoryFileSystem();
   const shell = new Shell({
     network,
-    topology: topology!,
+    topology,
     driver: new VirtualDriver(network.scheduler),
     out,
     err,
-    fs: new MemoryFileSystem(),
+    fs,
     commands: defaultCommands(),
   });
   /** Runs one line and returns its outcome, whatever the status. */
@@ -63,5 +71,5 @@ export function labShell(yaml: string, options: LabShellOptions) {
     assert.equal(r.status, 0, `${line}: ${r.err}`);
     return r.out;
   };
-  return { run, ok, shell, network, topology: topology!, lab, services };
+  return { run, ok, shell, fs };
 }
