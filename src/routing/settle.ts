@@ -29,25 +29,32 @@ export function routingRouters(network: Network): Router[] {
 
 /** What a router's protocols still wait for (empty when nothing): for the message when they never settle. */
 export function unsettledProtocols(router: Router): string[] {
-  const waiting: string[] = [];
+  return [...waitsOf(router)];
+}
+
+/** Whether any of a router's protocols still waits for something (stops at the first). */
+function isBusy(router: Router): boolean {
+  return !waitsOf(router).next().done;
+}
+
+/** Each thing a router's protocols wait for, one at a time, so a yes/no question stops at the first. */
+function* waitsOf(router: Router): Generator<string> {
   for (const process of router.routing.list()) {
     if (!process.running) continue;
     if (process instanceof Ospf) {
       for (const [name, iface] of process.interfaces) {
-        if (iface.state === "Waiting") waiting.push(`ospf ${name} waiting for the DR election`);
+        if (iface.state === "Waiting") yield `ospf ${name} waiting for the DR election`;
         for (const neighbor of iface.neighbors.values()) {
           const adjacent =
             neighbor.state === "Full" || neighbor.state === "2-Way" || neighbor.state === "Down";
-          if (!adjacent || neighbor.retransmitList.size > 0)
-            waiting.push(`ospf ${name} neighbour ${neighbor.state}`);
+          if (!adjacent || neighbor.retransmitList.size > 0) yield `ospf ${name} neighbour ${neighbor.state}`;
         }
       }
     } else if (process instanceof Bgp) {
       for (const session of process.sessions)
-        if (session.state !== "Established") waiting.push(`bgp session ${session.state}`);
+        if (session.state !== "Established") yield `bgp session ${session.state}`;
     }
   }
-  return waiting;
 }
 
 /**
@@ -58,18 +65,21 @@ export function unsettledProtocols(router: Router): string[] {
  */
 export class RoutingSettleWatch {
   private lastBusy: Nanoseconds;
+  /** Found once: `settled()` is asked after every event while a lab waits. */
+  private readonly routers: Router[];
 
   constructor(
     private readonly network: Network,
     private readonly quiet: Nanoseconds = ROUTING_QUIET_TIME,
   ) {
     this.lastBusy = network.scheduler.now;
+    this.routers = routingRouters(network);
   }
 
   /** Whether every routing process has settled and nothing has moved for the quiet time. */
   settled(): boolean {
     const now = this.network.scheduler.now;
-    if (routingRouters(this.network).some((r) => unsettledProtocols(r).length > 0)) {
+    if (this.routers.some(isBusy)) {
       this.lastBusy = now;
       return false;
     }
