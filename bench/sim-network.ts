@@ -96,34 +96,16 @@ function forwardChain(report: Report): void {
 
   const batch = 200;
   const entry = links[0].a;
-  const round1 = () => {
-    for (let i = 0; i < batch; i++) entry.transmit(frame);
-    net.scheduler.run();
-  };
-  const warmUntil = performance.now() + 300;
-  while (performance.now() < warmUntil) round1();
-  const before = received;
-  const cpuBefore = process.cpuUsage();
-  const start = performance.now();
-  let now = start;
-  while (now - start < 1000) {
-    round1();
-    now = performance.now();
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const packets = received - before;
-  report({
-    suite: SUITE,
-    name: "forward-chain10",
-    value: Math.round((packets * routers * 1000) / (now - start)),
-    unit: "packet-hops/s",
-    target: 1_000_000,
-    packetsPerSecond: Math.round((packets * 1000) / (now - start)),
-    // The same per second of CPU this process got (the machine is shared).
-    perCpuSecond: Math.round((packets * routers) / cpuSeconds),
-    loadAverage: round(loadavg()[0]),
-  });
+  const packets = measureForwarding(
+    report,
+    "forward-chain10",
+    routers,
+    () => {
+      for (let i = 0; i < batch; i++) entry.transmit(frame);
+      net.scheduler.run();
+    },
+    () => received,
+  );
   if (chain[0].ipv4.counters.forwDatagrams < packets)
     throw new Error("forward-chain10: packets went missing");
 }
@@ -186,33 +168,16 @@ function forward6Chain(report: Report): void {
 
   const batch = 200;
   const entry = links[0].a;
-  const round1 = () => {
-    for (let i = 0; i < batch; i++) entry.transmit(frame);
-    net.scheduler.run(batch * 40);
-  };
-  const warmUntil = performance.now() + 300;
-  while (performance.now() < warmUntil) round1();
-  const before = received;
-  const cpuBefore = process.cpuUsage();
-  const start = performance.now();
-  let now = start;
-  while (now - start < 1000) {
-    round1();
-    now = performance.now();
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const packets = received - before;
-  report({
-    suite: SUITE,
-    name: "forward6-chain10",
-    value: Math.round((packets * routers * 1000) / (now - start)),
-    unit: "packet-hops/s",
-    target: 1_000_000,
-    packetsPerSecond: Math.round((packets * 1000) / (now - start)),
-    perCpuSecond: Math.round((packets * routers) / cpuSeconds),
-    loadAverage: round(loadavg()[0]),
-  });
+  const packets = measureForwarding(
+    report,
+    "forward6-chain10",
+    routers,
+    () => {
+      for (let i = 0; i < batch; i++) entry.transmit(frame);
+      net.scheduler.run(batch * 40);
+    },
+    () => received,
+  );
   if (chain[0].ipv6.counters.forwDatagrams < packets || packets === 0)
     throw new Error("forward6-chain10: packets went missing");
 }
@@ -268,4 +233,42 @@ function largeTopology(report: Report): void {
   });
   // Keep the network alive until measured.
   if (net.nodes.length !== lans * (hostsPerLan + 1)) throw new Error("build-10k-nodes: wrong node count");
+}
+
+/**
+ * Runs `runBatch` (a batch of frames into a router chain, then the scheduler) for 300 ms to warm up,
+ * then for one second, and reports packet-hops per second of wall time and of the CPU this process
+ * got (the machine is shared). Returns the packets delivered in the measured second.
+ */
+function measureForwarding(
+  report: Report,
+  name: string,
+  routers: number,
+  runBatch: () => void,
+  delivered: () => number,
+): number {
+  const warmUntil = performance.now() + 300;
+  while (performance.now() < warmUntil) runBatch();
+  const before = delivered();
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  let now = start;
+  while (now - start < 1000) {
+    runBatch();
+    now = performance.now();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const packets = delivered() - before;
+  report({
+    suite: SUITE,
+    name,
+    value: Math.round((packets * routers * 1000) / (now - start)),
+    unit: "packet-hops/s",
+    target: 1_000_000,
+    packetsPerSecond: Math.round((packets * 1000) / (now - start)),
+    perCpuSecond: Math.round((packets * routers) / cpuSeconds),
+    loadAverage: round(loadavg()[0]),
+  });
+  return packets;
 }
